@@ -1,0 +1,56 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each creates .venv and
+# installs the project into it when missing, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GOVUK_FRONTEND_VERSION := 6.3.0
+HTMX_VERSION := 2.0.11
+
+.PHONY: run test e2e unit lint css bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	$(BIN)/portal migrate
+	$(BIN)/portal serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests e2e
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests e2e db
+	$(BIN)/ruff format --check app tests e2e db
+	$(BIN)/mypy
+
+# Build-time only (needs Node): compile GOV.UK Frontend with the council typeface and vendor
+# the pinned JavaScript. The results are committed; `make run` and `make test` never need Node.
+css: node_modules/.package-lock.json
+	npx sass --no-source-map --style=compressed --load-path=node_modules \
+		assets/scss/portal.scss static/css/portal.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
+		static/vendor/govuk-frontend-$(GOVUK_FRONTEND_VERSION).min.js
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx-$(HTMX_VERSION).min.js
+	# Source maps are not shipped: drop the comments that would make browsers ask for them.
+	sed -i 's|//# sourceMappingURL=[^ ]*$$||' static/vendor/*.min.js
+	cd static/vendor && sha256sum *.min.js > SHA256SUMS
+
+node_modules/.package-lock.json: package.json
+	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""The application factory: `create_app(settings)` returns the whole portal as a Starlette app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
+from app.request_log import RequestLogMiddleware
+from app.routes import errors, health, home
+from app.security.csrf import CSRFMiddleware
+from app.security.headers import SecurityHeadersMiddleware
+from app.settings import Settings
+from app.templating import STATIC_DIR, create_templates
+
+# The signed cookie itself expires after this long without a request; the accounts' own idle
+# and absolute timeouts are enforced on the server.
+SESSION_COOKIE_MAX_AGE = 12 * 60 * 60
+
+
+class VersionedStaticFiles(StaticFiles):
+    """Static files; a URL with the content hash (`?v=`) may be cached for a year."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        scope: Scope = args[2] if len(args) > 2 else kwargs["scope"]
+        if b"v=" in scope.get("query_string", b""):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        else:
+            response.headers["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the portal. Nothing slow happens here: the database is first touched per request."""
+    settings = settings or Settings.from_environ()
+    templates = create_templates(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        engine = create_database_engine(settings.database_url)
+        try:
+            yield {
+                "settings": settings,
+                "templates": templates,
+                "engine": engine,
+                "session_factory": create_session_factory(engine),
+            }
+        finally:
+            engine.dispose()
+
+    routes: list[BaseRoute] = [
+        *home.routes,
+        *health.routes,
+        Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+        Middleware(GZipMiddleware, minimum_size=500),
+        Middleware(
+            SessionMiddleware,
+            secret_key=str(settings.secret_key),
+            session_cookie=settings.session_cookie_name,
+            max_age=SESSION_COOKIE_MAX_AGE,
+            same_site="lax",
+            https_only=settings.is_production,
+        ),
+        Middleware(CSRFMiddleware, reject=errors.render_request_rejection),
+        Middleware(DatabaseSessionMiddleware),
+    ]
+    return Starlette(
+        debug=False,
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=errors.exception_handlers,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+
+
+def create_app_from_environ() -> Starlette:
+    """Entry point for uvicorn's factory mode: settings from the environment."""
+    settings = Settings.from_environ()
+    configure_logging(settings)
+    return create_app(settings)

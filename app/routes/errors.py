@@ -1,0 +1,86 @@
+"""Error pages in GOV.UK style. Nothing here shows a stack trace; a reference links to the log."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Scope
+
+from app.routes.health import RETRY_AFTER_SECONDS
+from app.security.headers import BASE_HEADERS
+
+logger = logging.getLogger("portal.errors")
+
+ERROR_TEMPLATES = {
+    403: "pages/errors/403.html",
+    404: "pages/errors/404.html",
+    405: "pages/errors/404.html",
+    413: "pages/errors/413.html",
+    503: "pages/errors/503.html",
+}
+
+
+def _render(request: Request, template: str, status: int, **context: Any) -> Response:
+    response: Response = request.state.templates.TemplateResponse(
+        request, template, context, status_code=status
+    )
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    template = ERROR_TEMPLATES.get(exc.status_code, "pages/errors/404.html")
+    return _render(request, template, exc.status_code)
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    logger.warning(
+        "database unavailable: %s id=%s",
+        type(exc).__name__,
+        request.state.request_id,
+    )
+    response = _render(request, ERROR_TEMPLATES[503], 503)
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Last resort: the reference shown is the request id in the log line with the traceback."""
+    reference = getattr(request.state, "request_id", "unknown")
+    logger.error("unhandled error id=%s", reference, exc_info=exc)
+    try:
+        response = _render(request, "pages/errors/500.html", 500, reference=reference)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        logger.exception("error page failed id=%s", reference)
+        response = HTMLResponse(
+            "<!DOCTYPE html><html lang=en><title>Sorry, there is a problem with the service"
+            "</title><h1>Sorry, there is a problem with the service</h1>"
+            f"<p>Reference: {reference}</p></html>",
+            status_code=500,
+        )
+    # This response is sent outside the middleware stack: add what the stack would have added.
+    response.headers.update(BASE_HEADERS)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Request-ID"] = reference
+    return response
+
+
+async def render_request_rejection(scope: Scope, status: int) -> Response:
+    """The page for a request refused before routing (CSRF failure, a form too large)."""
+    request = Request(scope)
+    return _render(request, ERROR_TEMPLATES[status], status)
+
+
+exception_handlers = {
+    HTTPException: http_error,
+    OperationalError: database_unavailable,
+    InterfaceError: database_unavailable,
+    PoolTimeoutError: database_unavailable,
+    Exception: server_error,
+}

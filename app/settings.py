@@ -1,0 +1,139 @@
+"""Every setting the portal reads from the environment, typed, read once.
+
+`Settings.from_environ()` is the only place that touches `os.environ`; everything else receives
+a `Settings`. Defaults suit development on one machine; production refuses to start without the
+settings that have no safe default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "portal.db"
+
+Environment = Literal["development", "test", "production"]
+ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+def _hex_colour(name: str, value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise SettingsError(f"{name} must be a colour like #00594f, not {value!r}")
+    return value.lower()
+
+
+def _relative_luminance(colour: str) -> float:
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The portal's configuration. Build it with `from_environ()`; tests pass their own values."""
+
+    database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    base_url: str = "http://127.0.0.1:8000"
+    environment: Environment = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: Secret = field(default_factory=lambda: Secret(""))
+    smtp_starttls: bool = False
+    mail_from: str = "Children's Portal <no-reply@childrens-portal.invalid>"
+    hub_notify_email: str = ""
+    council_name: str = "London Borough of Hillingdon"
+    council_colour: str = "#00594f"
+    hub_name: str = "Stronger Families Hub"
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def session_cookie_name(self) -> str:
+        # The __Host- prefix makes the browser insist on Secure, Path=/ and no Domain.
+        return "__Host-portal-session" if self.is_production else "portal-session"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every setting from the environment (or the mapping given)."""
+        config = Config(environ=dict(os.environ if environ is None else environ))
+        environment = config("PORTAL_ENV", default="development")
+        if environment not in ENVIRONMENTS:
+            raise SettingsError(
+                f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+            )
+        secret = config("SECRET_KEY", cast=str, default="")
+        if not secret:
+            if environment == "production":
+                raise SettingsError("SECRET_KEY must be set in production (32 or more characters)")
+            # A fresh key each start: sessions end on restart, which is fine while developing.
+            secret = secrets.token_urlsafe(32)
+        if environment == "production" and len(secret) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        base_url = config("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+        if environment == "production" and not base_url.startswith("https://"):
+            raise SettingsError("BASE_URL must start with https:// in production")
+        council_colour = _hex_colour(
+            "COUNCIL_COLOUR", config("COUNCIL_COLOUR", default=cls.council_colour)
+        )
+        if contrast_ratio(council_colour, "#ffffff") < 4.5:
+            raise SettingsError(
+                "COUNCIL_COLOUR must be dark enough for white text (contrast 4.5:1 or more)"
+            )
+        try:
+            port = config("PORT", cast=int, default=8000)
+            smtp_port = config("SMTP_PORT", cast=int, default=25)
+            smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
+        except ValueError as error:
+            raise SettingsError(str(error)) from error
+        return cls(
+            database_url=config("DATABASE_URL", default=cls.database_url),
+            secret_key=Secret(secret),
+            base_url=base_url,
+            environment=environment,
+            host=config("HOST", default="127.0.0.1"),
+            port=port,
+            smtp_host=config("SMTP_HOST", default=""),
+            smtp_port=smtp_port,
+            smtp_username=config("SMTP_USERNAME", default=""),
+            smtp_password=Secret(config("SMTP_PASSWORD", default="")),
+            smtp_starttls=smtp_starttls,
+            mail_from=config("MAIL_FROM", default=cls.mail_from),
+            hub_notify_email=config("HUB_NOTIFY_EMAIL", default=""),
+            council_name=config("COUNCIL_NAME", default=cls.council_name),
+            council_colour=council_colour,
+            hub_name=config("HUB_NAME", default=cls.hub_name),
+            log_level=config("LOG_LEVEL", default="INFO").upper(),
+        )

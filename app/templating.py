@@ -1,0 +1,79 @@
+"""The Jinja environment: our pages and partials, GOV.UK Frontend's macros, and page globals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from starlette.templating import Jinja2Templates
+
+from app.security.csrf import masked_token
+from app.settings import PROJECT_ROOT, Settings
+
+APP_DIR = Path(__file__).resolve().parent
+STATIC_DIR = PROJECT_ROOT / "static"
+HTMX_VERSION = "2.0.11"
+GOVUK_FRONTEND_VERSION = "6.3.0"
+
+# htmx reads this from <meta name="htmx-config">. No eval and no injected <style> (strict CSP);
+# 422 swaps so that validation errors replace the form; other errors do not swap. No history
+# cache: htmx would otherwise copy pages, with a child's details, into localStorage.
+HTMX_CONFIG = {
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "historyCacheSize": 0,
+    "refreshOnHistoryMiss": True,
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True, "error": False},
+        {"code": "[45]..", "swap": False, "error": True},
+    ],
+}
+
+
+@cache
+def static_url(path: str) -> str:
+    """URL of a file under static/, with a content hash so browsers may cache it for a year."""
+    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    return f"/static/{path}?v={digest}"
+
+
+@pass_context
+def csrf_token(context: Context) -> str:
+    return masked_token(context["request"].session)
+
+
+def create_templates(settings: Settings) -> Jinja2Templates:
+    environment = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(APP_DIR),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    globals_: dict[str, Any] = {
+        "static_url": static_url,
+        "csrf_token": csrf_token,
+        "service_name": "Children's Portal",
+        "council_name": settings.council_name,
+        "council_colour": settings.council_colour,
+        "hub_name": settings.hub_name,
+        "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":")),
+        "htmx_script": f"vendor/htmx-{HTMX_VERSION}.min.js",
+        "theme_version": hashlib.sha256(settings.council_colour.encode()).hexdigest()[:8],
+    }
+    environment.globals.update(globals_)
+    return Jinja2Templates(env=environment)
