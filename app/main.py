@@ -9,13 +9,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from app.compression import CompressionMiddleware
 from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
 from app.request_log import RequestLogMiddleware
 from app.routes import errors, health, home
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
-        Middleware(GZipMiddleware, minimum_size=500),
+        Middleware(CompressionMiddleware, minimum_size=500),
         Middleware(
             SessionMiddleware,
             secret_key=str(settings.secret_key),

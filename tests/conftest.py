@@ -1,0 +1,139 @@
+"""The test harness: the portal on a fresh SQLite file and, beside it, on PostgreSQL.
+
+Every test that takes `client`, `app` or `database_url` runs once per database backend. The
+PostgreSQL backend is a throwaway cluster started from the installed binaries (or the server
+named by TEST_DATABASE_URL, an admin URL on which test databases may be created). CI sets
+PORTAL_REQUIRE_POSTGRES=1 so that a missing PostgreSQL fails the run instead of narrowing it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.datastructures import Secret
+from starlette.testclient import TestClient
+
+from app.main import create_app
+from app.migrations import upgrade_to_head
+from app.settings import Settings
+from tests.postgres import PostgresCluster, create_database, postgres_bin_dir, remove_cluster
+from tests.postgres import start_cluster
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+_database_numbers = itertools.count(1)
+
+
+def postgres_wanted() -> bool:
+    return bool(os.environ.get("TEST_DATABASE_URL")) or postgres_bin_dir() is not None
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if postgres_wanted() else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("PORTAL_REQUIRE_POSTGRES") == "1" and not postgres_wanted():
+        raise pytest.UsageError(
+            "PORTAL_REQUIRE_POSTGRES=1 but no PostgreSQL binaries (initdb) were found and "
+            "TEST_DATABASE_URL is not set: install postgresql."
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    cluster: PostgresCluster | None = start_cluster()
+    assert cluster is not None, "PostgreSQL binaries disappeared during the run"
+    try:
+        yield cluster.admin_url
+    finally:
+        remove_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "portal.db"
+    upgrade_to_head(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> str:
+    name = f"portal_template_{os.getpid()}"
+    upgrade_to_head(create_database(postgres_admin_url, name))
+    return name
+
+
+@pytest.fixture(params=backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database at the newest schema, for this test alone."""
+    if backend == "sqlite":
+        path = tmp_path / "portal.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    template = request.getfixturevalue("postgres_template")
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    return create_database(admin_url, f"portal_test_{os.getpid()}_{next(_database_numbers)}", template)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database with no tables at all, for migration tests."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    admin_url = request.getfixturevalue("postgres_admin_url")
+    return create_database(admin_url, f"portal_empty_{os.getpid()}_{next(_database_numbers)}")
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key": Secret(TEST_SECRET_KEY),
+        "environment": "test",
+        "base_url": "http://testserver",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Starlette:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    # Uncompressed, so that the GZip middleware passes on which template rendered a response
+    # (`response.template`); compression has its own test.
+    with TestClient(app, headers={"Accept-Encoding": "identity"}) as test_client:
+        yield test_client
+
+
+CSRF_PATTERN = re.compile(r'"X-CSRF-Token": "([A-Za-z0-9_=-]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page carries (in `hx-headers` on <main>, as htmx sends it)."""
+    match = CSRF_PATTERN.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)

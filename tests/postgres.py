@@ -1,0 +1,115 @@
+"""A throwaway PostgreSQL cluster for the test suite, started from the installed binaries.
+
+Shared by tests/ and e2e/. It listens on 127.0.0.1 on a free port, keeps its data in a temporary
+folder and is stopped (immediately, nothing to keep) when the session ends.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def postgres_bin_dir() -> Path | None:
+    """The folder holding initdb and pg_ctl, from PATH or Debian's versioned folders."""
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+@dataclass
+class PostgresCluster:
+    bin_dir: Path
+    data_dir: Path
+    port: int
+    run_as: str | None
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url_for(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.run_as:
+            command = ["runuser", "-u", self.run_as, "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        options = " ".join(
+            [
+                f"-p {self.port}",
+                "-c listen_addresses=127.0.0.1",
+                f"-c unix_socket_directories={self.data_dir}",
+                # A throwaway cluster: durability buys nothing, speed does.
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                "-c max_connections=200",
+            ]
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l",
+            str(self.data_dir / "server.log"), "-w", "-t", "60", "start",
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        return create_database(self.admin_url, name, template)
+
+
+def create_database(admin_url: str, name: str, template: str | None = None) -> str:
+    """Create database `name` (optionally a copy of `template`) and return its URL."""
+    url = make_url(admin_url)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(f'CREATE DATABASE "{name}"{suffix}')  # type: ignore[arg-type]
+    return url.set(drivername="postgresql+psycopg", database=name).render_as_string(
+        hide_password=False
+    )
+
+
+def start_cluster() -> PostgresCluster | None:
+    """Start a cluster if PostgreSQL binaries are installed; None when they are not."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        return None
+    root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    run_as = None
+    if os.geteuid() == 0:
+        # initdb refuses to run as root: run the server as the postgres user instead.
+        run_as = "postgres"
+        user = pwd.getpwnam(run_as)
+        os.chown(root, user.pw_uid, user.pw_gid)
+    cluster = PostgresCluster(bin_dir, root / "data", free_port(), run_as)
+    cluster.start()
+    return cluster
+
+
+def remove_cluster(cluster: PostgresCluster) -> None:
+    try:
+        cluster.stop()
+    finally:
+        shutil.rmtree(cluster.data_dir.parent, ignore_errors=True)

@@ -1,0 +1,59 @@
+"""Migrations build exactly the models' schema, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from app import models
+from app.db import Base, create_database_engine
+from app.migrations import alembic_config, upgrade_to_head
+
+
+def schema_differences(database_url: str) -> list[object]:
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_head_produces_exactly_the_models_schema(empty_database_url: str) -> None:
+    upgrade_to_head(empty_database_url)
+    assert schema_differences(empty_database_url) == []
+
+
+def test_upgrade_is_repeatable_and_downgrade_returns_to_empty(empty_database_url: str) -> None:
+    upgrade_to_head(empty_database_url)
+    upgrade_to_head(empty_database_url)  # a second run changes nothing and does not fail
+    command.downgrade(alembic_config(empty_database_url), "base")
+    engine = create_database_engine(empty_database_url)
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    upgrade_to_head(empty_database_url)
+    assert schema_differences(empty_database_url) == []
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_event SET event_type = 'x'", "DELETE FROM audit_event"])
+def test_the_database_refuses_to_change_the_audit_log(database_url: str, statement: str) -> None:
+    engine = create_database_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                models.AuditEvent.__table__.insert().values(event_type="signed-in", details={})
+            )
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT event_type FROM audit_event")).scalar() == (
+                "signed-in"
+            )
+    finally:
+        engine.dispose()

@@ -1,0 +1,91 @@
+"""The layout every page shares: council header, headers, static files, the home placeholder."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from app.security.headers import CONTENT_SECURITY_POLICY
+from app.templating import static_url
+
+
+def test_home_page_names_the_service_and_the_council(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.template.name == "pages/home.html"  # type: ignore[attr-defined]
+    assert "<h1 class=\"govuk-heading-xl\">Children&#39;s Portal</h1>" in response.text
+    assert "London Borough of Hillingdon" in response.text
+    assert 'href="#main-content"' in response.text and 'id="main-content"' in response.text
+    assert 'href="/accessibility"' in response.text
+
+
+def test_layout_uses_the_council_typeface_not_gds_transport(client: TestClient) -> None:
+    css = client.get(static_url("css/portal.css"))
+    assert css.status_code == 200
+    assert "arial" in css.text.lower()
+    assert "GDS Transport" not in css.text
+    assert "govuk-crest" not in client.get("/").text
+
+
+def test_every_page_has_a_strict_content_security_policy(client: TestClient) -> None:
+    for path in ["/", "/accessibility", "/cookies", "/no-such-page"]:
+        response = client.get(path)
+        policy = response.headers["content-security-policy"]
+        assert policy == CONTENT_SECURITY_POLICY
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["cache-control"] == "no-store"
+        assert "strict-transport-security" not in response.headers
+        assert "<script>" not in response.text and "style=" not in response.text
+
+
+def test_htmx_is_pinned_and_configured_for_the_policy(client: TestClient) -> None:
+    page = client.get("/").text
+    assert '/static/vendor/htmx-2.0.11.min.js?v=' in page
+    assert 'name="htmx-config"' in page
+    assert "&#34;allowEval&#34;:false" in page
+    assert "&#34;includeIndicatorStyles&#34;:false" in page
+    assert "&#34;historyCacheSize&#34;:0" in page
+    assert "&#34;code&#34;:&#34;422&#34;,&#34;swap&#34;:true" in page
+
+
+def test_static_files_with_a_content_hash_are_cached_for_a_year(client: TestClient) -> None:
+    versioned = client.get(static_url("vendor/htmx-2.0.11.min.js"))
+    assert versioned.status_code == 200
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert "javascript" in versioned.headers["content-type"]
+    plain = client.get("/static/js/portal.js")
+    assert plain.headers["cache-control"] == "public, max-age=3600"
+    assert "javascript" in plain.headers["content-type"]
+
+
+def test_responses_are_compressed_for_slow_networks(client: TestClient) -> None:
+    response = client.get(static_url("css/portal.css"), headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+
+
+def test_theme_stylesheet_carries_the_council_colour(client: TestClient) -> None:
+    response = client.get("/theme.css")
+    assert response.headers["content-type"].startswith("text/css")
+    assert "--portal-brand:#00594f" in response.text
+
+
+def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:
+    cookie = client.get("/").headers["set-cookie"]
+    assert cookie.startswith("portal-session=")
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "secure" not in cookie.lower()  # only in production, over HTTPS
+
+
+def test_production_adds_hsts_and_a_host_only_secure_cookie(database_url: str) -> None:
+    from app.main import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(database_url, environment="production"))
+    with TestClient(app, base_url="https://testserver") as client:
+        response = client.get("/")
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith("__host-portal-session=")
+    assert "secure" in cookie and "path=/" in cookie and "domain" not in cookie

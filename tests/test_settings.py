@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from app.settings import Settings, SettingsError, contrast_ratio
+
+PRODUCTION = {
+    "PORTAL_ENV": "production",
+    "SECRET_KEY": "k" * 40,
+    "BASE_URL": "https://portal.example.gov.uk",
+    "DATABASE_URL": "postgresql://portal@db/portal",
+}
+
+
+def test_development_defaults_need_no_environment() -> None:
+    settings = Settings.from_environ({})
+    assert settings.environment == "development"
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith(
+        "var/portal.db"
+    )
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert settings.session_cookie_name == "portal-session"
+    assert len(str(settings.secret_key)) >= 32
+
+
+def test_every_operator_variable_is_read() -> None:
+    settings = Settings.from_environ(
+        {
+            **PRODUCTION,
+            "HOST": "0.0.0.0",
+            "PORT": "9000",
+            "SMTP_HOST": "smtp.example.gov.uk",
+            "SMTP_PORT": "587",
+            "SMTP_USERNAME": "portal",
+            "SMTP_PASSWORD": "s3cret",
+            "SMTP_STARTTLS": "true",
+            "MAIL_FROM": "portal@example.gov.uk",
+            "HUB_NOTIFY_EMAIL": "hub@example.gov.uk",
+            "COUNCIL_NAME": "Example Council",
+            "COUNCIL_COLOUR": "#1D70B8",
+        }
+    )
+    assert settings.port == 9000 and settings.smtp_port == 587 and settings.smtp_starttls
+    assert str(settings.smtp_password) == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.council_colour == "#1d70b8"
+    assert settings.session_cookie_name == "__Host-portal-session"
+    assert settings.is_production
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({**PRODUCTION, "SECRET_KEY": "short"}, "at least 32 characters"),
+        ({**PRODUCTION, "BASE_URL": "http://portal.example.gov.uk"}, "https://"),
+        ({"PORTAL_ENV": "staging"}, "PORTAL_ENV must be one of"),
+        ({"PORT": "eighty"}, "PORT"),
+        ({"COUNCIL_COLOUR": "green"}, "COUNCIL_COLOUR must be a colour"),
+        ({"COUNCIL_COLOUR": "#ffdd00"}, "contrast"),
+    ],
+    ids=["no-key", "short-key", "http-base-url", "unknown-env", "bad-port", "bad-colour", "pale"],
+)
+def test_bad_settings_are_refused_with_the_setting_named(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ(environ)
+
+
+def test_contrast_ratio_matches_wcag_examples() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
