@@ -10,6 +10,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+from tests.processes import ServerProcess, start_server
 
 
 def free_port() -> int:
@@ -49,34 +52,46 @@ class PostgresCluster:
     def url_for(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def _run(self, *args: str) -> None:
-        command = [str(self.bin_dir / args[0]), *args[1:]]
-        if self.run_as:
-            command = ["runuser", "-u", self.run_as, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
+    server: ServerProcess | None = None
+
+    def _user_ids(self) -> tuple[int, int] | None:
+        if self.run_as is None:
+            return None
+        user = pwd.getpwnam(self.run_as)
+        return user.pw_uid, user.pw_gid
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8")
-        options = " ".join(
-            [
-                f"-p {self.port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={self.data_dir}",
-                # A throwaway cluster: durability buys nothing, speed does.
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-                "-c max_connections=200",
-            ]
+        ids = self._user_ids()
+        subprocess.run(
+            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+             "-A", "trust", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+            preexec_fn=(lambda: (os.setgid(ids[1]), os.setuid(ids[0]))) if ids else None,  # noqa: PLW1509
         )
-        self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l",
-            str(self.data_dir / "server.log"), "-w", "-t", "60", "start",
+        # postgres in the foreground, as our child: it stops with the test run (SIGQUIT is an
+        # immediate shutdown; a throwaway cluster has nothing to keep).
+        self.server = start_server(
+            [
+                str(self.bin_dir / "postgres"),
+                "-D", str(self.data_dir),
+                "-p", str(self.port),
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", f"unix_socket_directories={self.data_dir}",
+                # Durability buys nothing here, speed does.
+                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "max_connections=200",
+            ],
+            "database system is ready to accept connections",
+            user_ids=ids,
+            death_signal=signal.SIGQUIT,
         )
 
     def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        if self.server is not None:
+            self.server.stop(signal.SIGQUIT)
 
-    def create_database(self, name: str, template: str | None = None) -> str:
-        return create_database(self.admin_url, name, template)
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:
@@ -99,7 +114,7 @@ def start_cluster() -> PostgresCluster | None:
     root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
     run_as = None
     if os.geteuid() == 0:
-        # initdb refuses to run as root: run the server as the postgres user instead.
+        # initdb and postgres refuse to run as root: run them as the postgres user instead.
         run_as = "postgres"
         user = pwd.getpwnam(run_as)
         os.chown(root, user.pw_uid, user.pw_gid)
