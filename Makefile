@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/portal migrate
 	$(BIN)/portal serve
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest tests e2e
 
 unit: $(STAMP)
@@ -30,8 +30,8 @@ e2e: $(STAMP)
 	$(BIN)/python -m pytest e2e
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests e2e db
-	$(BIN)/ruff format --check app tests e2e db
+	$(BIN)/ruff check app tests e2e db bench conftest.py
+	$(BIN)/ruff format --check app tests e2e db bench conftest.py
 	$(BIN)/mypy
 
 # Build-time only (needs Node): compile GOV.UK Frontend with the council typeface and vendor

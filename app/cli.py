@@ -48,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 8000)")
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default: 1; use PostgreSQL for more)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default: 1; use PostgreSQL for more)",
     )
     serve.add_argument(
         "--forwarded-allow-ips",

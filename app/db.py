@@ -47,7 +47,7 @@ def create_database_engine(database_url: str) -> Engine:
         engine = create_engine(
             url,
             hide_parameters=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(engine, "connect", _configure_sqlite_connection)
         return engine

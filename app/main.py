@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=False,
         routes=routes,
         middleware=middleware,
-        exception_handlers=errors.exception_handlers,  # type: ignore[arg-type]
+        exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
 

@@ -8,9 +8,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader
-from jinja2 import pass_context
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    pass_context,
+)
 from jinja2.runtime import Context
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from app.security.csrf import masked_token
@@ -77,3 +85,15 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     }
     environment.globals.update(globals_)
     return Jinja2Templates(env=environment)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    """Render a page or partial with the app's templates (from the lifespan state)."""
+    templates: Jinja2Templates = request.state.templates
+    return templates.TemplateResponse(request, template, context or {}, status_code=status_code)

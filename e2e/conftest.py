@@ -64,9 +64,7 @@ def mail_server() -> Iterator[MailCapture]:
 
 
 @pytest.fixture(scope="session")
-def portal_url(
-    tmp_path_factory: pytest.TempPathFactory, mail_server: MailCapture
-) -> Iterator[str]:
+def portal_url(tmp_path_factory: pytest.TempPathFactory, mail_server: MailCapture) -> Iterator[str]:
     """The portal under test: E2E_BASE_URL, or a live server on a fresh SQLite database."""
     external = os.environ.get("E2E_BASE_URL")
     if external:

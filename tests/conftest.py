@@ -23,8 +23,13 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
-from tests.postgres import PostgresCluster, create_database, postgres_bin_dir, remove_cluster
-from tests.postgres import start_cluster
+from tests.postgres import (
+    PostgresCluster,
+    create_database,
+    postgres_bin_dir,
+    remove_cluster,
+    start_cluster,
+)
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 _database_numbers = itertools.count(1)
@@ -88,7 +93,9 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
         return f"sqlite:///{path}"
     template = request.getfixturevalue("postgres_template")
     admin_url = request.getfixturevalue("postgres_admin_url")
-    return create_database(admin_url, f"portal_test_{os.getpid()}_{next(_database_numbers)}", template)
+    return create_database(
+        admin_url, f"portal_test_{os.getpid()}_{next(_database_numbers)}", template
+    )
 
 
 @pytest.fixture

@@ -63,25 +63,44 @@ class PostgresCluster:
     def start(self) -> None:
         ids = self._user_ids()
         subprocess.run(
-            [str(self.bin_dir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-             "-A", "trust", "-E", "UTF8"],
+            [
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+            ],
             check=True,
             capture_output=True,
             timeout=120,
-            preexec_fn=(lambda: (os.setgid(ids[1]), os.setuid(ids[0]))) if ids else None,  # noqa: PLW1509
+            preexec_fn=(lambda: (os.setgid(ids[1]), os.setuid(ids[0]))) if ids else None,
         )
         # postgres in the foreground, as our child: it stops with the test run (SIGQUIT is an
         # immediate shutdown; a throwaway cluster has nothing to keep).
         self.server = start_server(
             [
                 str(self.bin_dir / "postgres"),
-                "-D", str(self.data_dir),
-                "-p", str(self.port),
-                "-c", "listen_addresses=127.0.0.1",
-                "-c", f"unix_socket_directories={self.data_dir}",
+                "-D",
+                str(self.data_dir),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.data_dir}",
                 # Durability buys nothing here, speed does.
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                "-c", "max_connections=200",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
             ],
             "database system is ready to accept connections",
             user_ids=ids,
@@ -91,7 +110,6 @@ class PostgresCluster:
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop(signal.SIGQUIT)
-
 
 
 def create_database(admin_url: str, name: str, template: str | None = None) -> str:

@@ -63,7 +63,7 @@ def start_server(
         stderr=subprocess.STDOUT,
         text=True,
         env=env,
-        preexec_fn=_child_setup(user_ids, death_signal),  # noqa: PLW1509 - needed for pdeathsig
+        preexec_fn=_child_setup(user_ids, death_signal),
     )
     server = ServerProcess(process)
     ready = threading.Event()

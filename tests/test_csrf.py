@@ -109,9 +109,9 @@ def test_multipart_with_the_token_after_the_file_is_refused(echo_client: TestCli
     good = token(echo_client)
     boundary = "portalboundary"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.txt\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="document"; filename="a.txt"\r\n'
         f"Content-Type: text/plain\r\n\r\n{'x' * 20_000}\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{good}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{good}\r\n'
         f"--{boundary}--\r\n"
     ).encode()
     response = echo_client.post(

@@ -1,4 +1,4 @@
-"""Error pages: GOV.UK wording, the right status, no stack trace, and 503 when the database fails."""
+"""Error pages: GOV.UK wording, the right status, no stack trace; 503 when the database fails."""
 
 from __future__ import annotations
 

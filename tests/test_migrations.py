@@ -41,7 +41,9 @@ def test_upgrade_is_repeatable_and_downgrade_returns_to_empty(empty_database_url
     assert schema_differences(empty_database_url) == []
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_event SET event_type = 'x'", "DELETE FROM audit_event"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_event SET event_type = 'x'", "DELETE FROM audit_event"]
+)
 def test_the_database_refuses_to_change_the_audit_log(database_url: str, statement: str) -> None:
     engine = create_database_engine(database_url)
     try:

@@ -12,7 +12,7 @@ def test_home_page_names_the_service_and_the_council(client: TestClient) -> None
     response = client.get("/")
     assert response.status_code == 200
     assert response.template.name == "pages/home.html"  # type: ignore[attr-defined]
-    assert "<h1 class=\"govuk-heading-xl\">Children&#39;s Portal</h1>" in response.text
+    assert '<h1 class="govuk-heading-xl">Children&#39;s Portal</h1>' in response.text
     assert "London Borough of Hillingdon" in response.text
     assert 'href="#main-content"' in response.text and 'id="main-content"' in response.text
     assert 'href="/accessibility"' in response.text
@@ -42,7 +42,7 @@ def test_every_page_has_a_strict_content_security_policy(client: TestClient) -> 
 
 def test_htmx_is_pinned_and_configured_for_the_policy(client: TestClient) -> None:
     page = client.get("/").text
-    assert '/static/vendor/htmx-2.0.11.min.js?v=' in page
+    assert "/static/vendor/htmx-2.0.11.min.js?v=" in page
     assert 'name="htmx-config"' in page
     assert "&#34;allowEval&#34;:false" in page
     assert "&#34;includeIndicatorStyles&#34;:false" in page

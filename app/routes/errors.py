@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -14,6 +13,7 @@ from starlette.types import Scope
 
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.security.headers import BASE_HEADERS
+from app.templating import render
 
 logger = logging.getLogger("portal.errors")
 
@@ -26,17 +26,10 @@ ERROR_TEMPLATES = {
 }
 
 
-def _render(request: Request, template: str, status: int, **context: Any) -> Response:
-    response: Response = request.state.templates.TemplateResponse(
-        request, template, context, status_code=status
-    )
-    return response
-
-
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     template = ERROR_TEMPLATES.get(exc.status_code, "pages/errors/404.html")
-    return _render(request, template, exc.status_code)
+    return render(request, template, status_code=exc.status_code)
 
 
 async def database_unavailable(request: Request, exc: Exception) -> Response:
@@ -45,7 +38,7 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
         type(exc).__name__,
         request.state.request_id,
     )
-    response = _render(request, ERROR_TEMPLATES[503], 503)
+    response = render(request, ERROR_TEMPLATES[503], status_code=503)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
@@ -55,8 +48,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
     reference = getattr(request.state, "request_id", "unknown")
     logger.error("unhandled error id=%s", reference, exc_info=exc)
     try:
-        response = _render(request, "pages/errors/500.html", 500, reference=reference)
-    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        response = render(
+            request, "pages/errors/500.html", {"reference": reference}, status_code=500
+        )
+    except Exception:
         logger.exception("error page failed id=%s", reference)
         response = HTMLResponse(
             "<!DOCTYPE html><html lang=en><title>Sorry, there is a problem with the service"
@@ -74,7 +69,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 async def render_request_rejection(scope: Scope, status: int) -> Response:
     """The page for a request refused before routing (CSRF failure, a form too large)."""
     request = Request(scope)
-    return _render(request, ERROR_TEMPLATES[status], status)
+    return render(request, ERROR_TEMPLATES[status], status_code=status)
 
 
 exception_handlers = {

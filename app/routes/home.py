@@ -6,20 +6,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from app.templating import render
+
 
 async def home(request: Request) -> Response:
-    templates = request.state.templates
-    return templates.TemplateResponse(request, "pages/home.html")
+    return render(request, "pages/home.html")
 
 
 async def accessibility_statement(request: Request) -> Response:
-    templates = request.state.templates
-    return templates.TemplateResponse(request, "pages/accessibility.html")
+    return render(request, "pages/accessibility.html")
 
 
 async def cookies(request: Request) -> Response:
-    templates = request.state.templates
-    return templates.TemplateResponse(request, "pages/cookies.html")
+    return render(request, "pages/cookies.html")
 
 
 routes = [
