@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,10 +18,12 @@ from starlette.types import Scope
 
 from app.compression import CompressionMiddleware
 from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
+from app.models import utc_now
 from app.request_log import RequestLogMiddleware
-from app.routes import errors, health, home
+from app.routes import accounts, dev, errors, forms, health, home
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
+from app.services.mail import MailWorker
 from app.settings import Settings
 from app.templating import STATIC_DIR, create_templates
 
@@ -49,27 +52,41 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the portal. Nothing slow happens here: the database is first touched per request."""
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+) -> Starlette:
+    """Build the portal. Nothing slow happens here: the database is first touched per request.
+
+    `clock` gives the current time everywhere in the app; tests pass one they can move on.
+    """
     settings = settings or Settings.from_environ()
     templates = create_templates(settings)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
         engine = create_database_engine(settings.database_url)
+        session_factory = create_session_factory(engine)
+        mail_worker = MailWorker(session_factory, settings)
+        await mail_worker.start()
         try:
             yield {
                 "settings": settings,
                 "templates": templates,
                 "engine": engine,
-                "session_factory": create_session_factory(engine),
+                "session_factory": session_factory,
+                "clock": clock,
+                "mail_worker": mail_worker,
             }
         finally:
+            await mail_worker.stop()
             engine.dispose()
 
     routes: list[BaseRoute] = [
         *home.routes,
         *health.routes,
+        *accounts.routes,
+        *forms.routes,
+        *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [

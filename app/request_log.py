@@ -11,6 +11,7 @@ import secrets
 import time
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("portal.request")
@@ -20,6 +21,12 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 def new_request_id() -> str:
     return secrets.token_hex(8)
+
+
+def request_id_of(request: Request) -> str | None:
+    """This request's id (for the audit log), if the logging middleware gave it one."""
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
 
 
 def route_template(scope: Scope) -> str:

@@ -17,11 +17,20 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
+from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from app.models import User
 from app.security.csrf import masked_token
+from app.security.sessions import (
+    WARNING_BEFORE_TIMEOUT,
+    current_user,
+    seconds_until_idle_timeout,
+)
+from app.services.passwords import HISTORY_RULE_TEXT, RULES
 from app.settings import PROJECT_ROOT, Settings
 
 APP_DIR = Path(__file__).resolve().parent
@@ -60,6 +69,31 @@ def csrf_token(context: Context) -> str:
     return masked_token(context["request"].session)
 
 
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """The hidden field that comes first in every form."""
+    token = masked_token(context["request"].session)
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(token)
+
+
+@pass_context
+def header_user(context: Context) -> User | None:
+    """The signed-in user for the header, or None where the database cannot be asked (error
+    pages: a request refused before routing, or the database being down)."""
+    request: Request = context["request"]
+    if not hasattr(request.state, "db"):
+        return None
+    try:
+        return current_user(request)
+    except SQLAlchemyError:
+        return None
+
+
+@pass_context
+def session_seconds_left(context: Context) -> int:
+    return seconds_until_idle_timeout(context["request"])
+
+
 def create_templates(settings: Settings) -> Jinja2Templates:
     environment = Environment(
         loader=ChoiceLoader(
@@ -75,6 +109,12 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     globals_: dict[str, Any] = {
         "static_url": static_url,
         "csrf_token": csrf_token,
+        "csrf_field": csrf_field,
+        "header_user": header_user,
+        "session_seconds_left": session_seconds_left,
+        "timeout_warning_seconds": int(WARNING_BEFORE_TIMEOUT.total_seconds()),
+        "password_rules": lambda: [(rule, False) for rule in RULES],
+        "history_rule": HISTORY_RULE_TEXT,
         "service_name": "Children's Portal",
         "council_name": settings.council_name,
         "council_colour": settings.council_colour,

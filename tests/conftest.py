@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -123,9 +124,34 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+class Clock:
+    """A clock the test moves on by hand: no sleeping to test timeouts."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def app(settings: Settings) -> Starlette:
-    return create_app(settings)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bcrypt at its lowest cost for tests through the app (speed); production's cost 12 has
+    its own test, and the browser journeys run the real cost."""
+    monkeypatch.setattr("app.services.passwords.BCRYPT_COST", 4)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock, fast_password_hashing: None) -> Starlette:
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture

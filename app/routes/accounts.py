@@ -1,0 +1,534 @@
+"""Accounts, in the help guide's words: Login or Register, Register for a new account (two steps
+and a code), My Account and Change Password, Forgotten Password, Sign out.
+
+Handlers are thin: they read the form, call `app.services.accounts` off the event loop (bcrypt),
+commit, and redirect (Post/Redirect/Get), or re-render the form with 422 and every value kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.db import request_session
+from app.models import OneTimeCode, User
+from app.request_log import request_id_of
+from app.security.sessions import (
+    ENDED,
+    begin_session,
+    current_user,
+    end_session,
+    now_for,
+    pop_return_path,
+    require_user,
+    safe_return_path,
+    signed_in_user,
+)
+from app.services import accounts
+from app.services.accounts import CodeCheck
+from app.services.audit import record_event
+from app.services.mail import MailWorker
+from app.services.passwords import checklist, password_problems, verify_password
+from app.templating import render
+
+REGISTRATION = "registration"
+REGISTER_CODE = "register_code"
+RESET_CODE = "reset_code"
+RESET_ALLOWED = "reset_allowed"
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+def form_page(
+    request: Request,
+    template: str,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    **context: Any,
+) -> Response:
+    """A form page; with errors it answers 422 and keeps what the user typed."""
+    return render(
+        request,
+        template,
+        {"errors": errors or {}, "values": values or {}, **context},
+        status_code=422 if errors else 200,
+    )
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    async with request.form() as form:
+        return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def wake_mail(request: Request) -> None:
+    worker: MailWorker | None = getattr(request.state, "mail_worker", None)
+    if worker is not None:
+        worker.wake()
+
+
+def confirm_problem(password: str, confirmation: str) -> str | None:
+    if not confirmation:
+        return "Confirm your password"
+    if password != confirmation:
+        return "The passwords do not match"
+    return None
+
+
+def policy_error(problems: list[str], label: str = "Password") -> str:
+    return problems[0].replace("It must", f"{label} must", 1)
+
+
+# Sign in and out ---------------------------------------------------------------------------
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        if current_user(request) is not None:
+            return redirect(pop_return_path(request))
+        ended = request.session.pop(ENDED, None)
+        return form_page(request, "pages/account/login.html", ended=ended)
+
+    form = await read_form(request)
+    email, password = form.get("email", "").strip(), form.get("password", "")
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter your email address"
+    if not password:
+        errors["password"] = "Enter your password"
+    if errors:
+        return form_page(request, "pages/account/login.html", errors, {"email": email})
+
+    db = request_session(request)
+    result = await run_in_threadpool(
+        accounts.sign_in,
+        db,
+        request.state.settings,
+        email=email,
+        password=password,
+        client_address=request.client.host if request.client else "unknown",
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    wake_mail(request)
+    if result.throttled:
+        errors["email"] = (
+            "You have tried to sign in too many times. Wait 15 minutes and try again, "
+            "or reset your password"
+        )
+    elif result.user is None:
+        errors["email"] = "The email address or password is not correct"
+    if errors:
+        return form_page(request, "pages/account/login.html", errors, {"email": email})
+    assert result.user is not None
+    begin_session(request, result.user)
+    return redirect(pop_return_path(request))
+
+
+async def logout(request: Request) -> Response:
+    user = current_user(request)
+    if user is not None:
+        # Raising the version ends this session and any other the user has open.
+        user.session_version += 1
+        record_event(request_session(request), "signed-out", actor_user_id=user.id)
+        request_session(request).commit()
+    end_session(request, "signed-out")
+    return redirect("/signed-out")
+
+
+async def signed_out(request: Request) -> Response:
+    ended = request.session.get(ENDED, "signed-out")
+    return render(request, "pages/account/signed_out.html", {"ended": ended})
+
+
+async def keep_alive(request: Request) -> Response:
+    """The timeout warning's "Stay signed in": any request counts as activity."""
+    if current_user(request) is None:
+        return redirect("/login")
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=204)
+    return redirect(safe_referrer(request))
+
+
+def safe_referrer(request: Request) -> str:
+    referrer = request.headers.get("referer", "")
+    parts = urlsplit(referrer)
+    same_site = parts.netloc == request.url.netloc
+    return (same_site and safe_return_path(parts.path or "/")) or "/"
+
+
+# Register for a new account ---------------------------------------------------------------
+
+
+async def register_names(request: Request) -> Response:
+    template = "pages/account/register_names.html"
+    if request.method == "GET":
+        return form_page(request, template, values=request.session.get(REGISTRATION, {}))
+    form = await read_form(request)
+    values = {
+        "forename": form.get("forename", "").strip(),
+        "surname": form.get("surname", "").strip(),
+    }
+    errors = {
+        field: problem
+        for field, problem in (
+            ("forename", accounts.name_problem(values["forename"], "forename")),
+            ("surname", accounts.name_problem(values["surname"], "surname")),
+        )
+        if problem
+    }
+    if errors:
+        return form_page(request, template, errors, values)
+    request.session[REGISTRATION] = values
+    return redirect("/register/account")
+
+
+async def register_account(request: Request) -> Response:
+    template = "pages/account/register_account.html"
+    names = request.session.get(REGISTRATION)
+    if not names:
+        return redirect("/register")
+    if request.method == "GET":
+        return form_page(request, template, values={"email": names.get("email", "")})
+    form = await read_form(request)
+    values = {
+        "email": form.get("email", "").strip(),
+        "password": form.get("password", ""),
+        "confirm_password": form.get("confirm_password", ""),
+    }
+    errors: dict[str, str] = {}
+    if problem := accounts.email_problem(values["email"]):
+        errors["email"] = problem
+    if not values["password"]:
+        errors["password"] = "Enter a password"
+    elif problems := password_problems(values["password"]):
+        errors["password"] = policy_error(problems)
+    if problem := confirm_problem(values["password"], values["confirm_password"]):
+        errors["confirm_password"] = problem
+    if errors:
+        return form_page(request, template, errors, values)
+
+    db = request_session(request)
+    code = await run_in_threadpool(
+        accounts.start_registration,
+        db,
+        request.state.settings,
+        forename=names["forename"],
+        surname=names["surname"],
+        email=values["email"],
+        password=values["password"],
+        now=now_for(request),
+    )
+    db.commit()
+    wake_mail(request)
+    request.session[REGISTRATION] = {**names, "email": values["email"]}
+    request.session[REGISTER_CODE] = code.id
+    return redirect("/register/code")
+
+
+def _pending_code(request: Request, key: str, purpose: str) -> OneTimeCode | None:
+    code_id = request.session.get(key)
+    if not isinstance(code_id, int):
+        return None
+    code = request_session(request).get(OneTimeCode, code_id)
+    return code if code is not None and code.purpose == purpose else None
+
+
+CODE_MESSAGES = {
+    CodeCheck.EXPIRED: "The code has expired. Select ‘Send a new code’",
+    CodeCheck.USED: "That code has already been used. Select ‘Send a new code’",
+    CodeCheck.TOO_MANY_TRIES: (
+        "You have entered the wrong code too many times. Select ‘Send a new code’"
+    ),
+}
+
+
+async def enter_code(
+    request: Request, *, session_key: str, purpose: str, template: str, start: str
+) -> tuple[Response | None, OneTimeCode | None]:
+    """The shared "Enter the code" step: (a response to send, or None and the accepted code)."""
+    db = request_session(request)
+    code = _pending_code(request, session_key, purpose)
+    if code is None:
+        return redirect(start), None
+    context = {"email": code.payload.get("email") or request.session.get("reset_email", "")}
+    if request.method == "GET":
+        return form_page(request, template, sent=request.query_params.get("sent"), **context), None
+
+    form = await read_form(request)
+    now = now_for(request)
+    if form.get("action") == "resend":
+        wait = accounts.resend_wait(db, code, now=now)
+        if wait is not None:
+            seconds = int(wait.total_seconds()) + 1
+            message = (
+                f"Wait {seconds} seconds before asking for another code"
+                if seconds < 120
+                else "You have asked for too many codes. Wait an hour and try again"
+            )
+            return form_page(request, template, {"code": message}, form, **context), None
+        new_code = accounts.resend_code(db, request.state.settings, code, now=now)
+        db.commit()
+        wake_mail(request)
+        request.session[session_key] = new_code.id
+        return redirect(f"{request.url.path}?sent=1"), None
+
+    entered = form.get("code", "")
+    digits = entered.replace(" ", "").replace("-", "")
+    if not digits:
+        return form_page(
+            request, template, {"code": "Enter the code from the email"}, form, **context
+        ), None
+    if not digits.isdigit() or len(digits) != 6:
+        return form_page(
+            request, template, {"code": "The code must be 6 digits"}, form, **context
+        ), None
+    result = accounts.check_code(db, request.state.settings, code, digits, now=now)
+    db.commit()
+    if result is CodeCheck.ACCEPTED:
+        return None, code
+    if result is CodeCheck.WRONG:
+        left = accounts.tries_left(code)
+        message = f"The code is not correct. You have {left} {'try' if left == 1 else 'tries'} left"
+    else:
+        message = CODE_MESSAGES[result]
+    return form_page(request, template, {"code": message}, form, **context), None
+
+
+async def register_code(request: Request) -> Response:
+    response, code = await enter_code(
+        request,
+        session_key=REGISTER_CODE,
+        purpose="register",
+        template="pages/account/register_code.html",
+        start="/register",
+    )
+    if response is not None:
+        return response
+    assert code is not None
+    db = request_session(request)
+    user = accounts.complete_registration(
+        db, code, now=now_for(request), request_id=request_id_of(request)
+    )
+    if user is None:
+        db.rollback()
+        return form_page(
+            request,
+            "pages/account/register_code.html",
+            {"code": "This email address already has an account. Sign in instead"},
+        )
+    db.commit()
+    request.session.pop(REGISTRATION, None)
+    request.session.pop(REGISTER_CODE, None)
+    begin_session(request, user)
+    return redirect("/register/complete")
+
+
+@require_user
+async def register_complete(request: Request) -> Response:
+    return render(
+        request, "pages/account/register_complete.html", {"continue_to": pop_return_path(request)}
+    )
+
+
+# My Account and Change Password ----------------------------------------------------------
+
+
+@require_user
+async def my_account(request: Request) -> Response:
+    return render(request, "pages/account/my_account.html", {"user": signed_in_user(request)})
+
+
+@require_user
+async def change_password(request: Request) -> Response:
+    template = "pages/account/change_password.html"
+    if request.method == "GET":
+        return form_page(request, template)
+    user = signed_in_user(request)
+    form = await read_form(request)
+    values = {
+        "current_password": form.get("current_password", ""),
+        "password": form.get("password", ""),
+        "confirm_password": form.get("confirm_password", ""),
+    }
+    db = request_session(request)
+    errors: dict[str, str] = {}
+    if not values["current_password"]:
+        errors["current_password"] = "Enter your current password"
+    elif not await run_in_threadpool(
+        verify_password, values["current_password"], user.password_hash
+    ):
+        errors["current_password"] = "Your current password is not correct"
+        values["current_password"] = ""  # a wrong password is not shown back
+    if not values["password"]:
+        errors["password"] = "Enter a new password"
+    else:
+        # The history check runs bcrypt several times: only for an otherwise good request.
+        problems = password_problems(values["password"])
+        if not problems and not errors:
+            problems = await run_in_threadpool(
+                accounts.new_password_problems, db, user, values["password"]
+            )
+        if problems:
+            errors["password"] = policy_error(problems, "New password")
+    if problem := confirm_problem(values["password"], values["confirm_password"]):
+        errors["confirm_password"] = problem
+    if errors:
+        return form_page(request, template, errors, values)
+    await run_in_threadpool(
+        accounts.set_password,
+        db,
+        request.state.settings,
+        user,
+        values["password"],
+        now=now_for(request),
+        event="password-changed",
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    wake_mail(request)
+    begin_session(request, user)  # this session carries on; every other one has ended
+    return redirect("/account/password-changed")
+
+
+@require_user
+async def password_changed(request: Request) -> Response:
+    return render(request, "pages/account/password_changed.html")
+
+
+# Forgotten Password -------------------------------------------------------------------------
+
+
+async def forgotten_password(request: Request) -> Response:
+    template = "pages/account/forgotten_password.html"
+    if request.method == "GET":
+        return form_page(request, template)
+    form = await read_form(request)
+    email = form.get("email", "").strip()
+    problem = None
+    if not email:
+        problem = "Enter your email address"
+    elif not accounts.EMAIL_PATTERN.match(email) or len(email) > accounts.EMAIL_MAX_LENGTH:
+        problem = "Enter an email address in the correct format, like name@example.com"
+    if problem:
+        return form_page(request, template, {"email": problem}, {"email": email})
+    db = request_session(request)
+    code = accounts.start_password_reset(
+        db, request.state.settings, email=email, now=now_for(request)
+    )
+    db.commit()
+    wake_mail(request)
+    request.session[RESET_CODE] = code.id
+    request.session["reset_email"] = email
+    request.session.pop(RESET_ALLOWED, None)
+    return redirect("/forgotten-password/code")
+
+
+async def reset_code(request: Request) -> Response:
+    response, code = await enter_code(
+        request,
+        session_key=RESET_CODE,
+        purpose="reset",
+        template="pages/account/reset_code.html",
+        start="/forgotten-password",
+    )
+    if response is not None:
+        return response
+    assert code is not None
+    request.session[RESET_ALLOWED] = code.id
+    return redirect("/forgotten-password/new")
+
+
+async def reset_password(request: Request) -> Response:
+    template = "pages/account/reset_password.html"
+    code = _pending_code(request, RESET_ALLOWED, "reset")
+    now = now_for(request)
+    if code is None or code.user_id is None or code.used_at is None:
+        return redirect("/forgotten-password")
+    if accounts.code_is_stale(code, now=now):
+        request.session.pop(RESET_ALLOWED, None)
+        return redirect("/forgotten-password")
+    if request.method == "GET":
+        return form_page(request, template)
+    form = await read_form(request)
+    values = {
+        "password": form.get("password", ""),
+        "confirm_password": form.get("confirm_password", ""),
+    }
+    db = request_session(request)
+    user = db.get(User, code.user_id)
+    if user is None:
+        return redirect("/forgotten-password")
+    errors: dict[str, str] = {}
+    if not values["password"]:
+        errors["password"] = "Enter a new password"
+    elif problems := await run_in_threadpool(
+        accounts.new_password_problems, db, user, values["password"]
+    ):
+        errors["password"] = policy_error(problems, "New password")
+    if problem := confirm_problem(values["password"], values["confirm_password"]):
+        errors["confirm_password"] = problem
+    if errors:
+        return form_page(request, template, errors, values)
+    await run_in_threadpool(
+        accounts.set_password,
+        db,
+        request.state.settings,
+        user,
+        values["password"],
+        now=now,
+        event="password-reset",
+        request_id=request_id_of(request),
+    )
+    code.payload = {"spent": True}  # an old copy of the session cookie cannot reset it again
+    db.commit()
+    wake_mail(request)
+    for key in (RESET_CODE, RESET_ALLOWED, "reset_email"):
+        request.session.pop(key, None)
+    return redirect("/forgotten-password/done")
+
+
+async def reset_done(request: Request) -> Response:
+    return render(request, "pages/account/reset_done.html")
+
+
+# The password checklist beside the fields ---------------------------------------------------
+
+
+async def password_policy(request: Request) -> Response:
+    """htmx: the checklist, ticked for what was typed (nothing is stored or logged)."""
+    form = await read_form(request)
+    response = render(
+        request,
+        "partials/password_policy.html",
+        {"rules": checklist(form.get("password", "")), "checked": True},
+    )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+routes = [
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/signed-out", signed_out, name="signed_out"),
+    Route("/session/keep-alive", keep_alive, methods=["POST"], name="keep_alive"),
+    Route("/register", register_names, methods=["GET", "POST"], name="register"),
+    Route("/register/account", register_account, methods=["GET", "POST"]),
+    Route("/register/code", register_code, methods=["GET", "POST"]),
+    Route("/register/complete", register_complete),
+    Route("/account", my_account, name="my_account"),
+    Route("/account/change-password", change_password, methods=["GET", "POST"]),
+    Route("/account/password-changed", password_changed),
+    Route("/forgotten-password", forgotten_password, methods=["GET", "POST"]),
+    Route("/forgotten-password/code", reset_code, methods=["GET", "POST"]),
+    Route("/forgotten-password/new", reset_password, methods=["GET", "POST"]),
+    Route("/forgotten-password/done", reset_done),
+    Route("/password-policy", password_policy, methods=["POST"]),
+]

@@ -1,0 +1,431 @@
+"""Personal accounts: registration with an emailed code, sign-in with throttling, password change
+and reset. Functions take a database `Session` and `now`; the caller commits. Several of them
+run bcrypt: call them off the event loop.
+
+Nothing here reveals whether an email address has an account: registering an address that has
+one, or asking to reset the password of one that has none, answers exactly as usual, and the
+owner of an existing account is told by email instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
+from app.services import account_mail
+from app.services.audit import record_event
+from app.services.passwords import (
+    HISTORY_SIZE,
+    hash_password,
+    password_problems,
+    spend_verification_time,
+    verify_password,
+)
+from app.settings import Settings
+
+CODE_LIFETIME = timedelta(minutes=15)
+CODE_MAX_ATTEMPTS = 5
+CODE_RESEND_INTERVAL = timedelta(seconds=60)
+CODES_PER_HOUR = 5
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SIGN_IN_FAILURES_PER_ACCOUNT = 10
+# Higher per client: a school or surgery may share one address for many staff.
+SIGN_IN_FAILURES_PER_CLIENT = 30
+NAME_MAX_LENGTH = 100
+EMAIL_MAX_LENGTH = 254
+
+# Shared mailboxes: the guide does not allow generic accounts (security, direct contact, GDPR).
+GENERIC_MAILBOXES = frozenset(
+    {
+        "admin",
+        "administration",
+        "admissions",
+        "contact",
+        "contactus",
+        "enquiries",
+        "enquiry",
+        "general",
+        "hello",
+        "help",
+        "info",
+        "information",
+        "mail",
+        "mailbox",
+        "noreply",
+        "no-reply",
+        "donotreply",
+        "do-not-reply",
+        "office",
+        "post",
+        "postmaster",
+        "reception",
+        "referral",
+        "referrals",
+        "safeguarding",
+        "schooloffice",
+        "secretary",
+        "staff",
+        "support",
+        "team",
+        "webmaster",
+    }
+)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class CodeCheck(Enum):
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    USED = "used"
+    TOO_MANY_TRIES = "too-many-tries"
+
+
+def email_key(email: str) -> str:
+    """What makes an address unique: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def is_generic_mailbox(email: str) -> bool:
+    local = email_key(email).split("@", 1)[0]
+    first_word = re.split(r"[.+_]", local, maxsplit=1)[0]
+    return local in GENERIC_MAILBOXES or first_word in GENERIC_MAILBOXES
+
+
+def email_problem(email: str) -> str | None:
+    """The message for an unusable work email address, or None."""
+    email = email.strip()
+    if not email:
+        return "Enter your work email address"
+    if len(email) > EMAIL_MAX_LENGTH or not EMAIL_PATTERN.match(email):
+        return "Enter an email address in the correct format, like name@example.com"
+    if is_generic_mailbox(email):
+        return (
+            "Enter your own work email address, not a shared mailbox such as info@ or office@. "
+            "Shared accounts are not allowed"
+        )
+    return None
+
+
+def name_problem(value: str, label: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return f"Enter your {label}"
+    if len(value) > NAME_MAX_LENGTH:
+        return f"{label.capitalize()} must be {NAME_MAX_LENGTH} characters or fewer"
+    return None
+
+
+def _code_hash(settings: Settings, purpose: str, key: str, value: str) -> str:
+    # Keyed, so a leaked table does not give up its 6-digit codes to a quick brute force.
+    message = f"{purpose}:{key}:{value}".encode()
+    return hmac.new(str(settings.secret_key).encode(), message, hashlib.sha256).hexdigest()
+
+
+def _new_code(
+    session: Session,
+    settings: Settings,
+    *,
+    purpose: str,
+    key: str,
+    now: datetime,
+    user_id: int | None = None,
+    payload: dict[str, str] | None = None,
+) -> tuple[OneTimeCode, str]:
+    value = f"{secrets.randbelow(1_000_000):06d}"
+    code = OneTimeCode(
+        purpose=purpose,
+        email_key=key,
+        user_id=user_id,
+        code_hash=_code_hash(settings, purpose, key, value),
+        payload=payload or {},
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+        failed_attempts=0,
+    )
+    session.add(code)
+    session.flush()
+    return code, value
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email_key == email_key(email))).one_or_none()
+
+
+def start_registration(
+    session: Session,
+    settings: Settings,
+    *,
+    forename: str,
+    surname: str,
+    email: str,
+    password: str,
+    now: datetime,
+) -> OneTimeCode:
+    """Email a code to confirm the address; the account is created when the code is entered.
+
+    If the address already has an account, its owner is told by email and the code is never
+    sent; the caller cannot tell the difference.
+    """
+    key = email_key(email)
+    existing = user_by_email(session, email)
+    payload = {
+        "forename": forename.strip(),
+        "surname": surname.strip(),
+        "email": email.strip(),
+        "password_hash": hash_password(password),
+    }
+    code, value = _new_code(
+        session, settings, purpose="register", key=key, now=now, payload=payload
+    )
+    if existing is None:
+        account_mail.registration_code(session, settings, to=email.strip(), code=value)
+    else:
+        account_mail.already_registered(session, settings, user=existing)
+    return code
+
+
+def check_code(
+    session: Session, settings: Settings, code: OneTimeCode, entered: str, *, now: datetime
+) -> CodeCheck:
+    """Check an entered code (spaces and dashes ignored). A wrong try counts against the code."""
+    if code.used_at is not None:
+        return CodeCheck.USED
+    if code.failed_attempts >= CODE_MAX_ATTEMPTS:
+        return CodeCheck.TOO_MANY_TRIES
+    if _aware(code.expires_at) <= now:
+        return CodeCheck.EXPIRED
+    digits = re.sub(r"[\s-]", "", entered)
+    expected = code.code_hash
+    actual = _code_hash(settings, code.purpose, code.email_key, digits)
+    if not hmac.compare_digest(expected, actual):
+        code.failed_attempts += 1
+        if code.failed_attempts >= CODE_MAX_ATTEMPTS:
+            return CodeCheck.TOO_MANY_TRIES
+        return CodeCheck.WRONG
+    code.used_at = now
+    return CodeCheck.ACCEPTED
+
+
+def code_is_stale(code: OneTimeCode, *, now: datetime) -> bool:
+    """An accepted code allows its next step (a new password) for one code lifetime only."""
+    accepted = code.used_at
+    return (
+        accepted is None
+        or now - _aware(accepted) > CODE_LIFETIME
+        or bool(code.payload.get("spent"))
+    )
+
+
+def tries_left(code: OneTimeCode) -> int:
+    return max(0, CODE_MAX_ATTEMPTS - code.failed_attempts)
+
+
+def resend_wait(session: Session, code: OneTimeCode, *, now: datetime) -> timedelta | None:
+    """How long before another code may be sent for this address, or None if it may be now."""
+    since = now - _aware(code.created_at)
+    if since < CODE_RESEND_INTERVAL:
+        return CODE_RESEND_INTERVAL - since
+    hour_ago = now - timedelta(hours=1)
+    recent = session.scalar(
+        select(func.count())
+        .select_from(OneTimeCode)
+        .where(OneTimeCode.email_key == code.email_key, OneTimeCode.created_at > hour_ago)
+    )
+    if (recent or 0) >= CODES_PER_HOUR:
+        return timedelta(hours=1)
+    return None
+
+
+def resend_code(
+    session: Session, settings: Settings, code: OneTimeCode, *, now: datetime
+) -> OneTimeCode:
+    """Replace `code` with a new one for the same purpose (the caller checked `resend_wait`)."""
+    code.used_at = code.used_at or now
+    new_code, value = _new_code(
+        session,
+        settings,
+        purpose=code.purpose,
+        key=code.email_key,
+        now=now,
+        user_id=code.user_id,
+        payload=dict(code.payload),
+    )
+    if code.purpose == "register":
+        if user_by_email(session, code.payload["email"]) is None:
+            account_mail.registration_code(session, settings, to=code.payload["email"], code=value)
+    elif code.user_id is not None:
+        user = session.get(User, code.user_id)
+        if user is not None:
+            account_mail.reset_code(session, settings, user=user, code=value)
+    return new_code
+
+
+def complete_registration(
+    session: Session, code: OneTimeCode, *, now: datetime, request_id: str | None
+) -> User | None:
+    """Create the account from an accepted registration code (None if the address was taken
+    meanwhile)."""
+    payload = code.payload
+    if user_by_email(session, payload["email"]) is not None:
+        return None
+    user = User(
+        email=payload["email"],
+        email_key=email_key(payload["email"]),
+        forename=payload["forename"],
+        surname=payload["surname"],
+        password_hash=payload["password_hash"],
+        role="professional",
+        session_version=1,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(user)
+    session.flush()
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+    code.payload = {}  # the password hash has done its job
+    record_event(session, "registered", actor_user_id=user.id, request_id=request_id)
+    record_event(session, "email-verified", actor_user_id=user.id, request_id=request_id)
+    return user
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    throttled: bool = False
+
+
+def _recent_failures(session: Session, *, now: datetime, **match: str) -> int:
+    column, value = next(iter(match.items()))
+    count = session.scalar(
+        select(func.count())
+        .select_from(SignInAttempt)
+        .where(
+            getattr(SignInAttempt, column) == value,
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.attempted_at > now - SIGN_IN_WINDOW,
+        )
+    )
+    return int(count or 0)
+
+
+def sign_in(
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    now: datetime,
+    request_id: str | None = None,
+) -> SignInResult:
+    """Check the email and password, with throttling by account and by client address."""
+    key = email_key(email)
+    user = user_by_email(session, email)
+    if (
+        _recent_failures(session, now=now, email_key=key) >= SIGN_IN_FAILURES_PER_ACCOUNT
+        or _recent_failures(session, now=now, client_address=client_address)
+        >= SIGN_IN_FAILURES_PER_CLIENT
+    ):
+        record_event(
+            session,
+            "sign-in-throttled",
+            actor_user_id=user.id if user else None,
+            request_id=request_id,
+        )
+        return SignInResult(None, throttled=True)
+
+    if user is None:
+        spend_verification_time(password)
+        ok = False
+    else:
+        ok = verify_password(password, user.password_hash)
+    session.add(
+        SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
+    )
+    if ok and user is not None:
+        record_event(session, "signed-in", actor_user_id=user.id, request_id=request_id)
+        return SignInResult(user)
+
+    record_event(
+        session, "sign-in-failed", actor_user_id=user.id if user else None, request_id=request_id
+    )
+    failures = _recent_failures(session, now=now, email_key=key) + 1
+    if failures == SIGN_IN_FAILURES_PER_ACCOUNT and user is not None:
+        account_mail.sign_in_throttled(session, settings, user=user)
+    return SignInResult(None)
+
+
+def _earlier_hashes(session: Session, user: User) -> list[str]:
+    rows = session.scalars(
+        select(PasswordHistory.password_hash)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        .limit(HISTORY_SIZE)
+    ).all()
+    return list(dict.fromkeys([user.password_hash, *rows]))
+
+
+def new_password_problems(session: Session, user: User, password: str) -> list[str]:
+    """Policy problems with `password` as this user's next password (history included)."""
+    return password_problems(password, earlier_hashes=_earlier_hashes(session, user))
+
+
+def set_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    password: str,
+    *,
+    now: datetime,
+    event: str,
+    request_id: str | None = None,
+) -> None:
+    """Store a new password, end every session of the user, keep the history, tell them."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.session_version += 1
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+    session.flush()
+    keep = session.scalars(
+        select(PasswordHistory.id)
+        .where(PasswordHistory.user_id == user.id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc())
+        .limit(HISTORY_SIZE)
+    ).all()
+    for old in session.scalars(
+        select(PasswordHistory).where(
+            PasswordHistory.user_id == user.id, PasswordHistory.id.not_in(keep)
+        )
+    ):
+        session.delete(old)
+    record_event(session, event, actor_user_id=user.id, request_id=request_id)
+    account_mail.password_changed(session, settings, user=user)
+
+
+def start_password_reset(
+    session: Session, settings: Settings, *, email: str, now: datetime
+) -> OneTimeCode:
+    """A reset code for the address: sent if it has an account, silently kept otherwise."""
+    key = email_key(email)
+    user = user_by_email(session, email)
+    code, value = _new_code(
+        session, settings, purpose="reset", key=key, now=now, user_id=user.id if user else None
+    )
+    if user is not None:
+        account_mail.reset_code(session, settings, user=user, code=value)
+    return code
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,408 @@
+"""Email: the outbox that request handlers write to, and its delivery by SMTP with retries.
+
+A handler calls `enqueue_mail` inside the transaction that causes the mail and commits; it may
+then call `MailWorker.wake()` so that the mail goes out at once. `deliver_due_mail` claims each
+due message with a conditional UPDATE, so that two app instances never send one message twice,
+and reschedules a failed attempt with a growing back-off until the message is 48 hours old.
+
+Logs name messages by id only, never by address, subject or body (development, with no mail
+server, is the one exception: there the log *is* the mailbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import smtplib
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any, cast
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+from starlette.concurrency import run_in_threadpool
+
+from app.models import OutboxMessage
+from app.settings import Settings
+
+logger = logging.getLogger("portal.mail")
+
+SMTP_TIMEOUT_SECONDS = 10
+CLAIM_DURATION = timedelta(minutes=5)
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(hours=48)
+MAX_ERROR_LENGTH = 500
+MAX_ADDRESS_LENGTH = 254
+MAX_SUBJECT_LENGTH = 200
+BATCH_SIZE = 20
+STOP_GRACE_SECONDS = 30
+
+# Errors that mean "this attempt failed, try again later". smtplib's own errors are OSErrors;
+# ValueError covers a message the email package refuses to build (a header it cannot encode).
+DELIVERY_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPException, ValueError)
+
+# Warnings given once per process (the worker polls every few seconds).
+_warned_once: set[str] = set()
+
+
+def enqueue_mail(session: Session, *, to: str, subject: str, text: str, html: str) -> OutboxMessage:
+    """Add an email to the outbox in `session`; it is queued when the caller commits its work.
+
+    `to` is one address. Raises ValueError for an address or subject that is too long or holds
+    a line break (which would let it add headers of its own).
+    """
+    for name, value, limit in (
+        ("to", to, MAX_ADDRESS_LENGTH),
+        ("subject", subject, MAX_SUBJECT_LENGTH),
+    ):
+        if "\r" in value or "\n" in value:
+            raise ValueError(f"mail {name} must not contain a line break")
+        if len(value) > limit:
+            raise ValueError(f"mail {name} must be at most {limit} characters")
+    if not to.strip():
+        raise ValueError("mail needs an address to send to")
+    message = OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html)
+    session.add(message)
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after `attempts` failed attempts: 30s, 1m, 2m, 4m ... at most an hour."""
+    doublings = min(max(attempts - 1, 0), 16)  # 30s * 2**16 is far past the cap already
+    delay: timedelta = FIRST_RETRY_DELAY * (2**doublings)
+    return min(delay, MAX_RETRY_DELAY)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the portal stores is UTC.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _due_condition(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+
+
+@dataclass(frozen=True)
+class _ClaimedMail:
+    id: int
+    to: str
+    subject: str
+    text: str
+    html: str
+    created_at: datetime
+    attempts: int
+
+
+def _due_ids(session_factory: sessionmaker[Session], now: datetime, limit: int) -> list[int]:
+    with session_factory() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage.id)
+                .where(*_due_condition(now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+            )
+        )
+
+
+def _claim(
+    session_factory: sessionmaker[Session], message_id: int, now: datetime
+) -> _ClaimedMail | None:
+    """Take the message for this worker, or None if another worker has it (or has sent it)."""
+    with session_factory() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, *_due_condition(now))
+            .values(claimed_until=now + CLAIM_DURATION)
+            .execution_options(synchronize_session=False)
+        )
+        if cast("CursorResult[Any]", result).rowcount != 1:
+            session.rollback()
+            return None
+        # Committed before sending: from here on, no other worker will take it.
+        session.commit()
+        message = session.get(OutboxMessage, message_id)
+        if message is None:  # deleted meanwhile
+            return None
+        claimed = _ClaimedMail(
+            id=message.id,
+            to=message.to_address,
+            subject=message.subject,
+            text=message.text_body,
+            html=message.html_body,
+            created_at=_as_utc(message.created_at),
+            attempts=message.attempts,
+        )
+        session.rollback()  # end the read transaction before talking to the mail server
+        return claimed
+
+
+def _domain_of(address: str) -> str:
+    _name, email = parseaddr(address)
+    domain = email.rpartition("@")[2]
+    return domain or "childrens-portal.invalid"
+
+
+def build_email(settings: Settings, *, to: str, subject: str, text: str, html: str) -> EmailMessage:
+    """The message as sent: multipart/alternative with a plain-text and an HTML part."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    # A domain of our own: make_msgid() would otherwise look up this host's name in DNS.
+    message["Message-ID"] = make_msgid(domain=_domain_of(settings.mail_from))
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _send_by_smtp(settings: Settings, message: EmailMessage) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, str(settings.smtp_password))
+        smtp.send_message(message)
+
+
+def _deliver(settings: Settings, mail: _ClaimedMail) -> None:
+    if not settings.smtp_host:
+        # Development only (checked by the caller): the log is the mailbox.
+        logger.info(
+            "development mail id=%s to=%s subject=%s\n%s",
+            mail.id,
+            mail.to,
+            mail.subject,
+            mail.text,
+        )
+        return
+    _send_by_smtp(
+        settings,
+        build_email(settings, to=mail.to, subject=mail.subject, text=mail.text, html=mail.html),
+    )
+
+
+def _record_sent(session_factory: sessionmaker[Session], message_id: int, now: datetime) -> None:
+    with session_factory() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(sent_at=now, claimed_until=None, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def _record_failure(
+    session_factory: sessionmaker[Session],
+    mail: _ClaimedMail,
+    error: Exception,
+    now: datetime,
+) -> None:
+    # One UPDATE and no read first: on SQLite a read that turns into a write can fail at once
+    # when another worker has written meanwhile. Our claim means nobody else changes the row.
+    attempts = mail.attempts + 1
+    # Stored, never logged: an SMTP error may quote the address.
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "claimed_until": None,
+        "last_error": f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+    }
+    given_up = now - mail.created_at >= GIVE_UP_AFTER
+    if given_up:
+        values["failed_at"] = now
+    else:
+        values["next_attempt_at"] = now + retry_delay(attempts)
+    with session_factory() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == mail.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    if given_up:
+        logger.error("mail id=%s not delivered after %d attempts; given up", mail.id, attempts)
+    else:
+        logger.warning(
+            "mail id=%s attempt %d failed (%s); next attempt at %s",
+            mail.id,
+            attempts,
+            type(error).__name__,
+            values["next_attempt_at"].isoformat(),
+        )
+
+
+def deliver_due_mail(
+    session_factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    limit: int = BATCH_SIZE,
+) -> int:
+    """Send up to `limit` due messages from the outbox; return how many were sent.
+
+    Synchronous and blocking (it talks to the database and the mail server): call it from a
+    thread, e.g. with `run_in_threadpool`. Each message is claimed with a conditional UPDATE
+    that is committed before sending, so concurrent callers (other app instances) never send
+    one message twice. A failed attempt is retried after 30s, 1m, 2m ... (at most an hour
+    apart); a message still unsent 48 hours after it was queued is marked failed.
+
+    With no SMTP host, development logs each message (address, subject and text) and marks it
+    sent; any other environment leaves the mail queued and warns once.
+    """
+    now = _as_utc(now) if now is not None else datetime.now(UTC)
+    due: Sequence[int] = _due_ids(session_factory, now, limit)
+    if not due:
+        return 0
+    if not settings.smtp_host and settings.environment != "development":
+        if "no-mail-server" not in _warned_once:
+            _warned_once.add("no-mail-server")
+            logger.warning(
+                "SMTP_HOST is not set in %s: mail stays queued until it is", settings.environment
+            )
+        return 0
+    sent = 0
+    for message_id in due:
+        mail = _claim(session_factory, message_id, now)
+        if mail is None:
+            continue
+        try:
+            _deliver(settings, mail)
+        except DELIVERY_ERRORS as error:
+            _record_failure(session_factory, mail, error, now)
+            continue
+        _record_sent(session_factory, mail.id, now)
+        sent += 1
+    return sent
+
+
+def recent_mail(session: Session, limit: int = 50) -> list[OutboxMessage]:
+    """The newest `limit` messages in the outbox, newest first (for the development mailbox)."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+class MailWorker:
+    """Delivers the outbox in the background while the app runs (start and stop in lifespan).
+
+    It runs a delivery pass every `poll_seconds`, or at once after `wake()`, which a request
+    handler calls once it has committed a mail. A failing pass is logged; the loop carries on.
+    """
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        settings: Settings,
+        *,
+        poll_seconds: float = 15,
+    ) -> None:
+        self.session_factory = session_factory
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self._task: asyncio.Task[None] | None = None
+        # Made in start(): an asyncio.Event belongs to the loop that first uses it.
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start the delivery loop as a task of the running event loop."""
+        if self.running:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="portal-mail-worker")
+
+    def wake(self) -> None:
+        """Run a delivery pass now rather than at the next poll. Safe from any thread."""
+        event, loop = self._wake, self._loop
+        if event is None or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            event.set()
+        else:  # a synchronous handler in a worker thread
+            loop.call_soon_threadsafe(event.set)
+
+    async def stop(self) -> None:
+        """Cancel the loop and wait for it to end.
+
+        A delivery pass in progress is let finish first (for up to STOP_GRACE_SECONDS): its
+        thread cannot be interrupted, and closing the database under it could leave a mail sent
+        but not recorded as sent, and so sent twice.
+        """
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # stop() itself was cancelled
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        wake = self._wake
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.poll_seconds)
+            wake.clear()
+            try:
+                sent = await self._delivery_pass()
+            except Exception:
+                # Tracebacks name no personal data: the engine hides SQL parameters.
+                logger.exception("mail delivery pass failed")
+                continue
+            if sent >= BATCH_SIZE:  # the pass was full: there may be more due right away
+                wake.set()
+
+    async def _delivery_pass(self) -> int:
+        delivery = asyncio.ensure_future(
+            run_in_threadpool(
+                deliver_due_mail, self.session_factory, self.settings, limit=BATCH_SIZE
+            )
+        )
+        try:
+            return await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            delivery.add_done_callback(_consume_outcome)
+            _done, pending = await asyncio.wait({delivery}, timeout=STOP_GRACE_SECONDS)
+            if pending:
+                logger.warning("mail delivery pass still running at shutdown")
+            raise
+
+
+def _consume_outcome(future: asyncio.Future[int]) -> None:
+    # Stopping: the pass's outcome no longer matters, but an exception left unread is reported.
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("mail delivery pass failed while stopping")
