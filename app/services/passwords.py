@@ -24,8 +24,18 @@ HISTORY_SIZE = 5
 
 
 def normalise(password: str) -> str:
-    """The same password typed on different keyboards or pasted gives the same characters."""
+    """What is hashed: the same password typed on different keyboards or pasted (composed or
+    decomposed accents, full-width letters) gives the same characters."""
     return unicodedata.normalize("NFKC", password)
+
+
+def as_typed(password: str) -> str:
+    """What the rules judge: composed, but otherwise as typed. (NFKC would turn a typed acute
+    accent into a space and a combining accent, which the rules would then refuse.)"""
+    return unicodedata.normalize("NFC", password)
+
+
+ZERO_WIDTH_JOINER = "\u200d"
 
 
 def _is_special(character: str) -> bool:
@@ -33,7 +43,15 @@ def _is_special(character: str) -> bool:
 
 
 def _allowed(character: str) -> bool:
-    return character.isalpha() or character.isdigit() or _is_special(character)
+    # Marks (M*) let scripts such as Devanagari or Thai, and emoji with variation selectors,
+    # count as the letters and symbols they are part of; the joiner builds emoji sequences.
+    return (
+        character.isalpha()
+        or character.isdigit()
+        or _is_special(character)
+        or unicodedata.category(character)[0] == "M"
+        or character == ZERO_WIDTH_JOINER
+    )
 
 
 @cache
@@ -68,7 +86,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "length",
         f"It must be at least {MIN_LENGTH} characters long",
-        lambda p: MIN_LENGTH <= len(p) <= MAX_LENGTH,
+        lambda p: len(p) >= MIN_LENGTH,
     ),
     Rule("letter", "It must contain at least one letter", lambda p: any(c.isalpha() for c in p)),
     Rule(
@@ -79,7 +97,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "upper",
         "It must contain at least one upper-case letter",
-        lambda p: any(c.isupper() for c in p),
+        # isalpha too: some symbols (🅰) count as upper case to str.isupper.
+        lambda p: any(c.isupper() and c.isalpha() for c in p),
     ),
     Rule(
         "digit",
@@ -102,7 +121,7 @@ HISTORY_RULE_TEXT = "It must be different to your current password and your prev
 
 def checklist(password: str) -> list[tuple[Rule, bool]]:
     """Each rule with whether the password meets it: what the checklist beside the field shows."""
-    password = normalise(password)
+    password = as_typed(password)
     return [(rule, rule.passes(password)) for rule in RULES]
 
 
@@ -113,7 +132,7 @@ def password_problems(password: str, *, earlier_hashes: Iterable[str] = ()) -> l
     are only checked once every other rule passes.
     """
     problems = [rule.text for rule, ok in checklist(password) if not ok]
-    if len(normalise(password)) > MAX_LENGTH:
+    if len(as_typed(password)) > MAX_LENGTH:
         problems.insert(0, f"It must be {MAX_LENGTH} characters or fewer")
     if not problems and any(verify_password(password, h) for h in earlier_hashes):
         problems.append(HISTORY_RULE_TEXT)
