@@ -456,3 +456,13 @@ def test_development_mailbox_exists_only_in_development(
     assert client.get("/dev/mailbox").status_code == 404
     with TestClient(create_app(make_settings(database_url, environment="development"))) as dev:
         assert "Development mailbox" in dev.get("/dev/mailbox").text
+
+
+def test_non_ascii_and_long_passwords_work_end_to_end(
+    client: TestClient, settings: Settings
+) -> None:
+    password = "Größenwahn-Straße-2024!-" + "ж" * 60  # 84 characters, well over 72 bytes
+    register(client, settings, EMAIL, password)
+    post(client, "/logout")
+    assert sign_in(client, EMAIL, password[:-1]).status_code == 422  # no silent truncation
+    assert sign_in(client, EMAIL, password).status_code == 303
