@@ -20,7 +20,7 @@ from app.compression import CompressionMiddleware
 from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
 from app.models import utc_now
 from app.request_log import RequestLogMiddleware
-from app.routes import accounts, dev, errors, forms, health, home
+from app.routes import accounts, dev, errors, health, home, my_forms, referrals, start
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.services.mail import MailWorker
@@ -85,7 +85,9 @@ def create_app(
         *home.routes,
         *health.routes,
         *accounts.routes,
-        *forms.routes,
+        *my_forms.routes,
+        *start.routes,
+        *referrals.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

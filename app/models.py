@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base
+from app.db import Base, UTCDateTime
 
 
 def utc_now() -> datetime:
@@ -25,9 +34,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utc_now, index=True
-    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     subject_type: Mapped[str | None] = mapped_column(String(32))
@@ -51,8 +58,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="professional")
     # Raised to end every session of this user at once (sign out, password change).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
     @property
     def full_name(self) -> str:
@@ -73,7 +80,7 @@ class PasswordHistory(Base):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     password_hash: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 class OneTimeCode(Base):
@@ -95,10 +102,10 @@ class OneTimeCode(Base):
     )
     code_hash: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SignInAttempt(Base):
@@ -111,7 +118,7 @@ class SignInAttempt(Base):
     email_key: Mapped[str] = mapped_column(String(254))
     client_address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
 Index("ix_sign_in_attempt_email_at", SignInAttempt.email_key, SignInAttempt.attempted_at)
@@ -130,13 +137,76 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(200))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utc_now, index=True
-    )
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
     # A worker claims a message until this time; another worker may take it over afterwards.
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Referral(Base):
+    """An Early Help Assessment: a draft until it is sent to the hub.
+
+    The few fields that lists and search need are real columns; the answers themselves live in
+    `SectionAnswers`, one JSON document per section.
+    """
+
+    __tablename__ = "referral"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Human-readable, e.g. EH-2026-000123: what users quote on the phone.
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # Which tile on the portal home started it (see app/assessment/reference.py).
+    referral_option: Mapped[str] = mapped_column(String(40))
+    child_forename: Mapped[str] = mapped_column(String(100))
+    child_surname: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def child_name(self) -> str:
+        return f"{self.child_forename} {self.child_surname}"
+
+
+class SectionAnswers(Base):
+    """The answers of one section of one referral, as a JSON document keyed by question id.
+
+    `version` goes up with every save, so a stale browser tab cannot overwrite newer answers.
+    """
+
+    __tablename__ = "section_answers"
+    __table_args__ = (UniqueConstraint("referral_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="not-started")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class PendingStart(Base):
+    """A referral started by someone not yet signed in: the child's name waits here, on the
+    server, while they sign in or register. Their session holds only a random token whose hash
+    is `token_hash`, so the name is in no URL and no readable cookie."""
+
+    __tablename__ = "pending_start"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    referral_option: Mapped[str] = mapped_column(String(40))
+    child_forename: Mapped[str] = mapped_column(String(100))
+    child_surname: Mapped[str] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)

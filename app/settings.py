@@ -35,6 +35,12 @@ def _hex_colour(name: str, value: str) -> str:
     return value.lower()
 
 
+def _https_url(name: str, value: str) -> str:
+    if not re.fullmatch(r"https://[^\s\"'<>]+", value):
+        raise SettingsError(f"{name} must be an https:// address, not {value!r}")
+    return value
+
+
 def _relative_luminance(colour: str) -> float:
     def channel(hex_pair: str) -> float:
         c = int(hex_pair, 16) / 255
@@ -70,6 +76,11 @@ class Settings:
     council_name: str = "London Borough of Hillingdon"
     council_colour: str = "#00594f"
     hub_name: str = "Stronger Families Hub"
+    # Phone numbers default to Ofcom's drama range (01632 960xxx): set the real ones.
+    hub_phone: str = "01632 960001"
+    mash_phone: str = "01632 960002"
+    out_of_hours_phone: str = "01632 960003"
+    leap_url: str = "https://leap.hillingdon.gov.uk/"
     log_level: str = "INFO"
 
     @property
@@ -135,5 +146,9 @@ class Settings:
             council_name=config("COUNCIL_NAME", default=cls.council_name),
             council_colour=council_colour,
             hub_name=config("HUB_NAME", default=cls.hub_name),
+            hub_phone=config("HUB_PHONE", default=cls.hub_phone),
+            mash_phone=config("MASH_PHONE", default=cls.mash_phone),
+            out_of_hours_phone=config("OUT_OF_HOURS_PHONE", default=cls.out_of_hours_phone),
+            leap_url=_https_url("LEAP_URL", config("LEAP_URL", default=cls.leap_url)),
             log_level=config("LOG_LEVEL", default="INFO").upper(),
         )

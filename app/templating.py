@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import (
     ChoiceLoader,
@@ -23,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from app.assessment.reference import REFERRAL_OPTIONS
 from app.models import User
 from app.security.csrf import masked_token
 from app.security.sessions import (
@@ -94,6 +97,18 @@ def session_seconds_left(context: Context) -> int:
     return seconds_until_idle_timeout(context["request"])
 
 
+UK_TIME = ZoneInfo("Europe/London")
+
+
+def uk_datetime(moment: datetime | None) -> str:
+    """A moment as people in the UK read it: "23 November 2026 at 9:05am" (UK time)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(UK_TIME)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
 def create_templates(settings: Settings) -> Jinja2Templates:
     environment = Environment(
         loader=ChoiceLoader(
@@ -115,6 +130,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         "timeout_warning_seconds": int(WARNING_BEFORE_TIMEOUT.total_seconds()),
         "password_rules": lambda: [(rule, False) for rule in RULES],
         "history_rule": HISTORY_RULE_TEXT,
+        "referral_options": lambda: list(REFERRAL_OPTIONS.values()),
         "service_name": "Children's Portal",
         "council_name": settings.council_name,
         "council_colour": settings.council_colour,
@@ -124,6 +140,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         "theme_version": hashlib.sha256(settings.council_colour.encode()).hexdigest()[:8],
     }
     environment.globals.update(globals_)
+    environment.filters["uk_datetime"] = uk_datetime
     return Jinja2Templates(env=environment)
 
 

@@ -38,8 +38,14 @@ def test_every_operator_variable_is_read() -> None:
             "HUB_NOTIFY_EMAIL": "hub@example.gov.uk",
             "COUNCIL_NAME": "Example Council",
             "COUNCIL_COLOUR": "#1D70B8",
+            "HUB_PHONE": "020 7946 0000",
+            "MASH_PHONE": "020 7946 0001",
+            "OUT_OF_HOURS_PHONE": "020 7946 0002",
+            "LEAP_URL": "https://leap.example.gov.uk/",
         }
     )
+    assert settings.hub_phone == "020 7946 0000" and settings.out_of_hours_phone.endswith("0002")
+    assert settings.leap_url == "https://leap.example.gov.uk/"
     assert settings.port == 9000 and settings.smtp_port == 587 and settings.smtp_starttls
     assert str(settings.smtp_password) == "s3cret"
     assert "s3cret" not in repr(settings)
@@ -58,8 +64,18 @@ def test_every_operator_variable_is_read() -> None:
         ({"PORT": "eighty"}, "PORT"),
         ({"COUNCIL_COLOUR": "green"}, "COUNCIL_COLOUR must be a colour"),
         ({"COUNCIL_COLOUR": "#ffdd00"}, "contrast"),
+        ({"LEAP_URL": "javascript:alert(1)"}, "LEAP_URL must be an https:// address"),
     ],
-    ids=["no-key", "short-key", "http-base-url", "unknown-env", "bad-port", "bad-colour", "pale"],
+    ids=[
+        "no-key",
+        "short-key",
+        "http-base-url",
+        "unknown-env",
+        "bad-port",
+        "bad-colour",
+        "pale",
+        "leap-not-https",
+    ],
 )
 def test_bad_settings_are_refused_with_the_setting_named(
     environ: dict[str, str], message: str

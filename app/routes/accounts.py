@@ -7,19 +7,20 @@ commit, and redirect (Post/Redirect/Get), or re-render the form with 422 and eve
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
+from app.form_handling import form_page, read_form, redirect
 from app.models import OneTimeCode, User
 from app.request_log import request_id_of
 from app.security.sessions import (
     ENDED,
+    LOGIN_REASON,
     begin_session,
     current_user,
     end_session,
@@ -40,31 +41,6 @@ REGISTRATION = "registration"
 REGISTER_CODE = "register_code"
 RESET_CODE = "reset_code"
 RESET_ALLOWED = "reset_allowed"
-
-
-def redirect(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
-
-
-def form_page(
-    request: Request,
-    template: str,
-    errors: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    **context: Any,
-) -> Response:
-    """A form page; with errors it answers 422 and keeps what the user typed."""
-    return render(
-        request,
-        template,
-        {"errors": errors or {}, "values": values or {}, **context},
-        status_code=422 if errors else 200,
-    )
-
-
-async def read_form(request: Request) -> dict[str, str]:
-    async with request.form() as form:
-        return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def wake_mail(request: Request) -> None:
@@ -93,7 +69,8 @@ async def login(request: Request) -> Response:
         if current_user(request) is not None:
             return redirect(pop_return_path(request))
         ended = request.session.pop(ENDED, None)
-        return form_page(request, "pages/account/login.html", ended=ended)
+        reason = request.session.pop(LOGIN_REASON, None)
+        return form_page(request, "pages/account/login.html", ended=ended, reason=reason)
 
     form = await read_form(request)
     email, password = form.get("email", "").strip(), form.get("password", "")

@@ -30,6 +30,8 @@ VERSION = "ver"
 SIGNED_IN_AT = "auth_at"
 SEEN_AT = "seen_at"
 RETURN_TO = "return_to"
+PENDING_START = "pending_start"  # token of a referral started before signing in
+LOGIN_REASON = "login_reason"  # why the user was sent to sign in ("start": a referral begun)
 ENDED = "ended"  # why the last session ended: "idle", "expired" or "signed-out"
 
 _NOT_LOADED = object()
@@ -59,9 +61,11 @@ def safe_return_path(value: Any) -> str | None:
 
 def begin_session(request: Request, user: User) -> None:
     """Start a fresh session for `user`: everything from before is dropped except where the user
-    was going, and a new CSRF secret will be made (rotation at sign-in)."""
+    was going and a referral they had started, and a new CSRF secret will be made (rotation at
+    sign-in)."""
     session = request.session
     return_to = safe_return_path(session.get(RETURN_TO))
+    pending_start = session.get(PENDING_START)
     session.clear()
     now = _timestamp(now_for(request))
     session.update(
@@ -69,6 +73,8 @@ def begin_session(request: Request, user: User) -> None:
     )
     if return_to:
         session[RETURN_TO] = return_to
+    if isinstance(pending_start, str):
+        session[PENDING_START] = pending_start
     request.state.user = user
 
 

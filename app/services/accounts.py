@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import func, select
@@ -202,7 +202,7 @@ def check_code(
         return CodeCheck.USED
     if code.failed_attempts >= CODE_MAX_ATTEMPTS:
         return CodeCheck.TOO_MANY_TRIES
-    if _aware(code.expires_at) <= now:
+    if code.expires_at <= now:
         return CodeCheck.EXPIRED
     digits = re.sub(r"[\s-]", "", entered)
     expected = code.code_hash
@@ -219,11 +219,7 @@ def check_code(
 def code_is_stale(code: OneTimeCode, *, now: datetime) -> bool:
     """An accepted code allows its next step (a new password) for one code lifetime only."""
     accepted = code.used_at
-    return (
-        accepted is None
-        or now - _aware(accepted) > CODE_LIFETIME
-        or bool(code.payload.get("spent"))
-    )
+    return accepted is None or now - accepted > CODE_LIFETIME or bool(code.payload.get("spent"))
 
 
 def tries_left(code: OneTimeCode) -> int:
@@ -232,7 +228,7 @@ def tries_left(code: OneTimeCode) -> int:
 
 def resend_wait(session: Session, code: OneTimeCode, *, now: datetime) -> timedelta | None:
     """How long before another code may be sent for this address, or None if it may be now."""
-    since = now - _aware(code.created_at)
+    since = now - code.created_at
     if since < CODE_RESEND_INTERVAL:
         return CODE_RESEND_INTERVAL - since
     hour_ago = now - timedelta(hours=1)
@@ -424,8 +420,3 @@ def start_password_reset(
     if user is not None:
         account_mail.reset_code(session, settings, user=user, code=value)
     return code
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -145,7 +145,7 @@ def _claim(
             subject=message.subject,
             text=message.text_body,
             html=message.html_body,
-            created_at=_as_utc(message.created_at),
+            created_at=message.created_at,
             attempts=message.attempts,
         )
         session.rollback()  # end the read transaction before talking to the mail server

@@ -1,0 +1,81 @@
+"""Code lists the assessment uses. Codes are stored in answers: never change one without a
+migration; labels may be reworded freely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# 5.3 Request for Support: the teams and services a referrer may ask for.
+REQUEST_FOR_SUPPORT_SECTION = "request-for-support"
+REQUEST_FOR_SUPPORT_QUESTION = "services"
+SERVICES: tuple[tuple[str, str], ...] = (
+    ("stronger-families", "Stronger Families Early Help and Prevention"),
+    ("social-care", "Social Care"),
+    (
+        "send",
+        "Special Educational Needs or Disabilities Services (SEND) / SEND Advisory Service (SAS)",
+    ),
+    ("portage", "Portage"),
+    (
+        "early-health-notification",
+        "Notify us that a child may have long-term SEND, using the Statutory Early Health "
+        "Notification (health professionals only)",
+    ),
+    ("participation", "Participation Team (school attendance and children missing from education)"),
+    ("targeted-programmes", "Targeted Programmes (Adolescent Development Services)"),
+)
+
+# 5.6 Participation Team: what kind of support.
+PARTICIPATION_SECTION = "participation-team"
+PARTICIPATION_QUESTION = "support_type"
+PARTICIPATION_TYPES: tuple[tuple[str, str], ...] = (
+    ("attendance", "A child's attendance at school"),
+    ("missing-education", "A child missing from education"),
+)
+
+
+@dataclass(frozen=True)
+class ReferralOption:
+    """A tile on the portal home that starts an Early Help Assessment."""
+
+    code: str
+    title: str
+    description: str
+    # Request for Support choices ticked in advance for this option.
+    services: tuple[str, ...] = ()
+    # Whether the start page asks which Participation Team support type it is.
+    asks_participation_type: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+REFERRAL_OPTIONS: dict[str, ReferralOption] = {
+    option.code: option
+    for option in (
+        ReferralOption(
+            "early-help",
+            "Refer a Family for Early Help or Social Care Support",
+            "Ask for early help from the Stronger Families Hub, or for a social care assessment.",
+        ),
+        ReferralOption(
+            "attendance",
+            "Report Poor Attendance / Child Missing from Education",
+            "Tell the Participation Team about a child's poor attendance at school, or a child "
+            "missing from education.",
+            services=("participation",),
+            asks_participation_type=True,
+        ),
+        ReferralOption(
+            "send",
+            "Refer for Special Education Needs and Disabilities Support (SEND)",
+            "Ask for support from SEND services or the SEND Advisory Service.",
+            services=("send",),
+        ),
+        ReferralOption(
+            "early-health-notification",
+            "Early Health Notifications",
+            "For health professionals: notify the council that a young child may have "
+            "long-term special educational needs or disabilities.",
+            services=("early-health-notification",),
+        ),
+    )
+}

@@ -1,0 +1,38 @@
+"""Reading a posted form and answering it: Post/Redirect/Get on success, the same page with
+422 and every value kept on error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from app.templating import render
+
+
+def redirect(path: str) -> RedirectResponse:
+    """303 See Other: after a successful post, the browser GETs the next page."""
+    return RedirectResponse(path, status_code=303)
+
+
+def form_page(
+    request: Request,
+    template: str,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    **context: Any,
+) -> Response:
+    """A form page; with errors it answers 422 and keeps what the user typed."""
+    return render(
+        request,
+        template,
+        {"errors": errors or {}, "values": values or {}, **context},
+        status_code=422 if errors else 200,
+    )
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The posted text fields (files are not read here)."""
+    async with request.form() as form:
+        return {key: value for key, value in form.items() if isinstance(value, str)}

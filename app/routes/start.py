@@ -1,0 +1,116 @@
+"""Starting a referral (help guide section 3): the home page's tiles, the child's names, and
+"How does this tool work". Someone not yet signed in keeps what they entered on the server
+while they sign in or register, and comes back to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.assessment.reference import PARTICIPATION_TYPES, REFERRAL_OPTIONS, ReferralOption
+from app.db import request_session
+from app.form_handling import form_page, read_form, redirect
+from app.security.sessions import (
+    LOGIN_REASON,
+    PENDING_START,
+    RETURN_TO,
+    current_user,
+    now_for,
+    require_user,
+    signed_in_user,
+)
+from app.services import referrals
+from app.templating import render
+
+
+def option_from(request: Request) -> ReferralOption:
+    option = REFERRAL_OPTIONS.get(request.path_params["option"])
+    if option is None:
+        raise HTTPException(404)
+    return option
+
+
+async def start(request: Request) -> Response:
+    """The first page: the child's names (the youngest child of a family) -> Confirm."""
+    option = option_from(request)
+    template = "pages/start/start.html"
+    context: dict[str, Any] = {"option": option, "participation_types": PARTICIPATION_TYPES}
+    if request.method == "GET":
+        return form_page(request, template, **context)
+    form = await read_form(request)
+    values = {
+        "child_forename": form.get("child_forename", "").strip(),
+        "child_surname": form.get("child_surname", "").strip(),
+        "participation_type": form.get("participation_type", ""),
+    }
+    errors = referrals.child_name_problems(values["child_forename"], values["child_surname"])
+    if problem := referrals.participation_type_problem(option.code, values["participation_type"]):
+        errors["participation_type"] = problem
+    if errors:
+        return form_page(request, template, errors, values, **context)
+
+    db = request_session(request)
+    now = now_for(request)
+    forename, surname = values["child_forename"], values["child_surname"]
+    participation_type = values["participation_type"] or None
+    user = current_user(request)
+    if user is None:
+        request.session[PENDING_START] = referrals.keep_pending_start(
+            db,
+            option_code=option.code,
+            child_forename=forename,
+            child_surname=surname,
+            participation_type=participation_type,
+            now=now,
+        )
+        db.commit()
+        request.session[RETURN_TO] = "/start/continue"
+        request.session[LOGIN_REASON] = "start"
+        return redirect("/login")
+    referral = referrals.create_draft(
+        db,
+        user,
+        option_code=option.code,
+        child_forename=forename,
+        child_surname=surname,
+        participation_type=participation_type,
+        now=now,
+    )
+    db.commit()
+    return redirect(f"/referrals/{referral.reference}/how-it-works")
+
+
+@require_user
+async def continue_after_sign_in(request: Request) -> Response:
+    """Where a start made before signing in resumes: the draft is created for this user."""
+    token = request.session.pop(PENDING_START, None)
+    if not isinstance(token, str):
+        return redirect("/")
+    db = request_session(request)
+    referral = referrals.claim_pending_start(
+        db, signed_in_user(request), token, now=now_for(request)
+    )
+    db.commit()
+    if referral is None:
+        return redirect("/")
+    return redirect(f"/referrals/{referral.reference}/how-it-works")
+
+
+async def early_health_notifications(request: Request) -> Response:
+    return render(request, "pages/start/early_health_notifications.html")
+
+
+async def professionals(request: Request) -> Response:
+    return render(request, "pages/start/professionals.html")
+
+
+routes = [
+    Route("/start/continue", continue_after_sign_in, name="start_continue"),
+    Route("/start/{option}", start, methods=["GET", "POST"], name="start"),
+    Route("/early-health-notifications", early_health_notifications, name="early_health"),
+    Route("/professionals", professionals, name="professionals"),
+]

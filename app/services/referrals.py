@@ -1,0 +1,182 @@
+"""Starting a referral: a draft Early Help Assessment with a reference, owned by one user.
+
+Someone who is not signed in can start one: the child's name waits server-side in
+`PendingStart` until they sign in or register, and the draft is created then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.assessment.reference import (
+    PARTICIPATION_QUESTION,
+    PARTICIPATION_SECTION,
+    PARTICIPATION_TYPES,
+    REFERRAL_OPTIONS,
+    REQUEST_FOR_SUPPORT_QUESTION,
+    REQUEST_FOR_SUPPORT_SECTION,
+)
+from app.models import PendingStart, Referral, SectionAnswers, User
+from app.services.audit import record_event
+
+PENDING_START_LIFETIME = timedelta(days=1)
+CHILD_NAME_MAX_LENGTH = 100
+
+
+def child_name_problems(forename: str, surname: str) -> dict[str, str]:
+    """Messages for the start page's two fields, keyed by field id."""
+    problems: dict[str, str] = {}
+    for field, value, label in (
+        ("child_forename", forename, "forename"),
+        ("child_surname", surname, "surname"),
+    ):
+        value = value.strip()
+        if not value:
+            problems[field] = f"Enter the child's {label}"
+        elif len(value) > CHILD_NAME_MAX_LENGTH:
+            problems[field] = (
+                f"The child's {label} must be {CHILD_NAME_MAX_LENGTH} characters or fewer"
+            )
+        elif any(ord(c) < 32 for c in value):
+            problems[field] = f"The child's {label} must not contain control characters"
+    return problems
+
+
+def participation_type_problem(option_code: str, participation_type: str) -> str | None:
+    option = REFERRAL_OPTIONS[option_code]
+    if option.asks_participation_type and participation_type not in dict(PARTICIPATION_TYPES):
+        return "Select what the referral is about"
+    return None
+
+
+def _format_reference(referral_id: int, year: int) -> str:
+    return f"EH-{year}-{referral_id:06d}"
+
+
+def create_draft(
+    session: Session,
+    owner: User,
+    *,
+    option_code: str,
+    child_forename: str,
+    child_surname: str,
+    participation_type: str | None = None,
+    now: datetime,
+) -> Referral:
+    """A new draft referral for `owner`, with Request for Support ticked for the option chosen."""
+    option = REFERRAL_OPTIONS[option_code]
+    referral = Referral(
+        # A unique placeholder until the id, which the reference is made from, is known.
+        reference=f"pending-{secrets.token_hex(8)}",
+        owner_id=owner.id,
+        status="draft",
+        referral_option=option.code,
+        child_forename=child_forename.strip(),
+        child_surname=child_surname.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    referral.reference = _format_reference(referral.id, now.year)
+    if option.services:
+        session.add(
+            SectionAnswers(
+                referral_id=referral.id,
+                section_id=REQUEST_FOR_SUPPORT_SECTION,
+                answers={REQUEST_FOR_SUPPORT_QUESTION: list(option.services)},
+                status="in-progress",
+                updated_at=now,
+            )
+        )
+    if option.asks_participation_type and participation_type:
+        session.add(
+            SectionAnswers(
+                referral_id=referral.id,
+                section_id=PARTICIPATION_SECTION,
+                answers={PARTICIPATION_QUESTION: participation_type},
+                status="in-progress",
+                updated_at=now,
+            )
+        )
+    record_event(
+        session,
+        "referral-started",
+        actor_user_id=owner.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        details={"option": option.code},
+    )
+    return referral
+
+
+def owned_referral(session: Session, owner: User, reference: str) -> Referral | None:
+    """The referral with this reference if `owner` owns it; None otherwise (the caller
+    answers 404 either way, so nobody learns that someone else's reference exists)."""
+    return session.scalars(
+        select(Referral).where(Referral.reference == reference, Referral.owner_id == owner.id)
+    ).one_or_none()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def keep_pending_start(
+    session: Session,
+    *,
+    option_code: str,
+    child_forename: str,
+    child_surname: str,
+    participation_type: str | None,
+    now: datetime,
+) -> str:
+    """Keep a start made before signing in; returns the token for the user's session."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PendingStart(
+            token_hash=_token_hash(token),
+            referral_option=option_code,
+            child_forename=child_forename.strip(),
+            child_surname=child_surname.strip(),
+            details={"participation_type": participation_type} if participation_type else {},
+            created_at=now,
+        )
+    )
+    return token
+
+
+def claim_pending_start(
+    session: Session, owner: User, token: str, *, now: datetime
+) -> Referral | None:
+    """Turn a kept start into a draft for the user who has now signed in (once)."""
+    pending = session.scalars(
+        select(PendingStart).where(PendingStart.token_hash == _token_hash(token))
+    ).one_or_none()
+    if pending is None:
+        return None
+    session.delete(pending)
+    if now - pending.created_at > PENDING_START_LIFETIME:
+        return None
+    return create_draft(
+        session,
+        owner,
+        option_code=pending.referral_option,
+        child_forename=pending.child_forename,
+        child_surname=pending.child_surname,
+        participation_type=pending.details.get("participation_type"),
+        now=now,
+    )
+
+
+def forget_old_pending_starts(session: Session, *, now: datetime) -> int:
+    """Delete starts nobody came back for within a day; returns how many."""
+    result = session.execute(
+        delete(PendingStart).where(PendingStart.created_at < now - PENDING_START_LIFETIME)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,83 @@
+"""Help guide section 3: start the referral process from the portal home."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import assert_accessible
+from e2e.journeys import PASSWORD, code_from, new_email
+from e2e.mail import MailCapture
+
+TILES = [
+    ("Refer a Family for Early Help or Social Care Support", "What is the child's name?"),
+    ("Report Poor Attendance / Child Missing from Education", "What is the child's name?"),
+    (
+        "Refer for Special Education Needs and Disabilities Support (SEND)",
+        "What is the child's name?",
+    ),
+    ("Early Health Notifications", "Early Health Notifications"),
+]
+
+
+@pytest.mark.parametrize(
+    ("tile", "heading"), TILES, ids=["early-help", "attendance", "send", "ehn"]
+)
+def test_each_tile_from_home_leads_to_its_page(any_page: Page, tile: str, heading: str) -> None:
+    any_page.goto("/")
+    any_page.get_by_role("link", name=tile).click()
+    expect(any_page.get_by_role("heading", level=1)).to_contain_text(heading)
+    assert_accessible(any_page)
+
+
+def test_leap_tile_goes_to_the_leap_site_and_professionals_page(any_page: Page) -> None:
+    any_page.goto("/")
+    leap = any_page.get_by_role("link", name="School Holiday penalty fines (via LEAP)")
+    expect(leap).to_have_attribute("href", "https://leap.hillingdon.gov.uk/")
+    any_page.get_by_role("link", name=re.compile("Information for professionals")).click()
+    expect(any_page.get_by_role("heading", level=1)).to_have_text("Information for professionals")
+    assert_accessible(any_page)
+
+
+def test_start_before_signing_in_then_register_and_land_back_on_the_form(
+    any_page: Page, mail_server: MailCapture
+) -> None:
+    page, email = any_page, new_email("start")
+    page.goto("/")
+    page.get_by_role("link", name="Report Poor Attendance / Child Missing from Education").click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.get_by_role("link", name="Enter the child's forename")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Forename").fill("Zoë")
+    page.get_by_label("Surname").fill("O'Brien-Smith")
+    page.get_by_label("A child missing from education").check()
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_text("We have kept the child's name")).to_be_visible()
+    assert "Zoë" not in page.url and "Brien" not in page.url
+    assert_accessible(page)
+    page.get_by_role("button", name="Register for a new account").click()
+    page.get_by_label("Forename").fill("Grace")
+    page.get_by_label("Surname").fill("Hopper")
+    page.get_by_role("button", name="Next").click()
+    before = len(mail_server.all_to(email))
+    page.get_by_label("Work email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Confirm the password").fill(PASSWORD)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Code").fill(code_from(mail_server, email, after=before))
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("How does this tool work")
+    expect(page.get_by_text("Early Help Assessment for Zoë O'Brien-Smith")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"EH-\d{4}-\d{6}"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Early Help Assessment for Zoë O'Brien-Smith"
+    )
+    assert_accessible(page)

@@ -1,0 +1,291 @@
+"""Help guide sections 1 and 3: the portal home, its referral options, starting a referral."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from app.assessment.reference import REFERRAL_OPTIONS
+from app.db import create_database_engine, create_session_factory
+from app.models import PendingStart, Referral, SectionAnswers
+from app.settings import Settings
+from tests.conftest import Clock
+from tests.journeys import latest_code, post, register, sign_in
+
+EMAIL = "grace.hopper@school.example.org"
+
+
+def stored(settings: Settings) -> tuple[list[Referral], list[SectionAnswers]]:
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            return (
+                list(session.scalars(select(Referral).order_by(Referral.id))),
+                list(session.scalars(select(SectionAnswers).order_by(SectionAnswers.id))),
+            )
+    finally:
+        engine.dispose()
+
+
+def test_home_offers_every_referral_option_in_the_guides_words(
+    client: TestClient, settings: Settings
+) -> None:
+    page = client.get("/")
+    assert page.template.name == "pages/home.html"  # type: ignore[attr-defined]
+    for title in (
+        "Refer a Family for Early Help or Social Care Support",
+        "Report Poor Attendance / Child Missing from Education",
+        "Refer for Special Education Needs and Disabilities Support (SEND)",
+        "Early Health Notifications",
+        "School Holiday penalty fines (via LEAP)",
+    ):
+        assert title.replace("'", "&#39;") in page.text
+    assert f'href="{settings.leap_url}"' in page.text
+    for path in (
+        "/start/early-help",
+        "/start/attendance",
+        "/start/send",
+        "/early-health-notifications",
+    ):
+        assert f'href="{path}"' in page.text
+    assert "Start an Early Health Notification" in client.get("/early-health-notifications").text
+    professionals = client.get("/professionals").text
+    assert settings.mash_phone in professionals and "call 999" in professionals
+
+
+@pytest.mark.parametrize("option", list(REFERRAL_OPTIONS))
+def test_each_option_opens_the_start_page(client: TestClient, option: str) -> None:
+    page = client.get(f"/start/{option}")
+    assert page.status_code == 200
+    assert "What is the child&#39;s name?" in page.text
+    assert "enter the youngest child" in page.text
+    assert ">Confirm<" in page.text.replace("\n", "").replace(" ", "") or "Confirm" in page.text
+
+
+def test_an_unknown_option_is_not_found(client: TestClient) -> None:
+    assert client.get("/start/parking-fines").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("forename", "surname", "field", "message"),
+    [
+        ("", "Smith", "child_forename", "Enter the child&#39;s forename"),
+        ("   ", "Smith", "child_forename", "Enter the child&#39;s forename"),
+        ("Sam", "", "child_surname", "Enter the child&#39;s surname"),
+        ("S" * 101, "Smith", "child_forename", "100 characters or fewer"),
+        ("Sam\x07", "Smith", "child_forename", "control characters"),
+    ],
+    ids=["blank", "spaces", "no-surname", "101-characters", "control-character"],
+)
+def test_bad_names_get_a_clear_message_and_are_kept(
+    client: TestClient, forename: str, surname: str, field: str, message: str
+) -> None:
+    response = post(client, "/start/early-help", child_forename=forename, child_surname=surname)
+    assert response.status_code == 422
+    assert f'href="#{field}"' in response.text and message in response.text
+    if surname:
+        assert f'value="{surname}"' in response.text
+
+
+def test_attendance_referrals_say_which_kind(client: TestClient) -> None:
+    response = post(client, "/start/attendance", child_forename="Sam", child_surname="Smith")
+    assert response.status_code == 422
+    assert "Select what the referral is about" in response.text
+    bogus = post(
+        client,
+        "/start/attendance",
+        child_forename="Sam",
+        child_surname="Smith",
+        participation_type="truancy",
+    )
+    assert bogus.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("forename", "surname"),
+    [("J", "O"), ("A" * 100, "B" * 100), ("D'Arcy", "O'Brien-Smith"), ("Zoë", "Nuñez Łukasz")],
+    ids=["one-character", "100-characters", "apostrophes-hyphens", "accents"],
+)
+def test_real_names_are_accepted_as_typed(
+    client: TestClient, settings: Settings, forename: str, surname: str
+) -> None:
+    register(client, settings, EMAIL)
+    response = post(client, "/start/early-help", child_forename=forename, child_surname=surname)
+    assert response.status_code == 303
+    page = client.get(response.headers["location"])
+    escaped = f"{forename} {surname}".replace("'", "&#39;")
+    assert escaped in page.text
+    [referral], _ = stored(settings)
+    assert (referral.child_forename, referral.child_surname) == (forename, surname)
+
+
+def test_html_in_a_name_is_shown_as_text(client: TestClient, settings: Settings) -> None:
+    register(client, settings, EMAIL)
+    response = post(
+        client, "/start/early-help", child_forename="<script>alert(1)</script>", child_surname="X"
+    )
+    page = client.get(response.headers["location"])
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_signed_in_start_creates_a_draft_with_a_reference(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    response = post(client, "/start/send", child_forename="Sam", child_surname="Smith")
+    location = response.headers["location"]
+    match = re.fullmatch(r"/referrals/(EH-\d{4}-\d{6})/how-it-works", location)
+    assert match
+    page = client.get(location)
+    assert "How does this tool work" in page.text and match.group(1) in page.text
+    assert "30 days" in page.text and "(optional)" in page.text
+    overview = client.get(f"/referrals/{match.group(1)}")
+    assert "Early Help Assessment for Sam Smith" in overview.text
+    [referral], [answers] = stored(settings)
+    assert referral.reference == match.group(1) and referral.status == "draft"
+    assert referral.referral_option == "send"
+    assert (answers.section_id, answers.answers) == ("request-for-support", {"services": ["send"]})
+
+
+@pytest.mark.parametrize(
+    ("option", "extra", "expected"),
+    [
+        ("early-help", {}, {}),
+        ("send", {}, {"request-for-support": {"services": ["send"]}}),
+        (
+            "early-health-notification",
+            {},
+            {"request-for-support": {"services": ["early-health-notification"]}},
+        ),
+        (
+            "attendance",
+            {"participation_type": "attendance"},
+            {
+                "request-for-support": {"services": ["participation"]},
+                "participation-team": {"support_type": "attendance"},
+            },
+        ),
+        (
+            "attendance",
+            {"participation_type": "missing-education"},
+            {
+                "request-for-support": {"services": ["participation"]},
+                "participation-team": {"support_type": "missing-education"},
+            },
+        ),
+    ],
+    ids=["early-help", "send", "ehn", "attendance", "missing-education"],
+)
+def test_the_option_chosen_preselects_request_for_support(
+    client: TestClient,
+    settings: Settings,
+    option: str,
+    extra: dict[str, str],
+    expected: dict[str, dict[str, object]],
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, f"/start/{option}", child_forename="Sam", child_surname="Smith", **extra)
+    [referral], answers = stored(settings)
+    assert referral.referral_option == option
+    assert {a.section_id: a.answers for a in answers} == expected
+
+
+def test_starting_before_signing_in_keeps_the_name_on_the_server_only(
+    client: TestClient, settings: Settings
+) -> None:
+    response = post(client, "/start/early-help", child_forename="Tallulah", child_surname="Quince")
+    assert response.headers["location"] == "/login"
+    cookie = client.cookies["portal-session"]
+    payload = base64.b64decode(cookie.split(".")[0] + "==").decode()
+    assert "Tallulah" not in payload and "Quince" not in payload
+    assert "Tallulah" not in json.dumps(dict(client.cookies))
+    login = client.get("/login")
+    assert "We have kept the child&#39;s name" in login.text
+    # Register, enter the code, Continue: back on the form with the name carried through.
+    post(client, "/register", forename="Grace", surname="Hopper")
+    post(
+        client,
+        "/register/account",
+        email=EMAIL,
+        password="Correct-Horse-Battery-9",
+        confirm_password="Correct-Horse-Battery-9",
+    )
+    post(client, "/register/code", code=latest_code(settings, EMAIL))
+    done = client.get("/register/complete")
+    assert 'href="/start/continue"' in done.text
+    response = client.get("/start/continue", follow_redirects=False)
+    page = client.get(response.headers["location"])
+    assert "Early Help Assessment for Tallulah Quince" in page.text
+    [referral], _ = stored(settings)
+    assert referral.child_name == "Tallulah Quince"
+    assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
+
+
+def test_starting_before_signing_in_works_for_an_existing_account(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    with TestClient(app) as anonymous:
+        post(anonymous, "/start/send", child_forename="Sam", child_surname="Smith")
+        response = sign_in(anonymous, EMAIL)
+        assert response.headers["location"] == "/start/continue"
+        page = anonymous.get("/start/continue")
+        assert "Early Help Assessment for Sam Smith" in page.text
+
+
+def test_a_start_kept_for_more_than_a_day_is_not_used(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    clock.advance(days=1, minutes=1)
+    sign_in(client, EMAIL)
+    assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
+    referrals, _ = stored(settings)
+    assert referrals == []
+
+
+def test_nobody_else_can_open_a_referral(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    location = post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    reference = location.headers["location"].split("/")[2]
+    with TestClient(app) as other:
+        register(other, settings, "katherine.johnson@school.example.org")
+        for path in (f"/referrals/{reference}", f"/referrals/{reference}/how-it-works"):
+            assert other.get(path).status_code == 404
+        assert other.get("/referrals/EH-2026-999999").status_code == 404
+
+
+def test_pending_starts_are_forgotten_after_a_day(settings: Settings) -> None:
+    from app.services.referrals import forget_old_pending_starts, keep_pending_start
+
+    engine = create_database_engine(settings.database_url)
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    try:
+        with create_session_factory(engine)() as session:
+            keep_pending_start(
+                session,
+                option_code="send",
+                child_forename="A",
+                child_surname="B",
+                participation_type=None,
+                now=now,
+            )
+            session.commit()
+            assert forget_old_pending_starts(session, now=now.replace(hour=20)) == 0
+            assert forget_old_pending_starts(session, now=now.replace(day=25)) == 1
+            session.commit()
+            assert session.scalars(select(PendingStart)).all() == []
+    finally:
+        engine.dispose()
