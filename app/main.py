@@ -16,11 +16,23 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from app.assessment.model import Assessment
+from app.assessment.schema import ASSESSMENT
 from app.compression import CompressionMiddleware
 from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
 from app.models import utc_now
 from app.request_log import RequestLogMiddleware
-from app.routes import accounts, dev, errors, health, home, my_forms, referrals, start
+from app.routes import (
+    accounts,
+    dev,
+    errors,
+    health,
+    home,
+    my_forms,
+    referrals,
+    start,
+)
+from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.services.mail import MailWorker
@@ -53,11 +65,15 @@ def configure_logging(settings: Settings) -> None:
 
 
 def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], datetime] = utc_now
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    assessment: Assessment = ASSESSMENT,
 ) -> Starlette:
     """Build the portal. Nothing slow happens here: the database is first touched per request.
 
     `clock` gives the current time everywhere in the app; tests pass one they can move on.
+    `assessment` is the declared form; tests may pass another to prove the app follows it.
     """
     settings = settings or Settings.from_environ()
     templates = create_templates(settings)
@@ -75,6 +91,7 @@ def create_app(
                 "engine": engine,
                 "session_factory": session_factory,
                 "clock": clock,
+                "assessment": assessment,
                 "mail_worker": mail_worker,
             }
         finally:
@@ -88,6 +105,7 @@ def create_app(
         *my_forms.routes,
         *start.routes,
         *referrals.routes,
+        *assessment_pages.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

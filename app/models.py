@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -167,6 +168,7 @@ class Referral(Base):
     referral_option: Mapped[str] = mapped_column(String(40))
     child_forename: Mapped[str] = mapped_column(String(100))
     child_surname: Mapped[str] = mapped_column(String(100))
+    child_date_of_birth: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -210,3 +212,18 @@ class PendingStart(Base):
     child_surname: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+
+
+class GazetteerAddress(Base):
+    """An address the default address lookup can offer, loaded from db/seed/gazetteer.csv."""
+
+    __tablename__ = "gazetteer_address"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uprn: Mapped[str] = mapped_column(String(12), unique=True)
+    line1: Mapped[str] = mapped_column(String(200))
+    line2: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(100))
+    postcode: Mapped[str] = mapped_column(String(8))
+    # The postcode without spaces, upper case: what lookups match on.
+    postcode_key: Mapped[str] = mapped_column(String(8), index=True)

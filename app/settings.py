@@ -81,6 +81,9 @@ class Settings:
     mash_phone: str = "01632 960002"
     out_of_hours_phone: str = "01632 960003"
     leap_url: str = "https://leap.hillingdon.gov.uk/"
+    address_provider: str = "gazetteer"
+    os_places_url: str = "https://api.os.uk/search/places/v1"
+    os_places_api_key: Secret = field(default_factory=lambda: Secret(""))
     log_level: str = "INFO"
 
     @property
@@ -123,6 +126,14 @@ class Settings:
             raise SettingsError(
                 "COUNCIL_COLOUR must be dark enough for white text (contrast 4.5:1 or more)"
             )
+        address_provider = config("ADDRESS_PROVIDER", default=cls.address_provider)
+        if address_provider not in {"gazetteer", "os-places"}:
+            raise SettingsError(
+                f"ADDRESS_PROVIDER must be gazetteer or os-places, not {address_provider!r}"
+            )
+        os_places_api_key = config("OS_PLACES_API_KEY", default="")
+        if address_provider == "os-places" and not os_places_api_key:
+            raise SettingsError("OS_PLACES_API_KEY must be set when ADDRESS_PROVIDER=os-places")
         try:
             port = config("PORT", cast=int, default=8000)
             smtp_port = config("SMTP_PORT", cast=int, default=25)
@@ -150,5 +161,8 @@ class Settings:
             mash_phone=config("MASH_PHONE", default=cls.mash_phone),
             out_of_hours_phone=config("OUT_OF_HOURS_PHONE", default=cls.out_of_hours_phone),
             leap_url=_https_url("LEAP_URL", config("LEAP_URL", default=cls.leap_url)),
+            address_provider=address_provider,
+            os_places_url=config("OS_PLACES_URL", default=cls.os_places_url),
+            os_places_api_key=Secret(os_places_api_key),
             log_level=config("LOG_LEVEL", default="INFO").upper(),
         )

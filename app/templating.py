@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from app.assessment.engine import field_id
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.models import User
 from app.security.csrf import masked_token
@@ -55,6 +56,8 @@ HTMX_CONFIG = {
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
         {"code": "422", "swap": True, "error": False},
+        # A stale tab: the answer explains the conflict and keeps what was typed.
+        {"code": "409", "swap": True, "error": False},
         {"code": "[45]..", "swap": False, "error": True},
     ],
 }
@@ -100,13 +103,19 @@ def session_seconds_left(context: Context) -> int:
 UK_TIME = ZoneInfo("Europe/London")
 
 
+def uk_time(moment: datetime) -> str:
+    """The time of day in the UK, as GOV.UK writes it: "9:05am"."""
+    local = moment.astimezone(UK_TIME)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
 def uk_datetime(moment: datetime | None) -> str:
     """A moment as people in the UK read it: "23 November 2026 at 9:05am" (UK time)."""
     if moment is None:
         return ""
     local = moment.astimezone(UK_TIME)
-    hour = local.hour % 12 or 12
-    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+    return f"{local.day} {local:%B %Y} at {uk_time(moment)}"
 
 
 def create_templates(settings: Settings) -> Jinja2Templates:
@@ -131,6 +140,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         "password_rules": lambda: [(rule, False) for rule in RULES],
         "history_rule": HISTORY_RULE_TEXT,
         "referral_options": lambda: list(REFERRAL_OPTIONS.values()),
+        "field_id": field_id,
         "service_name": "Children's Portal",
         "council_name": settings.council_name,
         "council_colour": settings.council_colour,

@@ -79,3 +79,90 @@ REFERRAL_OPTIONS: dict[str, ReferralOption] = {
         ),
     )
 }
+
+
+# Ethnicity: the 2021 Census categories used by the DfE and ONS, grouped.
+ETHNICITY_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "White",
+        (
+            ("white-british", "English, Welsh, Scottish, Northern Irish or British"),
+            ("white-irish", "Irish"),
+            ("white-gypsy-irish-traveller", "Gypsy or Irish Traveller"),
+            ("white-roma", "Roma"),
+            ("white-other", "Any other White background"),
+        ),
+    ),
+    (
+        "Mixed or Multiple ethnic groups",
+        (
+            ("mixed-white-black-caribbean", "White and Black Caribbean"),
+            ("mixed-white-black-african", "White and Black African"),
+            ("mixed-white-asian", "White and Asian"),
+            ("mixed-other", "Any other Mixed or Multiple ethnic background"),
+        ),
+    ),
+    (
+        "Asian or Asian British",
+        (
+            ("asian-indian", "Indian"),
+            ("asian-pakistani", "Pakistani"),
+            ("asian-bangladeshi", "Bangladeshi"),
+            ("asian-chinese", "Chinese"),
+            ("asian-other", "Any other Asian background"),
+        ),
+    ),
+    (
+        "Black, Black British, Caribbean or African",
+        (
+            ("black-caribbean", "Caribbean"),
+            ("black-african", "African"),
+            ("black-other", "Any other Black, Black British or Caribbean background"),
+        ),
+    ),
+    (
+        "Other ethnic group",
+        (
+            ("other-arab", "Arab"),
+            ("other-any", "Any other ethnic group"),
+        ),
+    ),
+    (
+        "Not known",
+        (
+            ("not-known", "Not known"),
+            ("refused", "The child or family prefer not to say"),
+        ),
+    ),
+)
+
+GENDERS: tuple[tuple[str, str], ...] = (
+    ("female", "Female"),
+    ("male", "Male"),
+    ("another", "Another gender"),
+    ("not-known", "Not known"),
+)
+
+CONSENT_TYPES: tuple[tuple[str, str], ...] = (
+    ("written", "Written consent"),
+    ("verbal", "Verbal consent"),
+)
+
+CONSENT_NOT_SOUGHT_REASONS: tuple[tuple[str, str], ...] = (
+    (
+        "risk-of-harm",
+        "Informing the parents or carers would place the child or family at risk of "
+        "significant harm",
+    ),
+    (
+        "attendance-or-missing-education",
+        "The referral is for a child missing from education or with poor attendance at school",
+    ),
+    ("other", "Another reason"),
+)
+
+YES_NO_NOT_KNOWN: tuple[tuple[str, str], ...] = (
+    ("yes", "Yes"),
+    ("no", "No"),
+    ("not-known", "Not known"),
+)

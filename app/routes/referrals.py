@@ -1,5 +1,4 @@
-"""A referral's own pages: its contents (the task list) and, from the assessment issue on,
-its sections."""
+"""Pages about one referral that are not part of the assessment itself."""
 
 from __future__ import annotations
 
@@ -26,13 +25,6 @@ def owned_referral_or_404(request: Request) -> Referral:
 
 
 @require_user
-async def overview(request: Request) -> Response:
-    return render(
-        request, "pages/referrals/overview.html", {"referral": owned_referral_or_404(request)}
-    )
-
-
-@require_user
 async def how_it_works(request: Request) -> Response:
     return render(
         request, "pages/referrals/how_it_works.html", {"referral": owned_referral_or_404(request)}
@@ -40,6 +32,5 @@ async def how_it_works(request: Request) -> Response:
 
 
 routes = [
-    Route("/referrals/{reference}", overview, name="referral"),
     Route("/referrals/{reference}/how-it-works", how_it_works, name="how_it_works"),
 ]

@@ -84,6 +84,19 @@ def create_draft(
     session.add(referral)
     session.flush()
     referral.reference = _format_reference(referral.id, now.year)
+    # The child's name from the start page, carried into Your Details.
+    session.add(
+        SectionAnswers(
+            referral_id=referral.id,
+            section_id="your-details",
+            answers={
+                "child_forename": referral.child_forename,
+                "child_surname": referral.child_surname,
+            },
+            status="in-progress",
+            updated_at=now,
+        )
+    )
     if option.services:
         session.add(
             SectionAnswers(

@@ -149,10 +149,13 @@ def test_signed_in_start_creates_a_draft_with_a_reference(
     assert "30 days" in page.text and "(optional)" in page.text
     overview = client.get(f"/referrals/{match.group(1)}")
     assert "Early Help Assessment for Sam Smith" in overview.text
-    [referral], [answers] = stored(settings)
+    [referral], answers = stored(settings)
     assert referral.reference == match.group(1) and referral.status == "draft"
     assert referral.referral_option == "send"
-    assert (answers.section_id, answers.answers) == ("request-for-support", {"services": ["send"]})
+    assert {a.section_id: a.answers for a in answers} == {
+        "your-details": {"child_forename": "Sam", "child_surname": "Smith"},
+        "request-for-support": {"services": ["send"]},
+    }
 
 
 @pytest.mark.parametrize(
@@ -195,7 +198,8 @@ def test_the_option_chosen_preselects_request_for_support(
     post(client, f"/start/{option}", child_forename="Sam", child_surname="Smith", **extra)
     [referral], answers = stored(settings)
     assert referral.referral_option == option
-    assert {a.section_id: a.answers for a in answers} == expected
+    names = {"your-details": {"child_forename": "Sam", "child_surname": "Smith"}}
+    assert {a.section_id: a.answers for a in answers} == {**names, **expected}
 
 
 def test_starting_before_signing_in_keeps_the_name_on_the_server_only(

@@ -1,0 +1,366 @@
+"""THE Early Help Assessment, declared once.
+
+Every section and question of the form lives here and nowhere else: the section pages, their
+validation and autosave, the task list, check your answers, the hub's view and the PDF all
+iterate `ASSESSMENT`. Question ids are storage keys: never rename one without a migration.
+
+Beyond the help guide's list, a hub needs to be able to reach the referrer and place them: so
+Your Details also asks for job title and organisation, and consent records who gave it and when.
+"""
+
+from __future__ import annotations
+
+from app.assessment.model import Assessment, Option, OptionGroup, Question, Section, ShowIf
+from app.assessment.reference import (
+    CONSENT_NOT_SOUGHT_REASONS,
+    ETHNICITY_GROUPS,
+    GENDERS,
+    REQUEST_FOR_SUPPORT_QUESTION,
+    REQUEST_FOR_SUPPORT_SECTION,
+    SERVICES,
+    YES_NO_NOT_KNOWN,
+)
+
+
+def options(pairs: tuple[tuple[str, str], ...]) -> tuple[Option, ...]:
+    return tuple(Option(value, label) for value, label in pairs)
+
+
+LONG_ANSWER = 5000
+ASSESSMENT_QUESTION_HINT = "Write as much as you need to. Do not include people's bank details."
+
+YOUR_DETAILS = Section(
+    id="your-details",
+    title="Referrer and child details",
+    guide_ref="5.1",
+    description="Your details as the person making contact, then the child's.",
+    questions=(
+        Question("referrer_name", "Your name", "account", source="full_name"),
+        Question("referrer_email", "Your email address", "account", source="email"),
+        Question(
+            "referrer_phone",
+            "Your telephone number",
+            "phone",
+            hint="So that the hub can contact you. A UK landline or mobile number.",
+            width="govuk-input--width-20",
+        ),
+        Question("referrer_job_title", "Your job title", "text", max_length=100),
+        Question(
+            "referrer_organisation",
+            "Your organisation",
+            "text",
+            hint="For example, the name of the school, surgery or team",
+            max_length=200,
+        ),
+        Question(
+            "professional_capacity",
+            "How are you completing this form?",
+            "checkboxes",
+            options=(
+                Option(
+                    "confirmed",
+                    "I am completing this form for someone else in a professional capacity",
+                ),
+            ),
+            required_message=(
+                "Confirm that you are completing this form in a professional capacity"
+            ),
+        ),
+        Question(
+            "relationship_to_child",
+            "Your relationship to the child",
+            "text",
+            hint="For example, class teacher, health visitor, GP or youth worker",
+            max_length=200,
+        ),
+        Question("child_forename", "The child's forename", "text", max_length=100),
+        Question("child_surname", "The child's surname", "text", max_length=100),
+        Question(
+            "child_born",
+            "Has the child been born?",
+            "radios",
+            options=(
+                Option("yes", "Yes"),
+                Option("no", "No, the child is not born yet"),
+            ),
+            required_message="Select whether the child has been born",
+        ),
+        Question(
+            "child_dob",
+            "Date of birth",
+            "date",
+            hint="For example, 27 3 2019",
+            show_if=ShowIf("child_born", ("yes",)),
+            max_years_ago=25,
+            required_message="Enter the child's date of birth",
+        ),
+        Question(
+            "child_dob_estimated",
+            "Is the date of birth estimated?",
+            "checkboxes",
+            required=False,
+            options=(Option("estimated", "Estimated DOB"),),
+            show_if=ShowIf("child_born", ("yes",)),
+        ),
+        Question(
+            "child_due_date",
+            "Expected due date",
+            "date",
+            hint="For example, 14 6 2027",
+            show_if=ShowIf("child_born", ("no",)),
+            allow_future=True,
+            allow_past=False,
+            max_days_ahead=300,
+            required_message="Enter the expected due date",
+        ),
+        Question("child_gender", "The child's gender", "radios", options=options(GENDERS)),
+        Question(
+            "child_ethnicity",
+            "The child's ethnicity",
+            "select",
+            option_groups=tuple(
+                OptionGroup(group, options(items)) for group, items in ETHNICITY_GROUPS
+            ),
+        ),
+        Question(
+            "child_email",
+            "The child's email address",
+            "email",
+            required=False,
+            hint="If known",
+        ),
+        Question(
+            "child_phone",
+            "The child's telephone number",
+            "phone",
+            required=False,
+            hint="If known",
+            width="govuk-input--width-20",
+        ),
+        Question(
+            "child_nhs_number",
+            "The child's NHS number",
+            "nhs-number",
+            required=False,
+            hint="If known. It is 10 digits long, like 943 476 5919.",
+            width="govuk-input--width-10",
+        ),
+        Question(
+            "child_address",
+            "The child's home address",
+            "address",
+            hint="Enter the house number or name and the postcode, then select Find Address",
+            required_message="Enter the child's home address",
+        ),
+    ),
+)
+
+REQUEST_FOR_SUPPORT = Section(
+    id=REQUEST_FOR_SUPPORT_SECTION,
+    title="Request for Support",
+    guide_ref="5.3",
+    description=(
+        "If you know which teams or services you would like to refer to, select them. "
+        "If you are not sure, or do not need a specific service, select Next."
+    ),
+    questions=(
+        Question(
+            REQUEST_FOR_SUPPORT_QUESTION,
+            "Which teams or services would you like to refer to?",
+            "checkboxes",
+            required=False,
+            hint="Select all that apply",
+            options=options(SERVICES),
+        ),
+    ),
+)
+
+CONSENT = Section(
+    id="consent",
+    title="Consent",
+    guide_ref="5.4",
+    description=(
+        "Consent must be sought from the parents or carers before the referral is made. Where "
+        "possible, get written consent and upload it with this form. Verbal consent can be "
+        "accepted for a limited time."
+    ),
+    questions=(
+        Question(
+            "consent_sought",
+            "Have you sought consent from the parents or carers for this referral?",
+            "radios",
+            options=(Option("yes", "Yes"), Option("no", "No")),
+            required_message="Select whether you have sought consent from the parents or carers",
+        ),
+        Question(
+            "consent_type",
+            "What kind of consent was given?",
+            "radios",
+            options=(
+                Option("written", "Written consent", hint="Upload it at the end of the form"),
+                Option(
+                    "verbal",
+                    "Verbal consent",
+                    hint="Written consent should follow: upload it when you have it",
+                ),
+            ),
+            show_if=ShowIf("consent_sought", ("yes",)),
+            required_message="Select what kind of consent was given",
+        ),
+        Question(
+            "consent_given_by",
+            "Who gave consent?",
+            "text",
+            hint="Their name and relationship to the child, for example Jo Smith, mother",
+            show_if=ShowIf("consent_sought", ("yes",)),
+            max_length=200,
+        ),
+        Question(
+            "consent_date",
+            "When was consent given?",
+            "date",
+            hint="For example, 3 11 2026",
+            show_if=ShowIf("consent_sought", ("yes",)),
+            max_years_ago=1,
+            required_message="Enter the date consent was given",
+        ),
+        Question(
+            "consent_not_sought_reason",
+            "Why has consent not been sought?",
+            "radios",
+            options=options(CONSENT_NOT_SOUGHT_REASONS),
+            show_if=ShowIf("consent_sought", ("no",)),
+            required_message="Select why consent has not been sought",
+        ),
+        Question(
+            "consent_not_sought_details",
+            "Explain why consent has not been sought",
+            "textarea",
+            show_if=ShowIf("consent_sought", ("no",)),
+            max_length=2000,
+            rows=4,
+        ),
+    ),
+)
+
+ADDITIONAL_DETAILS = Section(
+    id="additional-details",
+    title="Additional Details",
+    guide_ref="5.5",
+    questions=(
+        Question(
+            "upn",
+            "The child's Unique Pupil Number (UPN)",
+            "upn",
+            required=False,
+            hint="If known. It is 13 characters, like B801200005001.",
+            width="govuk-input--width-20",
+        ),
+        Question(
+            "education_setting",
+            "The child's current education setting",
+            "text",
+            required=False,
+            hint="Where appropriate: the school, college or nursery",
+            max_length=200,
+        ),
+        Question(
+            "school_start_date",
+            "School start date",
+            "date",
+            required=False,
+            hint="Where appropriate. For example, 4 9 2024",
+            max_years_ago=20,
+        ),
+        Question(
+            "has_disability",
+            "Does the child have any disabilities or special needs?",
+            "radios",
+            options=options(YES_NO_NOT_KNOWN),
+            required_message="Select whether the child has any disabilities or special needs",
+        ),
+        Question(
+            "disability_details",
+            "Give details of the disabilities or special needs",
+            "textarea",
+            show_if=ShowIf("has_disability", ("yes",)),
+            max_length=2000,
+            rows=4,
+        ),
+        Question(
+            "has_sen",
+            "Does the child have special educational needs?",
+            "radios",
+            options=options(YES_NO_NOT_KNOWN),
+            required_message="Select whether the child has special educational needs",
+        ),
+        Question(
+            "sen_details",
+            "Give details of the special educational needs",
+            "textarea",
+            hint="Include any support plan, such as SEN support or an EHC plan",
+            show_if=ShowIf("has_sen", ("yes",)),
+            max_length=2000,
+            rows=4,
+        ),
+    ),
+)
+
+FAMILY_ASSESSMENT = Section(
+    id="family-assessment",
+    title="The Child and their Family's Assessment",
+    guide_ref="5.9",
+    description=(
+        "The main part of the assessment: the family's situation and the support they need. "
+        "Answer every question in full."
+    ),
+    questions=tuple(
+        Question(
+            question_id,
+            label,
+            "textarea",
+            hint=ASSESSMENT_QUESTION_HINT,
+            max_length=LONG_ANSWER,
+            rows=8,
+            required_message=f"Answer the question: {label.rstrip('?')}",
+        )
+        for question_id, label in (
+            ("whats_happening", "What is happening for this family?"),
+            (
+                "circumstances_impact",
+                "What in the family's circumstances is currently impacting on them?",
+            ),
+            (
+                "parenting_capacity",
+                "The parents' or carers' current capacity to meet the needs of the child or "
+                "children",
+            ),
+            ("help_required", "What help and support is required at this time?"),
+            ("specific_risks", "Please comment on any specific risks to be considered"),
+            (
+                "child_wishes",
+                "The wishes and feelings of the child, young person and their siblings",
+            ),
+            (
+                "parent_views",
+                "The views of the parents or carers, including what should happen next",
+            ),
+            (
+                "positive_change",
+                "How will we know when the family and universal services are able to meet the "
+                "needs of the child? In other words, what positive change would you like to "
+                "achieve?",
+            ),
+        )
+    ),
+)
+
+ASSESSMENT = Assessment(
+    sections=(
+        YOUR_DETAILS,
+        REQUEST_FOR_SUPPORT,
+        CONSENT,
+        ADDITIONAL_DETAILS,
+        FAMILY_ASSESSMENT,
+    )
+)

@@ -1,0 +1,421 @@
+"""The Early Help Assessment's pages: the task list, each section (Next, "Save and come back
+later", autosave, address lookup) and check your answers. Everything is drawn from the schema.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.assessment import engine
+from app.assessment.engine import Problem
+from app.assessment.model import Assessment, Question, Section
+from app.assessment.validators import normalise_postcode
+from app.db import request_session
+from app.form_handling import redirect
+from app.models import Referral, SectionAnswers
+from app.routes.referrals import owned_referral_or_404
+from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import answers as answer_store
+from app.services.addresses import Address, AddressLookupUnavailable, provider_for
+from app.templating import UK_TIME, render, uk_time
+
+SAVED_FLASH = "answers_saved"
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx request that wants a fragment (not a boosted page load)."""
+    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
+
+
+def assessment_of(request: Request) -> Assessment:
+    """The declared form (the app's; tests may give the app another)."""
+    assessment: Assessment = request.state.assessment
+    return assessment
+
+
+def today_for(request: Request) -> date:
+    return now_for(request).astimezone(UK_TIME).date()
+
+
+def section_url(referral: Referral, section: Section) -> str:
+    return f"/referrals/{referral.reference}/sections/{section.id}"
+
+
+def account_details(request: Request) -> dict[str, str]:
+    user = signed_in_user(request)
+    return {"full_name": user.full_name, "email": user.email}
+
+
+def load(request: Request) -> tuple[Referral, dict[str, SectionAnswers], dict[str, dict[str, Any]]]:
+    referral = owned_referral_or_404(request)
+    rows = answer_store.stored_sections(request_session(request), referral)
+    return referral, rows, answer_store.answers_by_section(rows)
+
+
+def visible_section_or_404(request: Request, answers: dict[str, dict[str, Any]]) -> Section:
+    section_id = request.path_params["section_id"]
+    for section in engine.visible_sections(assessment_of(request), answers):
+        if section.id == section_id:
+            return section
+    raise HTTPException(404)
+
+
+@require_user
+async def task_list(request: Request) -> Response:
+    referral, rows, answers = load(request)
+    today = today_for(request)
+    tasks = [
+        {
+            "section": section,
+            "status": engine.section_status(
+                section,
+                answers,
+                rows[section.id].status if section.id in rows else None,
+                today=today,
+            ),
+        }
+        for section in engine.visible_sections(assessment_of(request), answers)
+    ]
+    completed = sum(task["status"] == engine.COMPLETED for task in tasks)
+    return render(
+        request,
+        "pages/referrals/overview.html",
+        {
+            "referral": referral,
+            "tasks": tasks,
+            "completed_count": completed,
+            "ready": completed == len(tasks),
+            "saved": request.session.pop(SAVED_FLASH, False),
+        },
+    )
+
+
+def section_context(
+    request: Request,
+    referral: Referral,
+    section: Section,
+    answers: dict[str, dict[str, Any]],
+    version: int,
+    problems: list[Problem] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    problems = problems or []
+    visible = {q.id for q in engine.visible_questions(section, answers)}
+    return {
+        "referral": referral,
+        "section": section,
+        "section_url": section_url(referral, section),
+        "answers": answers.get(section.id, {}),
+        "version": version,
+        "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
+        "nested": engine.nested_under(section),
+        "problems": {p.question_id: p for p in problems},
+        "errors": {p.field_id: p.message for p in problems},
+        "account": account_details(request),
+        "return_to_check": request.query_params.get("return") == "check",
+        **extra,
+    }
+
+
+def next_location(
+    request: Request,
+    referral: Referral,
+    section: Section,
+    answers: dict[str, dict[str, Any]],
+    form: FormData,
+) -> str:
+    if form.get("return") == "check":
+        return f"/referrals/{referral.reference}/check-answers"
+    sections = engine.visible_sections(assessment_of(request), answers)
+    position = [s.id for s in sections].index(section.id)
+    if position + 1 < len(sections):
+        return section_url(referral, sections[position + 1])
+    return f"/referrals/{referral.reference}"
+
+
+def posted_version(form: FormData) -> int:
+    value = form.get("version", "0")
+    # A version that is not a number cannot match: treated as a stale page, never a crash.
+    return int(value) if isinstance(value, str) and value.isdigit() else -1
+
+
+def done(request: Request, location: str) -> Response:
+    """Post/Redirect/Get; htmx is told to load the next page whole."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": location})
+    return redirect(location)
+
+
+@require_user
+async def section_page(request: Request) -> Response:
+    referral, rows, answers = load(request)
+    section = visible_section_or_404(request, answers)
+    template = "pages/referrals/section.html"
+    if request.method == "GET":
+        version = rows[section.id].version if section.id in rows else 0
+        return render(
+            request, template, section_context(request, referral, section, answers, version)
+        )
+
+    async with request.form() as form:
+        submitted = engine.answers_from_form(section, form)
+        action = str(form.get("action") or "next")
+        version = posted_version(form)
+        answers = {**answers, section.id: submitted}
+        db = request_session(request)
+        today = today_for(request)
+        now = now_for(request)
+        address_extra: dict[str, Any] = {}
+        if action.partition(":")[0] in ADDRESS_ACTIONS:
+            submitted, address_extra = await apply_address_action(
+                request, section, submitted, action, form
+            )
+            answers[section.id] = submitted
+
+        problems: list[Problem] = []
+        completed = False
+        if action == "next":
+            problems = engine.section_problems(section, answers, today=today, check_required=True)
+            completed = not problems
+            if completed:
+                submitted = engine.normalised_answers(section, submitted, today=today)
+                answers[section.id] = submitted
+        status = answer_store.status_after_save(section, answers, completed=completed)
+        try:
+            version = answer_store.save_section(
+                db, referral, section, submitted, expected_version=version, status=status, now=now
+            )
+        except answer_store.StaleAnswers as stale:
+            db.rollback()
+            context = section_context(
+                request,
+                referral,
+                section,
+                answers,
+                max(stale.current_version, 0),
+                problems,
+                conflict=True,
+                **address_extra,
+            )
+            return render(request, template, context, status_code=409)
+        db.commit()
+
+        if action == "next" and completed:
+            return done(request, next_location(request, referral, section, answers, form))
+        if action == "save":
+            request.session[SAVED_FLASH] = True
+            return done(request, f"/referrals/{referral.reference}")
+        context = section_context(
+            request, referral, section, answers, version, problems, **address_extra
+        )
+        if is_htmx(request) and action.partition(":")[0] in ADDRESS_ACTIONS:
+            return render(
+                request,
+                "partials/address_lookup.html",
+                address_partial_context(context, section, action),
+            )
+        return render(request, template, context, status_code=422 if problems else 200)
+
+
+@require_user
+async def autosave(request: Request) -> Response:
+    """htmx: save the section as it stands, without required checks; answer in the live region."""
+    referral, rows, answers = load(request)
+    section = visible_section_or_404(request, answers)
+    async with request.form() as form:
+        submitted = engine.answers_from_form(section, form)
+        version = posted_version(form)
+    answers = {**answers, section.id: submitted}
+    today = today_for(request)
+    previous = rows[section.id].status if section.id in rows else None
+    still_complete = previous == engine.COMPLETED and not engine.section_problems(
+        section, answers, today=today, check_required=True
+    )
+    status = answer_store.status_after_save(section, answers, completed=still_complete)
+    db = request_session(request)
+    try:
+        new_version = answer_store.save_section(
+            db,
+            referral,
+            section,
+            submitted,
+            expected_version=version,
+            status=status,
+            now=now_for(request),
+        )
+    except answer_store.StaleAnswers:
+        db.rollback()
+        response = render(
+            request,
+            "partials/save_status.html",
+            {
+                "save_failed": True,
+                "save_message": (
+                    "Not saved: this section was changed in another tab or window. Your answer "
+                    "is still on this page. Reload the page to see the latest answers."
+                ),
+            },
+            status_code=409,
+        )
+    else:
+        db.commit()
+        response = render(
+            request,
+            "partials/save_status.html",
+            {"save_message": f"Saved at {uk_time(now_for(request))}", "new_version": new_version},
+        )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+# Address lookup ----------------------------------------------------------------------------
+
+ADDRESS_ACTIONS = {"find-address", "enter-address", "choose-address", "lookup-address"}
+
+
+def address_question(section: Section, question_id: str) -> Question:
+    try:
+        question = section.question(question_id)
+    except KeyError:
+        raise HTTPException(404) from None
+    if question.type != "address":
+        raise HTTPException(404)
+    return question
+
+
+async def find_addresses(request: Request, house: str, postcode: str) -> list[Address]:
+    provider = provider_for(request.state.settings)
+    return await run_in_threadpool(provider.find, request_session(request), house, postcode)
+
+
+async def apply_address_action(
+    request: Request, section: Section, submitted: dict[str, Any], action: str, form: FormData
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Find, choose or switch to manual entry: (the section's answers, what the page shows)."""
+    verb, _, question_id = action.partition(":")
+    question = address_question(section, question_id)
+    value = dict(submitted.get(question.id) or {})
+    extra: dict[str, Any] = {"address_results": [], "lookup_message": None, "lookup_error": False}
+    if verb == "enter-address":
+        value["mode"] = "manual"
+        postcode = normalise_postcode(value.get("lookup_postcode", ""))
+        if postcode and not value.get("postcode"):
+            value["postcode"] = postcode
+    elif verb == "lookup-address":
+        value = {"mode": "lookup", "house": "", "lookup_postcode": value.get("postcode", "")}
+    elif verb in {"find-address", "choose-address"}:
+        value["mode"] = "lookup"
+        postcode = normalise_postcode(value.get("lookup_postcode", ""))
+        if postcode is None:
+            extra.update(lookup_error=True, lookup_message="Enter a real UK postcode, like UB8 1UW")
+        else:
+            try:
+                found = await find_addresses(request, value.get("house", ""), postcode)
+            except AddressLookupUnavailable:
+                found = []
+                extra["lookup_message"] = "Address search is not working at the moment."
+            if verb == "choose-address":
+                chosen = next((a for a in found if a.uprn == form.get(f"{question.id}-uprn")), None)
+                if chosen is not None:
+                    value = {
+                        "mode": "manual",
+                        "line1": chosen.line1,
+                        "line2": chosen.line2,
+                        "town": chosen.town,
+                        "postcode": chosen.postcode,
+                        "uprn": chosen.uprn,
+                    }
+                    found = []
+            extra["address_results"] = found
+            if not found and value.get("mode") == "lookup" and not extra["lookup_message"]:
+                extra["lookup_message"] = f"No addresses found for {postcode}."
+    return {**submitted, question.id: value}, extra
+
+
+def address_partial_context(
+    context: dict[str, Any], section: Section, action: str
+) -> dict[str, Any]:
+    question = address_question(section, action.partition(":")[2])
+    answers = context["answers"]
+    problem = context["problems"].get(question.id)
+    label = question.label + ("" if question.required else " (optional)")
+    return {
+        **context,
+        "question": question,
+        "answer": answers.get(question.id),
+        "problem": problem,
+        "label_text": label,
+        "oob_version": context["version"],
+    }
+
+
+@require_user
+async def address_lookup(request: Request) -> Response:
+    """htmx: Find Address / Enter Address / Use this address, answering with the address block.
+    (Without JavaScript the same buttons post the whole section instead.)"""
+    return await section_page(request)
+
+
+# Check your answers --------------------------------------------------------------------------
+
+
+def answers_summary(
+    assessment: Assessment, answers: dict[str, dict[str, Any]], account: dict[str, str]
+) -> list[tuple[Section, list[tuple[Question, list[str]]]]]:
+    """Every visible section with its visible answers as lines of text."""
+    summary = []
+    for section in engine.visible_sections(assessment, answers):
+        own = answers.get(section.id, {})
+        rows = [
+            (question, engine.display_answer(question, own.get(question.id), account=account))
+            for question in engine.visible_questions(section, answers)
+            if question.type != "guidance"
+        ]
+        summary.append((section, rows))
+    return summary
+
+
+@require_user
+async def check_answers(request: Request) -> Response:
+    referral, _rows, answers = load(request)
+    return render(
+        request,
+        "pages/referrals/check_answers.html",
+        {
+            "referral": referral,
+            "summary": answers_summary(assessment_of(request), answers, account_details(request)),
+            "change_links": True,
+        },
+    )
+
+
+routes = [
+    Route("/referrals/{reference}", task_list, name="referral"),
+    Route("/referrals/{reference}/check-answers", check_answers, name="check_answers"),
+    Route(
+        "/referrals/{reference}/sections/{section_id}",
+        section_page,
+        methods=["GET", "POST"],
+        name="section",
+    ),
+    Route(
+        "/referrals/{reference}/sections/{section_id}/autosave",
+        autosave,
+        methods=["POST"],
+        name="autosave",
+    ),
+    Route(
+        "/referrals/{reference}/sections/{section_id}/address/{question_id}",
+        address_lookup,
+        methods=["POST"],
+        name="address_lookup",
+    ),
+]

@@ -1,0 +1,135 @@
+"""Finding addresses from a house number or name and a postcode ("Find Address").
+
+Two providers behind one interface: the gazetteer table (the default, seeded from
+db/seed/gazetteer.csv) and Ordnance Survey's Places API (ADDRESS_PROVIDER=os-places). A
+provider that fails raises AddressLookupUnavailable, and the page offers manual entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import GazetteerAddress
+from app.settings import Settings
+
+logger = logging.getLogger("portal.addresses")
+MAX_RESULTS = 100
+
+
+class AddressLookupUnavailable(Exception):
+    """The address service did not answer; the user can still enter the address."""
+
+
+@dataclass(frozen=True)
+class Address:
+    uprn: str
+    line1: str
+    line2: str
+    town: str
+    postcode: str
+
+    @property
+    def label(self) -> str:
+        return ", ".join(
+            part for part in (self.line1, self.line2, self.town, self.postcode) if part
+        )
+
+
+class AddressProvider(Protocol):
+    def find(self, session: Session, house: str, postcode: str) -> list[Address]:
+        """Addresses at `postcode` (normalised, "UB8 1UW"), those matching `house` first."""
+        ...
+
+
+def _matches_house(address: Address, house: str) -> bool:
+    if not house:
+        return True
+    wanted = house.strip().lower()
+    words = re.split(r"[\s,]+", address.line1.lower())
+    return wanted in words or address.line1.lower().startswith(wanted)
+
+
+def _narrow(addresses: list[Address], house: str) -> list[Address]:
+    """The addresses for the house asked for; all of them when none match (a typo should not
+    hide the list)."""
+    matching = [a for a in addresses if _matches_house(a, house)]
+    return (matching or addresses)[:MAX_RESULTS]
+
+
+class GazetteerProvider:
+    def find(self, session: Session, house: str, postcode: str) -> list[Address]:
+        key = postcode.replace(" ", "").upper()
+        rows = session.scalars(
+            select(GazetteerAddress)
+            .where(GazetteerAddress.postcode_key == key)
+            .order_by(GazetteerAddress.id)
+        )
+        addresses = [Address(r.uprn, r.line1, r.line2, r.town, r.postcode) for r in rows]
+        return _narrow(addresses, house)
+
+
+class OSPlacesProvider:
+    """Ordnance Survey Places API, postcode search (DPA addresses)."""
+
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+
+    def find(self, session: Session, house: str, postcode: str) -> list[Address]:
+        try:
+            response = httpx.get(
+                f"{self.base_url}/postcode",
+                params={"postcode": postcode, "key": self.api_key, "maxresults": MAX_RESULTS},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as error:
+            logger.warning("OS Places did not answer: %s", type(error).__name__)
+            raise AddressLookupUnavailable from error
+        if response.status_code == 400:
+            return []  # OS Places answers 400 for a postcode it does not know
+        if response.status_code != 200:
+            logger.warning("OS Places answered %s", response.status_code)
+            raise AddressLookupUnavailable
+        try:
+            results = response.json().get("results", [])
+            addresses = [self._address(item["DPA"]) for item in results if "DPA" in item]
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            logger.warning("OS Places sent an answer that could not be read")
+            raise AddressLookupUnavailable from error
+        return _narrow(addresses, house)
+
+    @staticmethod
+    def _address(dpa: dict[str, Any]) -> Address:
+        building = " ".join(
+            str(dpa[key]).title() for key in ("SUB_BUILDING_NAME", "BUILDING_NAME") if dpa.get(key)
+        )
+        street = " ".join(
+            str(dpa[key]).title()
+            for key in ("BUILDING_NUMBER", "DEPENDENT_THOROUGHFARE_NAME", "THOROUGHFARE_NAME")
+            if dpa.get(key)
+        )
+        line1, line2 = (building, street) if building else (street, "")
+        locality = str(dpa.get("DEPENDENT_LOCALITY", "")).title()
+        if locality and not line2:
+            line2 = locality
+        return Address(
+            uprn=str(dpa.get("UPRN", "")),
+            line1=line1 or str(dpa.get("ADDRESS", "")).split(",")[0].title(),
+            line2=line2,
+            town=str(dpa.get("POST_TOWN", "")).title(),
+            postcode=str(dpa.get("POSTCODE", "")),
+        )
+
+
+def provider_for(settings: Settings) -> AddressProvider:
+    if settings.address_provider == "os-places":
+        return OSPlacesProvider(settings.os_places_url, str(settings.os_places_api_key))
+    return GazetteerProvider()
