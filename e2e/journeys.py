@@ -63,3 +63,40 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You have been signed out")
+
+
+def start_referral(page: Page, forename: str = "Sam", surname: str = "Smith") -> str:
+    """From home, as a signed-in user: start an early help referral; returns its reference."""
+    page.goto("/")
+    page.get_by_role("link", name="Refer a Family for Early Help or Social Care Support").click()
+    page.get_by_label("Forename").fill(forename)
+    page.get_by_label("Surname").fill(surname)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How does this tool work")
+    reference = re.search(r"EH-\d{4}-\d{6}", page.url)
+    assert reference
+    page.get_by_role("button", name="Next").click()
+    return reference.group(0)
+
+
+def open_section(page: Page, title: str) -> None:
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def fill_date(page: Page, legend: str, day: str, month: str, year: str) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(day)
+    group.get_by_label("Month").fill(month)
+    group.get_by_label("Year").fill(year)
+
+
+def find_address(page: Page, house: str, postcode: str, expected: str) -> None:
+    """Find Address, then choose the address: the same steps with JavaScript (htmx swaps the
+    block) and without (the page comes back)."""
+    page.get_by_label("House number or name").fill(house)
+    page.get_by_label("Postcode", exact=True).fill(postcode)
+    page.get_by_role("button", name="Find Address").click()
+    page.get_by_label(expected, exact=True).check()
+    page.get_by_role("button", name="Use this address").click()
+    expect(page.get_by_label("Address line 1")).to_have_value(expected.split(",")[0])

@@ -53,7 +53,9 @@ def _matches_house(address: Address, house: str) -> bool:
         return True
     wanted = house.strip().lower()
     words = re.split(r"[\s,]+", address.line1.lower())
-    return wanted in words or address.line1.lower().startswith(wanted)
+    if wanted.isdigit():
+        return wanted in words  # "1" is number 1 (or flat 1), not 11 or 21
+    return address.line1.lower().startswith(wanted) or wanted in address.line1.lower()
 
 
 def _narrow(addresses: list[Address], house: str) -> list[Address]:

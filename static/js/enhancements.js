@@ -1,12 +1,12 @@
 // htmx glue: start GOV.UK Frontend components in content htmx swaps in, and tell the user
 // plainly when an autosave did not reach the server (their answer stays on the page and is
 // sent again with the next change, or with Next / "Save and come back later").
-import { initAll } from '../vendor/govuk-frontend-6.3.0.min.js'
+import { startComponents } from './components.js'
 
 document.body.addEventListener('htmx:load', (event) => {
   const element = event.detail.elt
   if (element === document.body || !(element instanceof HTMLElement)) return
-  initAll({ scope: element })
+  startComponents(element)
 })
 
 const showNotSaved = (message) => {

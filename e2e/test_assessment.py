@@ -1,0 +1,180 @@
+"""Help guide section 5 (5.1, 5.3, 5.4, 5.5, 5.9): complete the Early Help Assessment."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from e2e.conftest import assert_accessible
+from e2e.journeys import (
+    fill_date,
+    find_address,
+    new_email,
+    open_section,
+    register,
+    start_referral,
+)
+from e2e.mail import MailCapture
+
+GAZETTEER = Path(__file__).resolve().parents[1] / "db" / "seed" / "gazetteer.csv"
+EIGHT_QUESTIONS = [
+    "What is happening for this family?",
+    "What in the family's circumstances is currently impacting on them?",
+    "The parents' or carers' current capacity to meet the needs of the child or children",
+    "What help and support is required at this time?",
+    "Please comment on any specific risks to be considered",
+    "The wishes and feelings of the child, young person and their siblings",
+    "The views of the parents or carers, including what should happen next",
+    "How will we know when the family and universal services are able to meet the needs",
+]
+
+
+def seeded_address() -> tuple[str, str]:
+    with GAZETTEER.open() as file:
+        row = next(csv.DictReader(file))
+    return row["postcode"], f"{row['line1']}, {row['town']}, {row['postcode']}"
+
+
+def next_section(page: Page) -> None:
+    page.get_by_role("button", name="Next").click()
+
+
+def test_complete_every_section_and_check_answers(any_page: Page, mail_server: MailCapture) -> None:
+    page = any_page
+    register(page, mail_server, new_email("eha"))
+    reference = start_referral(page)
+    assert_accessible(page)
+
+    # 5.1 Referrer and child details, with one mistake first.
+    open_section(page, "Referrer and child details")
+    assert_accessible(page)
+    expect(page.get_by_label("The child's forename")).to_have_value("Sam")
+    page.get_by_label("Your telephone number").fill("01895 250111")
+    page.get_by_label("Your job title").fill("Class teacher")
+    page.get_by_label("Your organisation").fill("Colham Manor Primary")
+    page.get_by_label(
+        "I am completing this form for someone else in a professional capacity"
+    ).check()
+    page.get_by_label("Your relationship to the child").fill("Class teacher")
+    page.get_by_label("Yes", exact=True).check()
+    fill_date(page, "Date of birth", "31", "4", "2019")
+    page.get_by_label("Female").check()
+    page.get_by_label("The child's ethnicity").select_option("White and Asian")
+    page.get_by_label("The child's NHS number (optional)").fill("943 476 5919")
+    postcode, address = seeded_address()
+    find_address(page, "1", postcode.lower(), address)
+    next_section(page)
+    expect(page).to_have_title(re.compile("^Error: Referrer and child details"))
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Date of birth: the date must be a real date")
+    assert_accessible(page)
+    fill_date(page, "Date of birth", "30", "4", "2019")
+    next_section(page)
+
+    # 5.3 Request for Support: optional.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request for Support")
+    assert_accessible(page)
+    page.get_by_label("Portage").check()
+    next_section(page)
+
+    # 5.4 Consent.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Written consent").check()
+    page.get_by_label("Who gave consent?").fill("Jo Smith, mother")
+    fill_date(page, "When was consent given?", "20", "11", "2026")
+    assert_accessible(page)
+    next_section(page)
+
+    # 5.5 Additional Details.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Additional Details")
+    page.get_by_label("The child's Unique Pupil Number (UPN) (optional)").fill("B801200005001")
+    page.get_by_role("group", name="Does the child have any disabilities").get_by_label(
+        "No", exact=True
+    ).check()
+    page.get_by_role("group", name="Does the child have special educational needs").get_by_label(
+        "Yes", exact=True
+    ).check()
+    page.get_by_label("Give details of the special educational needs").fill("SEN support in class")
+    assert_accessible(page)
+    next_section(page)
+
+    # 5.9 The Child and their Family's Assessment: all eight questions.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "The Child and their Family's Assessment"
+    )
+    for question in EIGHT_QUESTIONS:
+        page.get_by_label(question).fill(f"Answer to: {question}\nA second line.")
+    assert_accessible(page)
+    next_section(page)
+
+    # Back on the task list: everything completed, check answers open.
+    expect(page.get_by_text("You have completed 5 of 5 sections")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Check your answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    for text in ("30 April 2019", "943 476 5919", "Portage", "Jo Smith, mother", "B801200005001"):
+        expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    assert_accessible(page)
+    # Change an answer and come back to check answers.
+    page.get_by_role("link", name="Change Your job title").click()
+    page.get_by_label("Your job title").fill("Deputy head teacher")
+    next_section(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(page.get_by_text("Deputy head teacher")).to_be_visible()
+    assert reference in page.content()
+
+
+def test_answers_autosave_and_survive_a_reload(js_page: Page, mail_server: MailCapture) -> None:
+    page = js_page
+    register(page, mail_server, new_email("autosave"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    page.get_by_label("The child's current education setting (optional)").fill("Harefield Academy")
+    page.get_by_label("The child's current education setting (optional)").press("Tab")
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"Saved at \d{1,2}:\d{2}(am|pm)"))
+    page.reload()
+    expect(page.get_by_label("The child's current education setting (optional)")).to_have_value(
+        "Harefield Academy"
+    )
+
+
+def test_a_second_tab_with_stale_answers_is_told_not_overwritten(
+    js_page: Page, browser: Browser, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("tabs"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    second = page.context.new_page()
+    second.goto(page.url)
+    field = "The child's current education setting (optional)"
+    page.get_by_label(field).fill("First tab school")
+    page.get_by_label(field).press("Tab")
+    expect(page.get_by_role("status")).to_contain_text("Saved at")
+    second.get_by_label(field).fill("Second tab school")
+    second.get_by_label(field).press("Tab")
+    expect(second.get_by_role("status")).to_contain_text("changed in another tab or window")
+    expect(second.get_by_label(field)).to_have_value("Second tab school")
+    assert_accessible(second)
+    page.reload()
+    expect(page.get_by_label(field)).to_have_value("First tab school")
+
+
+def test_error_summary_links_move_focus_to_the_field(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("focus"))
+    start_referral(page)
+    open_section(page, "Consent")
+    next_section(page)
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_visible()
+    # GOV.UK's error summary takes focus (its wrapper, around the alert), even after an htmx swap.
+    assert page.evaluate("document.activeElement.contains(document.querySelector('[role=alert]'))")
+    summary.get_by_role("link", name="Select whether you have sought consent").click()
+    expect(page.get_by_label("Yes", exact=True)).to_be_focused()
