@@ -30,16 +30,38 @@ class FormData(Protocol):
     def getlist(self, key: str) -> list[Any]: ...
 
 
+CHOICE_TYPES = frozenset({"radios", "checkboxes", "yes-no"})
+
+
+def effective_answers(
+    assessment: Assessment, answers: AnswersBySection
+) -> dict[str, dict[str, Any]]:
+    """The answers that count. A hidden question's answer stays in storage but is left out
+    here, so any condition on it fails, in its own section or a later one; a hidden section's
+    answers are left out whole. Visibility, validation and every view use these."""
+    effective: dict[str, dict[str, Any]] = {}
+    for section in assessment.sections:
+        if section.show_if is not None and not section.show_if.holds(effective, section.id):
+            continue
+        own = answers.get(section.id, {})
+        kept: dict[str, Any] = {}
+        effective[section.id] = kept
+        for question in section.questions:
+            if question.show_if is not None and not question.show_if.holds(effective, section.id):
+                continue
+            if question.id in own:
+                kept[question.id] = own[question.id]
+    return effective
+
+
 def visible_sections(assessment: Assessment, answers: AnswersBySection) -> list[Section]:
-    return [
-        section
-        for section in assessment.sections
-        if section.show_if is None or section.show_if.holds(answers, section.id)
-    ]
+    shown = effective_answers(assessment, answers)
+    return [section for section in assessment.sections if section.id in shown]
 
 
 def visible_questions(section: Section, answers: AnswersBySection) -> list[Question]:
-    """The questions that apply given the answers (a condition on a hidden question fails)."""
+    """The questions that apply given the answers. Pass `effective_answers(...)`, so that a
+    condition on a question hidden in another section fails too."""
     visible: list[Question] = []
     shown: set[str] = set()
     for question in section.questions:
@@ -56,8 +78,9 @@ def visible_questions(section: Section, answers: AnswersBySection) -> list[Quest
 
 
 def nested_under(section: Section) -> dict[tuple[str, str], list[Question]]:
-    """Questions shown as GOV.UK conditional reveals: under the one option of an earlier
-    question on the same page that shows them. Other questions are drawn at the top level."""
+    """Questions shown as GOV.UK conditional reveals: under the one option of an earlier radio
+    or checkbox question on the same page that shows them. Other questions (several options,
+    another section, a select) are drawn at the top level."""
     nested: dict[tuple[str, str], list[Question]] = {}
     for question in section.questions:
         condition = question.show_if
@@ -65,6 +88,7 @@ def nested_under(section: Section) -> dict[tuple[str, str], list[Question]]:
             condition is not None
             and condition.section in (None, section.id)
             and len(condition.values) == 1
+            and section.question(condition.question).type in CHOICE_TYPES
         ):
             nested.setdefault((condition.question, condition.values[0]), []).append(question)
     return nested

@@ -28,6 +28,9 @@ QuestionType = Literal[
 ]
 QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
 
+# Labels that already tell the user what to do: their "missing" message is the label itself.
+IMPERATIVE_VERBS = frozenset({"Explain", "Give", "Describe", "List", "Tell", "Say", "Confirm"})
+
 # answers_by_section: {section_id: {question_id: answer}}
 AnswersBySection = Mapping[str, Mapping[str, Any]]
 # A validator gets the answer as stored and returns a message, or None when it is fine.
@@ -113,8 +116,11 @@ class Question:
     def missing_message(self) -> str:
         if self.required_message:
             return self.required_message
+        label = self.label.rstrip("?")
+        if label.split(" ", 1)[0] in IMPERATIVE_VERBS:
+            return label  # "Give details of ..." is already an instruction
         verb = "Select" if self.type in {"radios", "checkboxes", "yes-no", "select"} else "Enter"
-        return f"{verb} {self.label[0].lower()}{self.label[1:]}".rstrip("?")
+        return f"{verb} {label[0].lower()}{label[1:]}"
 
 
 @dataclass(frozen=True)

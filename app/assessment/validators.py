@@ -21,6 +21,9 @@ POSTCODE_PATTERN = re.compile(
 
 
 def phone_problem(value: str, label: str = "telephone number") -> str | None:
+    if re.search(r"[^\d\s()+\-.]", value):
+        # Letters would be read as keypad digits ("CALLME" -> 225563): refuse them instead.
+        return f"Enter a {label} in the correct format, like 01895 250111 or 07700 900982"
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:
@@ -100,13 +103,14 @@ def parse_date_parts(parts: Any) -> tuple[date | None, str | None, set[str]]:
     numbers: dict[str, int] = {}
     wrong = set()
     for name, text in raw.items():
-        if not text.isdigit():
+        # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+        if not re.fullmatch(r"[0-9]+", text):
             wrong.add(name)
         else:
             numbers[name] = int(text)
-    if not wrong and not 1 <= numbers["month"] <= 12:
+    if "month" not in wrong and not 1 <= numbers.get("month", 1) <= 12:
         wrong.add("month")
-    if not wrong and len(raw["year"]) != 4:
+    if "year" not in wrong and (len(raw["year"]) != 4 or numbers["year"] < 1000):
         wrong.add("year")
     if wrong:
         return None, "The date must be a real date, like 27 3 2019", wrong
@@ -138,5 +142,7 @@ def date_range_problem(
         if moment < earliest:
             return f"{label} must be within the last {max_years_ago} years"
     if max_days_ahead is not None and moment > today + timedelta(days=max_days_ahead):
-        return f"{label} must be within the next {max_days_ahead // 30} months"
+        if max_days_ahead >= 60:
+            return f"{label} must be within the next {round(max_days_ahead / 30.44)} months"
+        return f"{label} must be within the next {max_days_ahead} days"
     return None

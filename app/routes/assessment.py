@@ -4,6 +4,7 @@ later", autosave, address lookup) and check your answers. Everything is drawn fr
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -54,10 +55,18 @@ def account_details(request: Request) -> dict[str, str]:
     return {"full_name": user.full_name, "email": user.email}
 
 
-def load(request: Request) -> tuple[Referral, dict[str, SectionAnswers], dict[str, dict[str, Any]]]:
+def load(
+    request: Request,
+) -> tuple[Referral, dict[str, SectionAnswers], dict[str, dict[str, Any]]]:
+    """The referral, its stored sections, and its answers as stored (hidden ones included)."""
     referral = owned_referral_or_404(request)
     rows = answer_store.stored_sections(request_session(request), referral)
     return referral, rows, answer_store.answers_by_section(rows)
+
+
+def counted(request: Request, answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The answers that count for visibility and validation (hidden ones left out)."""
+    return engine.effective_answers(assessment_of(request), answers)
 
 
 def visible_section_or_404(request: Request, answers: dict[str, dict[str, Any]]) -> Section:
@@ -77,7 +86,7 @@ async def task_list(request: Request) -> Response:
             "section": section,
             "status": engine.section_status(
                 section,
-                answers,
+                counted(request, answers),
                 rows[section.id].status if section.id in rows else None,
                 today=today,
             ),
@@ -108,7 +117,7 @@ def section_context(
     **extra: Any,
 ) -> dict[str, Any]:
     problems = problems or []
-    visible = {q.id for q in engine.visible_questions(section, answers)}
+    visible = {q.id for q in engine.visible_questions(section, counted(request, answers))}
     return {
         "referral": referral,
         "section": section,
@@ -144,7 +153,7 @@ def next_location(
 def posted_version(form: FormData) -> int:
     value = form.get("version", "0")
     # A version that is not a number cannot match: treated as a stale page, never a crash.
-    return int(value) if isinstance(value, str) and value.isdigit() else -1
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else -1
 
 
 def done(request: Request, location: str) -> Response:
@@ -183,7 +192,9 @@ async def section_page(request: Request) -> Response:
         problems: list[Problem] = []
         completed = False
         if action == "next":
-            problems = engine.section_problems(section, answers, today=today, check_required=True)
+            problems = engine.section_problems(
+                section, counted(request, answers), today=today, check_required=True
+            )
             completed = not problems
             if completed:
                 submitted = engine.normalised_answers(section, submitted, today=today)
@@ -237,7 +248,7 @@ async def autosave(request: Request) -> Response:
     today = today_for(request)
     previous = rows[section.id].status if section.id in rows else None
     still_complete = previous == engine.COMPLETED and not engine.section_problems(
-        section, answers, today=today, check_required=True
+        section, counted(request, answers), today=today, check_required=True
     )
     status = answer_store.status_after_save(section, answers, completed=still_complete)
     db = request_session(request)
@@ -372,6 +383,7 @@ def answers_summary(
 ) -> list[tuple[Section, list[tuple[Question, list[str]]]]]:
     """Every visible section with its visible answers as lines of text."""
     summary = []
+    answers = engine.effective_answers(assessment, answers)
     for section in engine.visible_sections(assessment, answers):
         own = answers.get(section.id, {})
         rows = [

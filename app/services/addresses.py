@@ -44,7 +44,8 @@ class Address:
 
 class AddressProvider(Protocol):
     def find(self, session: Session, house: str, postcode: str) -> list[Address]:
-        """Addresses at `postcode` (normalised, "UB8 1UW"), those matching `house` first."""
+        """Addresses at `postcode` (normalised, "UB8 1UW") for `house`; all of them at the
+        postcode when none match the house (a typo should not hide the list)."""
         ...
 
 
@@ -52,10 +53,17 @@ def _matches_house(address: Address, house: str) -> bool:
     if not house:
         return True
     wanted = house.strip().lower()
-    words = re.split(r"[\s,]+", address.line1.lower())
-    if wanted.isdigit():
-        return wanted in words  # "1" is number 1 (or flat 1), not 11 or 21
-    return address.line1.lower().startswith(wanted) or wanted in address.line1.lower()
+    lines = f"{address.line1} {address.line2}".lower()
+    if any(character.isdigit() for character in wanted):
+        # Whole words: "1" is number 1 (or flat 1), not 11; "3a" is not 13A; "flat 2" not 21.
+        return re.search(rf"\b{re.escape(wanted)}\b", lines) is not None
+    return wanted in lines  # a house name, or part of one
+
+
+def _title(text: str) -> str:
+    """OS Places writes in capitals: "ST JOHN'S ROAD" -> "St John's Road" (str.title would
+    give "John'S")."""
+    return re.sub(r"[a-z]+(?:'[a-z]+)?", lambda word: word.group(0).capitalize(), text.lower())
 
 
 def _narrow(addresses: list[Address], house: str) -> list[Address]:
@@ -111,22 +119,22 @@ class OSPlacesProvider:
     @staticmethod
     def _address(dpa: dict[str, Any]) -> Address:
         building = " ".join(
-            str(dpa[key]).title() for key in ("SUB_BUILDING_NAME", "BUILDING_NAME") if dpa.get(key)
+            _title(str(dpa[key])) for key in ("SUB_BUILDING_NAME", "BUILDING_NAME") if dpa.get(key)
         )
         street = " ".join(
-            str(dpa[key]).title()
+            _title(str(dpa[key]))
             for key in ("BUILDING_NUMBER", "DEPENDENT_THOROUGHFARE_NAME", "THOROUGHFARE_NAME")
             if dpa.get(key)
         )
         line1, line2 = (building, street) if building else (street, "")
-        locality = str(dpa.get("DEPENDENT_LOCALITY", "")).title()
+        locality = _title(str(dpa.get("DEPENDENT_LOCALITY", "")))
         if locality and not line2:
             line2 = locality
         return Address(
             uprn=str(dpa.get("UPRN", "")),
-            line1=line1 or str(dpa.get("ADDRESS", "")).split(",")[0].title(),
+            line1=line1 or _title(str(dpa.get("ADDRESS", "")).split(",")[0]),
             line2=line2,
-            town=str(dpa.get("POST_TOWN", "")).title(),
+            town=_title(str(dpa.get("POST_TOWN", ""))),
             postcode=str(dpa.get("POSTCODE", "")),
         )
 
