@@ -174,7 +174,29 @@ def test_error_summary_links_move_focus_to_the_field(
     next_section(page)
     summary = page.get_by_role("alert")
     expect(summary).to_be_visible()
+    assert_accessible(page)
     # GOV.UK's error summary takes focus (its wrapper, around the alert), even after an htmx swap.
     assert page.evaluate("document.activeElement.contains(document.querySelector('[role=alert]'))")
     summary.get_by_role("link", name="Select whether you have sought consent").click()
     expect(page.get_by_label("Yes", exact=True)).to_be_focused()
+
+
+def test_a_failed_autosave_says_so_keeps_the_answer_and_saves_next_time(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("offline"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    field = page.get_by_label("The child's current education setting (optional)")
+    page.route("**/autosave", lambda route: route.abort("internetdisconnected"))
+    field.fill("Offline School")
+    field.press("Tab")
+    expect(page.get_by_role("status")).to_contain_text("Not saved yet")
+    expect(field).to_have_value("Offline School")
+    page.unroute("**/autosave")
+    field.fill("Offline School, Hayes")
+    field.press("Tab")
+    expect(page.get_by_role("status")).to_contain_text("Saved at")
+    page.reload()
+    expect(field).to_have_value("Offline School, Hayes")

@@ -131,6 +131,10 @@ def require_user(endpoint: Endpoint) -> Endpoint:
     @wraps(endpoint)
     async def guarded(request: Request) -> Response:
         if current_user(request) is None:
+            if request.headers.get("HX-Request") == "true":
+                # An autosave after the session ended: say so (the page tells the user it was
+                # not saved) rather than answer with the sign-in page.
+                return Response("Signed out", status_code=401, media_type="text/plain")
             if request.method == "GET":
                 request.session[RETURN_TO] = request.url.path
             return RedirectResponse("/login", status_code=303)

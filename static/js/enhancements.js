@@ -23,7 +23,10 @@ document.body.addEventListener('htmx:sendError', (event) => {
 })
 
 document.body.addEventListener('htmx:responseError', (event) => {
-  if (event.detail.requestConfig.path.endsWith('/autosave')) {
+  if (!event.detail.requestConfig.path.endsWith('/autosave')) return
+  if (event.detail.xhr.status === 401) {
+    showNotSaved('Not saved: you have been signed out. Your latest answers are still on this page: copy anything you have not saved, then sign in again in a new tab.')
+  } else {
     showNotSaved('Not saved yet: something went wrong. Your answers are still on this page. Select Save and come back later to try again.')
   }
 })

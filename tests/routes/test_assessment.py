@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import Referral, SectionAnswers
 from app.settings import Settings
-from tests.conftest import csrf_token_from
+from tests.conftest import Clock, csrf_token_from
 from tests.journeys import post, register
 
 EMAIL = "mary.seacole@health.example.org"
@@ -457,3 +457,17 @@ def test_sections_belong_to_their_referrer_only(
             headers={"X-CSRF-Token": token},
         )
         assert response.status_code == 404
+
+
+def test_an_autosave_after_the_session_ends_says_so(
+    client: TestClient, reference: str, clock: Clock
+) -> None:
+    page = client.get(f"/referrals/{reference}/sections/consent").text
+    clock.advance(minutes=31)
+    response = client.post(
+        f"/referrals/{reference}/sections/consent/autosave",
+        data={"version": version_on(page), "consent_sought": "yes"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_token_from(page)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 401
