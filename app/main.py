@@ -45,7 +45,9 @@ SESSION_COOKIE_MAX_AGE = 12 * 60 * 60
 
 
 class VersionedStaticFiles(StaticFiles):
-    """Static files; a URL with the content hash (`?v=`) may be cached for a year."""
+    """Static files. A URL with the content hash (`?v=`) may be cached for a year; any other
+    (the ES modules a script imports) is checked with the server each time (ETag, 304), so a
+    release never mixes new and old modules."""
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
@@ -53,7 +55,7 @@ class VersionedStaticFiles(StaticFiles):
         if b"v=" in scope.get("query_string", b""):
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         else:
-            response.headers["Cache-Control"] = "public, max-age=3600"
+            response.headers["Cache-Control"] = "no-cache"
         return response
 
 
