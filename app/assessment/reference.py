@@ -166,3 +166,26 @@ YES_NO_NOT_KNOWN: tuple[tuple[str, str], ...] = (
     ("no", "No"),
     ("not-known", "Not known"),
 )
+
+ATTENDANCE_LETTER_SENT: tuple[tuple[str, str], ...] = (
+    ("yes", "Yes"),
+    ("no", "No"),
+)
+
+SEND_AREAS_OF_NEED: tuple[tuple[str, str], ...] = (
+    ("communication-interaction", "Communication and interaction"),
+    ("cognition-learning", "Cognition and learning"),
+    ("social-emotional-mental-health", "Social, emotional and mental health"),
+    ("sensory-physical", "Sensory and/or physical"),
+)
+
+SEN_SUPPORT_STATUS: tuple[tuple[str, str], ...] = (
+    ("none", "No special educational needs support yet"),
+    ("sen-support", "SEN support"),
+    (
+        "ehc-assessment-requested",
+        "An education, health and care (EHC) needs assessment has been requested",
+    ),
+    ("ehcp", "An education, health and care plan (EHCP) is in place"),
+    ("not-known", "Not known"),
+)

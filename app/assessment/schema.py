@@ -15,8 +15,13 @@ from app.assessment.reference import (
     CONSENT_NOT_SOUGHT_REASONS,
     ETHNICITY_GROUPS,
     GENDERS,
+    PARTICIPATION_QUESTION,
+    PARTICIPATION_SECTION,
+    PARTICIPATION_TYPES,
     REQUEST_FOR_SUPPORT_QUESTION,
     REQUEST_FOR_SUPPORT_SECTION,
+    SEN_SUPPORT_STATUS,
+    SEND_AREAS_OF_NEED,
     SERVICES,
     YES_NO_NOT_KNOWN,
 )
@@ -306,6 +311,210 @@ ADDITIONAL_DETAILS = Section(
     ),
 )
 
+
+def percentage_problem(value: str) -> str | None:
+    number = value.strip().rstrip("%").strip()
+    try:
+        parsed = float(number)
+    except ValueError:
+        return "Enter the attendance as a percentage, like 82 or 82.5"
+    if not 0 <= parsed <= 100:
+        return "Attendance must be between 0 and 100 percent"
+    return None
+
+
+def support_selected(*services: str) -> ShowIf:
+    """A section shown when any of these services is selected in Request for Support."""
+    return ShowIf(REQUEST_FOR_SUPPORT_QUESTION, services, section=REQUEST_FOR_SUPPORT_SECTION)
+
+
+ATTENDANCE = ShowIf(PARTICIPATION_QUESTION, ("attendance",))
+MISSING_EDUCATION = ShowIf(PARTICIPATION_QUESTION, ("missing-education",))
+
+PARTICIPATION_TEAM = Section(
+    id=PARTICIPATION_SECTION,
+    title="Participation Team",
+    guide_ref="5.6",
+    description="Because you selected the Participation Team in Request for Support.",
+    show_if=support_selected("participation"),
+    questions=(
+        Question(
+            PARTICIPATION_QUESTION,
+            "What type of support is needed?",
+            "radios",
+            options=options(PARTICIPATION_TYPES),
+            required_message="Select the type of support needed",
+        ),
+        Question(
+            "attendance_school",
+            "Which school does the child attend?",
+            "text",
+            show_if=ATTENDANCE,
+            max_length=200,
+            required_message="Enter the school the child attends",
+        ),
+        Question(
+            "attendance_percentage",
+            "Current attendance (percentage)",
+            "text",
+            hint="For example, 82.5",
+            show_if=ATTENDANCE,
+            validators=(percentage_problem,),
+            width="govuk-input--width-5",
+            required_message="Enter the child's current attendance as a percentage",
+        ),
+        Question(
+            "attendance_period",
+            "Over what period?",
+            "text",
+            hint="For example, autumn term 2026, or since 1 September 2026",
+            show_if=ATTENDANCE,
+            max_length=200,
+            required_message="Enter the period the attendance figure covers",
+        ),
+        Question(
+            "attendance_letters_sent",
+            "Have attendance letters been sent to the family?",
+            "radios",
+            options=(Option("yes", "Yes"), Option("no", "No")),
+            show_if=ATTENDANCE,
+            required_message="Select whether attendance letters have been sent to the family",
+        ),
+        Question(
+            "attendance_letters_details",
+            "Which letters were sent, and when?",
+            "textarea",
+            hint="Attach copies of the letters at the end of the assessment, in Upload Documents",
+            show_if=ShowIf("attendance_letters_sent", ("yes",)),
+            max_length=2000,
+            rows=3,
+            required_message="Enter which letters were sent, and when",
+        ),
+        Question(
+            "attendance_actions",
+            "What actions has the school already taken?",
+            "textarea",
+            show_if=ATTENDANCE,
+            max_length=LONG_ANSWER,
+            required_message="Enter the actions the school has already taken",
+        ),
+        Question(
+            "attendance_reasons",
+            "Known reasons for the poor attendance",
+            "textarea",
+            required=False,
+            hint="If known",
+            show_if=ATTENDANCE,
+            max_length=LONG_ANSWER,
+        ),
+        Question(
+            "cme_last_attended",
+            "Date the child last attended education",
+            "date",
+            hint="For example, 2 10 2026",
+            show_if=MISSING_EDUCATION,
+            max_years_ago=18,
+            required_message="Enter the date the child last attended education",
+        ),
+        Question(
+            "cme_last_school",
+            "The child's last school or education setting",
+            "text",
+            show_if=MISSING_EDUCATION,
+            max_length=200,
+            required_message="Enter the child's last school or education setting",
+        ),
+        Question(
+            "cme_whereabouts",
+            "The child's known or suspected whereabouts",
+            "textarea",
+            show_if=MISSING_EDUCATION,
+            max_length=LONG_ANSWER,
+            required_message="Enter the child's known or suspected whereabouts",
+        ),
+        Question(
+            "cme_reasons",
+            "Why is the child missing from education?",
+            "textarea",
+            hint="What you know or suspect",
+            show_if=MISSING_EDUCATION,
+            max_length=LONG_ANSWER,
+            required_message="Enter why the child is missing from education",
+        ),
+        Question(
+            "cme_agencies_informed",
+            "Other agencies you have told",
+            "textarea",
+            required=False,
+            show_if=MISSING_EDUCATION,
+            max_length=2000,
+            rows=3,
+        ),
+        Question(
+            "cme_documents_prompt",
+            "Upload any relevant documents at the end of the assessment, in Upload Documents.",
+            "guidance",
+            show_if=MISSING_EDUCATION,
+        ),
+    ),
+)
+
+SEND_INFORMATION = Section(
+    id="send-information",
+    title="SEND Information",
+    guide_ref="5.7",
+    description=(
+        "Because you selected SEND services, or the Early Health Notification, in Request for "
+        "Support. Not every question is mandatory."
+    ),
+    show_if=support_selected("send", "early-health-notification"),
+    questions=(
+        Question(
+            "send_areas_of_need",
+            "The child's areas of need",
+            "checkboxes",
+            hint="Select all that apply",
+            options=options(SEND_AREAS_OF_NEED),
+            required_message="Select at least one area of need",
+        ),
+        Question(
+            "send_support_status",
+            "What special educational needs support does the child have now?",
+            "radios",
+            options=options(SEN_SUPPORT_STATUS),
+            required_message="Select the special educational needs support the child has now",
+        ),
+        Question(
+            "send_diagnoses",
+            "Any diagnoses",
+            "textarea",
+            required=False,
+            hint="Include who made the diagnosis and when, if known",
+            max_length=2000,
+            rows=3,
+        ),
+        Question(
+            "send_professionals",
+            "Professionals involved with the child's needs",
+            "textarea",
+            required=False,
+            hint=(
+                "For example, speech and language therapist, paediatrician or educational "
+                "psychologist"
+            ),
+            max_length=2000,
+            rows=3,
+        ),
+        Question(
+            "send_tried",
+            "What has been tried so far to meet the child's needs, and how did it go?",
+            "textarea",
+            max_length=LONG_ANSWER,
+            required_message="Enter what has been tried so far to meet the child's needs",
+        ),
+    ),
+)
+
 FAMILY_ASSESSMENT = Section(
     id="family-assessment",
     title="The Child and their Family's Assessment",
@@ -361,6 +570,8 @@ ASSESSMENT = Assessment(
         REQUEST_FOR_SUPPORT,
         CONSENT,
         ADDITIONAL_DETAILS,
+        PARTICIPATION_TEAM,
+        SEND_INFORMATION,
         FAMILY_ASSESSMENT,
     )
 )

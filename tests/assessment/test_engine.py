@@ -193,8 +193,13 @@ def test_a_section_conditional_on_a_hidden_question_is_hidden() -> None:
     assert [s.id for s in sections] == ["chain"]
 
 
-def test_every_section_of_the_assessment_is_visible() -> None:
-    assert engine.visible_sections(ASSESSMENT, {}) == list(ASSESSMENT.sections)
+def test_sections_for_particular_services_wait_for_request_for_support() -> None:
+    shown = [s.id for s in engine.visible_sections(ASSESSMENT, {})]
+    assert "participation-team" not in shown and "send-information" not in shown
+    chosen = {"request-for-support": {"services": ["participation", "early-health-notification"]}}
+    assert [s.id for s in engine.visible_sections(ASSESSMENT, chosen)] == [
+        s.id for s in ASSESSMENT.sections
+    ]
 
 
 # Nesting --------------------------------------------------------------------------------------

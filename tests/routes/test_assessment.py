@@ -101,7 +101,9 @@ def test_task_list_shows_every_section_and_check_answers_waits(
         "The Child and their Family&#39;s Assessment",
     ):
         assert title in page.text
-    assert "You have completed 0 of 5 sections" in page.text
+    # Started from the SEND tile: SEND Information is shown, Participation Team is not.
+    assert "SEND Information" in page.text and "Participation Team" not in page.text
+    assert "You have completed 0 of 6 sections" in page.text
     assert "Cannot start yet" in page.text
     assert "In progress" in page.text  # Your Details has the child's name from the start page
 
@@ -471,3 +473,106 @@ def test_an_autosave_after_the_session_ends_says_so(
         follow_redirects=False,
     )
     assert response.status_code == 401
+
+
+# Sections shown by Request for Support (5.6 Participation Team, 5.7 SEND Information) -----------
+
+ATTENDANCE = {
+    "support_type": "attendance",
+    "attendance_school": "Harefield Academy",
+    "attendance_percentage": "82.5%",
+    "attendance_period": "Autumn term 2026",
+    "attendance_letters_sent": "yes",
+    "attendance_letters_details": "First letter 1 October, second 15 October",
+    "attendance_actions": "Meetings with parents; attendance officer visit.",
+}
+
+
+def test_participation_team_comes_and_goes_with_request_for_support_keeping_answers(
+    client: TestClient, reference: str, settings: Settings
+) -> None:
+    url = f"/referrals/{reference}/sections/participation-team"
+    assert client.get(url).status_code == 404
+    submit(client, reference, "request-for-support", {"services": "participation"}, action="next")
+    assert "Participation Team" in client.get(f"/referrals/{reference}").text
+    response = submit(client, reference, "participation-team", ATTENDANCE, action="next")
+    assert response.status_code == 303
+    # Unselect it: the section goes, its answers stay stored, and check answers leaves them out.
+    submit(client, reference, "request-for-support", {"services": "send"}, action="next")
+    assert "Participation Team" not in client.get(f"/referrals/{reference}").text
+    assert client.get(url).status_code == 404
+    assert "Harefield Academy" not in client.get(f"/referrals/{reference}/check-answers").text
+    assert (
+        stored(settings, "participation-team").answers["attendance_school"] == "Harefield Academy"
+    )
+    # Select it again: the answers come back.
+    submit(client, reference, "request-for-support", {"services": "participation"}, action="next")
+    assert 'value="Harefield Academy"' in client.get(url).text
+    assert "Harefield Academy" in client.get(f"/referrals/{reference}/check-answers").text
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"attendance_percentage": "most days"}, "attendance_percentage", "as a percentage"),
+        ({"attendance_percentage": "120"}, "attendance_percentage", "between 0 and 100"),
+        ({"attendance_letters_details": ""}, "attendance_letters_details", "which letters"),
+        ({"support_type": ""}, "support_type", "Select the type of support needed"),
+    ],
+    ids=["words", "over-100", "letters-without-details", "no-type"],
+)
+def test_participation_team_bad_answers(
+    client: TestClient, reference: str, changes: dict[str, str], field: str, message: str
+) -> None:
+    submit(client, reference, "request-for-support", {"services": "participation"}, action="next")
+    response = submit(
+        client, reference, "participation-team", {**ATTENDANCE, **changes}, action="next"
+    )
+    assert response.status_code == 422
+    assert f'href="#{field}"' in response.text and message in response.text
+
+
+def test_missing_from_education_branch(client: TestClient, reference: str) -> None:
+    submit(client, reference, "request-for-support", {"services": "participation"}, action="next")
+    response = submit(
+        client,
+        reference,
+        "participation-team",
+        {"support_type": "missing-education"},
+        action="next",
+    )
+    assert response.status_code == 422
+    for message in (
+        "Enter the date the child last attended",
+        "last school",
+        "whereabouts",
+        "why the child is missing from education",
+    ):
+        assert message in response.text
+    assert "Enter the school the child attends" not in response.text
+    assert "Upload any relevant documents" in response.text
+    answers = {
+        "support_type": "missing-education",
+        "cme_last_attended-day": "2",
+        "cme_last_attended-month": "10",
+        "cme_last_attended-year": "2026",
+        "cme_last_school": "Ruislip High",
+        "cme_whereabouts": "Believed abroad",
+        "cme_reasons": "Family moved",
+    }
+    assert (
+        submit(client, reference, "participation-team", answers, action="next").status_code == 303
+    )
+
+
+def test_send_information_needs_only_some_answers(client: TestClient, reference: str) -> None:
+    response = submit(client, reference, "send-information", {}, action="next")
+    assert response.status_code == 422
+    assert "Select at least one area of need" in response.text
+    assert "Enter any diagnoses" not in response.text  # optional, as the guide says
+    answers = {
+        "send_areas_of_need": "cognition-learning",
+        "send_support_status": "sen-support",
+        "send_tried": "Small-group reading support",
+    }
+    assert submit(client, reference, "send-information", answers, action="next").status_code == 303
