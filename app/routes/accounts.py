@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -294,14 +295,20 @@ async def register_code(request: Request) -> Response:
     user = accounts.complete_registration(
         db, code, now=now_for(request), request_id=request_id_of(request)
     )
+    if user is not None:
+        try:
+            db.commit()
+        except IntegrityError:  # the same address registered a moment ago in another tab
+            db.rollback()
+            user = None
     if user is None:
         db.rollback()
         return form_page(
             request,
             "pages/account/register_code.html",
             {"code": "This email address already has an account. Sign in instead"},
+            email=request.session.get(REGISTRATION, {}).get("email", ""),
         )
-    db.commit()
     request.session.pop(REGISTRATION, None)
     request.session.pop(REGISTER_CODE, None)
     begin_session(request, user)

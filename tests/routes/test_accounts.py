@@ -466,3 +466,19 @@ def test_non_ascii_and_long_passwords_work_end_to_end(
     post(client, "/logout")
     assert sign_in(client, EMAIL, password[:-1]).status_code == 422  # no silent truncation
     assert sign_in(client, EMAIL, password).status_code == 303
+
+
+def test_two_registrations_of_one_address_make_one_account(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    start_registration(client, EMAIL)
+    first_code = latest_code(settings, EMAIL)
+    with TestClient(app) as second_tab:
+        start_registration(second_tab, EMAIL, OTHER_STRONG_PASSWORD)
+        second_code = latest_code(settings, EMAIL)
+        assert post(client, "/register/code", code=first_code).status_code == 303
+        response = post(second_tab, "/register/code", code=second_code)
+        assert response.status_code == 422
+        assert "already has an account" in response.text
+    post(client, "/logout")
+    assert sign_in(client, EMAIL, STRONG_PASSWORD).status_code == 303
