@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from app.plain_text import clean_text
 from app.templating import render
 
 
@@ -33,6 +34,6 @@ def form_page(
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """The posted text fields (files are not read here)."""
+    """The posted text fields, cleaned (files are not read here)."""
     async with request.form() as form:
-        return {key: value for key, value in form.items() if isinstance(value, str)}
+        return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}

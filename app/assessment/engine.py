@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from app.assessment import validators
 from app.assessment.model import AnswersBySection, Assessment, Question, Section
+from app.plain_text import clean_text
 
 ADDRESS_FIELDS = ("line1", "line2", "town", "postcode")
 ADDRESS_LOOKUP_FIELDS = ("house", "lookup_postcode")
@@ -100,7 +101,7 @@ def top_level_questions(section: Section) -> list[Question]:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return clean_text(value).strip() if isinstance(value, str) else ""
 
 
 def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:
@@ -111,7 +112,7 @@ def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:
             continue
         name = question.id
         if question.type == "checkboxes":
-            answers[name] = [v for v in form.getlist(name) if isinstance(v, str) and v]
+            answers[name] = [_text(v) for v in form.getlist(name) if isinstance(v, str) and v]
         elif question.type == "date":
             answers[name] = {part: _text(form.get(f"{name}-{part}")) for part in DATE_PARTS}
         elif question.type == "address":
@@ -120,7 +121,7 @@ def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:
         elif question.type == "textarea":
             value = form.get(name)
             # Keep the writer's line breaks; only trim the ends, and use one newline form.
-            answers[name] = value.replace("\r\n", "\n").strip() if isinstance(value, str) else ""
+            answers[name] = _text(value.replace("\r\n", "\n")) if isinstance(value, str) else ""
         else:
             answers[name] = _text(form.get(name))
     return answers

@@ -102,9 +102,11 @@ def parse_date_parts(parts: Any) -> tuple[date | None, str | None, set[str]]:
         return None, f"The date must include a {' and '.join(names)}", missing
     numbers: dict[str, int] = {}
     wrong = set()
+    longest = {"day": 2, "month": 2, "year": 4}
     for name, text in raw.items():
-        # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
-        if not re.fullmatch(r"[0-9]+", text):
+        # ASCII digits only (str.isdigit() also accepts "²", which int() refuses), and no more
+        # of them than the part can have (a huge number would overflow date()).
+        if not re.fullmatch(rf"[0-9]{{1,{longest[name]}}}", text):
             wrong.add(name)
         else:
             numbers[name] = int(text)
@@ -116,7 +118,7 @@ def parse_date_parts(parts: Any) -> tuple[date | None, str | None, set[str]]:
         return None, "The date must be a real date, like 27 3 2019", wrong
     try:
         return date(numbers["year"], numbers["month"], numbers["day"]), None, set()
-    except ValueError:
+    except (ValueError, OverflowError):
         return None, "The date must be a real date, like 27 3 2019", {"day"}
 
 

@@ -78,6 +78,8 @@ async def login(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not email:
         errors["email"] = "Enter your email address"
+    elif len(email) > accounts.EMAIL_MAX_LENGTH:
+        errors["email"] = "Enter an email address in the correct format, like name@example.com"
     if not password:
         errors["password"] = "Enter your password"
     if errors:

@@ -118,6 +118,9 @@ def section_context(
 ) -> dict[str, Any]:
     problems = problems or []
     visible = {q.id for q in engine.visible_questions(section, counted(request, answers))}
+    errors = {p.field_id: p.message for p in problems}
+    if extra.get("lookup_error"):
+        errors = {extra["lookup_field"]: extra["lookup_message"], **errors}
     return {
         "referral": referral,
         "section": section,
@@ -127,7 +130,7 @@ def section_context(
         "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
         "nested": engine.nested_under(section),
         "problems": {p.question_id: p for p in problems},
-        "errors": {p.field_id: p.message for p in problems},
+        "errors": errors,
         "account": account_details(request),
         "return_to_check": request.query_params.get("return") == "check",
         **extra,
@@ -156,11 +159,17 @@ def posted_version(form: FormData) -> int:
     return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else -1
 
 
+def varies(response: Response) -> Response:
+    """The same URL answers a fragment to htmx and a page to the browser: caches must know."""
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
 def done(request: Request, location: str) -> Response:
     """Post/Redirect/Get; htmx is told to load the next page whole."""
     if is_htmx(request):
-        return Response(status_code=200, headers={"HX-Redirect": location})
-    return redirect(location)
+        return varies(Response(status_code=200, headers={"HX-Redirect": location}))
+    return varies(redirect(location))
 
 
 @require_user
@@ -190,15 +199,20 @@ async def section_page(request: Request) -> Response:
             answers[section.id] = submitted
 
         problems: list[Problem] = []
-        completed = False
+        full_check = engine.section_problems(
+            section, counted(request, answers), today=today, check_required=True
+        )
         if action == "next":
-            problems = engine.section_problems(
-                section, counted(request, answers), today=today, check_required=True
-            )
+            problems = full_check
             completed = not problems
             if completed:
                 submitted = engine.normalised_answers(section, submitted, today=today)
                 answers[section.id] = submitted
+        else:
+            # Saving for later (or an address step) keeps a completed section completed while
+            # it still has no problems.
+            previous = rows[section.id].status if section.id in rows else None
+            completed = previous == engine.COMPLETED and not full_check
         status = answer_store.status_after_save(section, answers, completed=completed)
         try:
             version = answer_store.save_section(
@@ -216,7 +230,17 @@ async def section_page(request: Request) -> Response:
                 conflict=True,
                 **address_extra,
             )
-            return render(request, template, context, status_code=409)
+            response = render(request, template, context, status_code=409)
+            if is_htmx(request):
+                # Whoever asked (an address button too), show the whole form with the banner.
+                response.headers.update(
+                    {
+                        "HX-Retarget": "#section-form",
+                        "HX-Reselect": "#section-form",
+                        "HX-Reswap": "outerHTML",
+                    }
+                )
+            return varies(response)
         db.commit()
 
         if action == "next" and completed:
@@ -227,13 +251,18 @@ async def section_page(request: Request) -> Response:
         context = section_context(
             request, referral, section, answers, version, problems, **address_extra
         )
+        lookup_failed = bool(address_extra.get("lookup_error"))
         if is_htmx(request) and action.partition(":")[0] in ADDRESS_ACTIONS:
-            return render(
-                request,
-                "partials/address_lookup.html",
-                address_partial_context(context, section, action),
+            return varies(
+                render(
+                    request,
+                    "partials/address_lookup.html",
+                    address_partial_context(context, section, action),
+                    status_code=422 if lookup_failed else 200,
+                )
             )
-        return render(request, template, context, status_code=422 if problems else 200)
+        status_code = 422 if problems or lookup_failed else 200
+        return varies(render(request, template, context, status_code=status_code))
 
 
 @require_user
@@ -283,8 +312,7 @@ async def autosave(request: Request) -> Response:
             "partials/save_status.html",
             {"save_message": f"Saved at {uk_time(now_for(request))}", "new_version": new_version},
         )
-    response.headers["Vary"] = "HX-Request"
-    return response
+    return varies(response)
 
 
 # Address lookup ----------------------------------------------------------------------------
@@ -320,13 +348,25 @@ async def apply_address_action(
         postcode = normalise_postcode(value.get("lookup_postcode", ""))
         if postcode and not value.get("postcode"):
             value["postcode"] = postcode
+        if value.get("house") and not value.get("line1"):
+            value["line1"] = value["house"]
     elif verb == "lookup-address":
-        value = {"mode": "lookup", "house": "", "lookup_postcode": value.get("postcode", "")}
+        # Search again, keeping the address there is until another is chosen or typed.
+        value = {
+            **value,
+            "mode": "lookup",
+            "house": "",
+            "lookup_postcode": value.get("postcode", ""),
+        }
     elif verb in {"find-address", "choose-address"}:
         value["mode"] = "lookup"
         postcode = normalise_postcode(value.get("lookup_postcode", ""))
         if postcode is None:
-            extra.update(lookup_error=True, lookup_message="Enter a real UK postcode, like UB8 1UW")
+            extra.update(
+                lookup_error=True,
+                lookup_message="Enter a real UK postcode, like UB8 1UW",
+                lookup_field=f"{question.id}-lookup_postcode",
+            )
         else:
             try:
                 found = await find_addresses(request, value.get("house", ""), postcode)
@@ -335,6 +375,12 @@ async def apply_address_action(
                 extra["lookup_message"] = "Address search is not working at the moment."
             if verb == "choose-address":
                 chosen = next((a for a in found if a.uprn == form.get(f"{question.id}-uprn")), None)
+                if chosen is None and found:
+                    extra.update(
+                        lookup_error=True,
+                        lookup_message="Select an address",
+                        lookup_field=f"{question.id}-uprn-1",
+                    )
                 if chosen is not None:
                     value = {
                         "mode": "manual",

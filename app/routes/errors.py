@@ -18,6 +18,7 @@ from app.templating import render
 logger = logging.getLogger("portal.errors")
 
 ERROR_TEMPLATES = {
+    400: "pages/errors/400.html",
     403: "pages/errors/403.html",
     404: "pages/errors/404.html",
     405: "pages/errors/404.html",
@@ -47,6 +48,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     """Last resort: the reference shown is the request id in the log line with the traceback."""
     reference = getattr(request.state, "request_id", "unknown")
     logger.error("unhandled error id=%s", reference, exc_info=exc)
+    # The request's database session may be broken: the page must not need it.
+    request.state.user = None
     try:
         response = render(
             request, "pages/errors/500.html", {"reference": reference}, status_code=500

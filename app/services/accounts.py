@@ -91,8 +91,9 @@ class CodeCheck(Enum):
 
 
 def email_key(email: str) -> str:
-    """What makes an address unique: trimmed and lower-cased."""
-    return email.strip().lower()
+    """What makes an address unique: trimmed and lower-cased (and never longer than an
+    address can be)."""
+    return email.strip().lower()[:EMAIL_MAX_LENGTH]
 
 
 def is_generic_mailbox(email: str) -> bool:
