@@ -227,3 +227,21 @@ class GazetteerAddress(Base):
     postcode: Mapped[str] = mapped_column(String(8))
     # The postcode without spaces, upper case: what lookups match on.
     postcode_key: Mapped[str] = mapped_column(String(8), index=True)
+
+
+class ParkedForm(Base):
+    """A section form posted after its sender's session had ended (JavaScript off, or a slow
+    return to the desk). Kept server-side, tied to the user whose session it was, and offered
+    back to them, unsaved, once they sign in again: nothing they typed is lost."""
+
+    __tablename__ = "parked_form"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(300))
+    # The posted fields as [name, value] pairs (checkboxes repeat a name).
+    fields: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)

@@ -71,6 +71,9 @@ def test_start_before_signing_in_then_register_and_land_back_on_the_form(
     page.get_by_label("Code").fill(code_from(mail_server, email, after=before))
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Carry on with your referral")
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue with this referral").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("How does this tool work")
     expect(page.get_by_text("Early Help Assessment for Zoë O'Brien-Smith")).to_be_visible()

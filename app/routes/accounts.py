@@ -29,6 +29,7 @@ from app.security.sessions import (
     pop_return_path,
     require_user,
     safe_return_path,
+    seconds_until_idle_timeout,
     signed_in_user,
 )
 from app.services import accounts
@@ -133,7 +134,10 @@ async def keep_alive(request: Request) -> Response:
     if current_user(request) is None:
         return redirect("/login")
     if request.headers.get("HX-Request") == "true":
-        return Response(status_code=204)
+        return Response(
+            status_code=204,
+            headers={"X-Session-Seconds-Left": str(seconds_until_idle_timeout(request))},
+        )
     return redirect(safe_referrer(request))
 
 

@@ -23,9 +23,16 @@ from app.db import request_session
 from app.form_handling import redirect
 from app.models import Referral, SectionAnswers
 from app.routes.referrals import owned_referral_or_404
-from app.security.sessions import now_for, require_user, signed_in_user
+from app.security.sessions import (
+    PARKED_FORM,
+    now_for,
+    require_user,
+    seconds_until_idle_timeout,
+    signed_in_user,
+)
 from app.services import answers as answer_store
 from app.services.addresses import Address, AddressLookupUnavailable, provider_for
+from app.services.parked_forms import take_parked_form
 from app.templating import UK_TIME, render, uk_time
 
 SAVED_FLASH = "answers_saved"
@@ -153,8 +160,34 @@ def next_location(
     return f"/referrals/{referral.reference}"
 
 
-def posted_version(form: FormData) -> int:
-    value = form.get("version", "0")
+class KeptFields:
+    """A parked form's fields, read the way a posted form is."""
+
+    def __init__(self, fields: list[list[str]]) -> None:
+        self.fields = fields
+
+    def get(self, key: str, /) -> str | None:
+        return next((value for name, value in self.fields if name == key), None)
+
+    def getlist(self, key: str) -> list[str]:
+        return [value for name, value in self.fields if name == key]
+
+
+def take_back_parked_form(request: Request) -> KeptFields | None:
+    token = request.session.pop(PARKED_FORM, None)
+    if not isinstance(token, str):
+        return None
+    db = request_session(request)
+    fields = take_parked_form(
+        db, token, user_id=signed_in_user(request).id, path=request.url.path, now=now_for(request)
+    )
+    db.commit()
+    return KeptFields(fields) if fields is not None else None
+
+
+def posted_version(form: FormData | KeptFields) -> int:
+    value = form.get("version")
+    value = "0" if value is None else value
     # A version that is not a number cannot match: treated as a stale page, never a crash.
     return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else -1
 
@@ -162,6 +195,12 @@ def posted_version(form: FormData) -> int:
 def varies(response: Response) -> Response:
     """The same URL answers a fragment to htmx and a page to the browser: caches must know."""
     response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def with_session_time(request: Request, response: Response) -> Response:
+    """Tell the timeout warning how long this session now has (a save is activity)."""
+    response.headers["X-Session-Seconds-Left"] = str(seconds_until_idle_timeout(request))
     return response
 
 
@@ -179,9 +218,15 @@ async def section_page(request: Request) -> Response:
     template = "pages/referrals/section.html"
     if request.method == "GET":
         version = rows[section.id].version if section.id in rows else 0
-        return render(
-            request, template, section_context(request, referral, section, answers, version)
+        parked = take_back_parked_form(request)
+        if parked is not None:
+            # Answers sent after the session had ended: shown again, not yet saved.
+            answers = {**answers, section.id: engine.answers_from_form(section, parked)}
+            version = posted_version(parked)
+        context = section_context(
+            request, referral, section, answers, version, parked=parked is not None
         )
+        return render(request, template, context)
 
     async with request.form() as form:
         submitted = engine.answers_from_form(section, form)
@@ -312,7 +357,7 @@ async def autosave(request: Request) -> Response:
             "partials/save_status.html",
             {"save_message": f"Saved at {uk_time(now_for(request))}", "new_version": new_version},
         )
-    return varies(response)
+    return varies(with_session_time(request, response))
 
 
 # Address lookup ----------------------------------------------------------------------------

@@ -86,13 +86,24 @@ async def start(request: Request) -> Response:
 
 @require_user
 async def continue_after_sign_in(request: Request) -> Response:
-    """Where a start made before signing in resumes: the draft is created for this user."""
-    token = request.session.pop(PENDING_START, None)
-    if not isinstance(token, str):
-        return redirect("/")
+    """Where a start made before signing in resumes. GET asks (no change on a GET); POST
+    creates the draft for this user, or discards the start."""
+    token = request.session.get(PENDING_START)
     db = request_session(request)
+    pending = referrals.pending_start(db, token, now=now_for(request)) if token else None
+    if pending is None:
+        request.session.pop(PENDING_START, None)
+        return redirect("/")
+    if request.method == "GET":
+        return render(request, "pages/start/continue.html", {"pending": pending})
+    form = await read_form(request)
+    request.session.pop(PENDING_START, None)
+    if form.get("action") == "discard":
+        db.delete(pending)
+        db.commit()
+        return redirect("/")
     referral = referrals.claim_pending_start(
-        db, signed_in_user(request), token, now=now_for(request)
+        db, signed_in_user(request), str(token), now=now_for(request)
     )
     db.commit()
     if referral is None:
@@ -109,7 +120,9 @@ async def professionals(request: Request) -> Response:
 
 
 routes = [
-    Route("/start/continue", continue_after_sign_in, name="start_continue"),
+    Route(
+        "/start/continue", continue_after_sign_in, methods=["GET", "POST"], name="start_continue"
+    ),
     Route("/start/{option}", start, methods=["GET", "POST"], name="start"),
     Route("/early-health-notifications", early_health_notifications, name="early_health"),
     Route("/professionals", professionals, name="professionals"),

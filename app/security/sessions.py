@@ -20,6 +20,8 @@ from starlette.responses import RedirectResponse, Response
 
 from app.db import request_session
 from app.models import User
+from app.plain_text import clean_text
+from app.services.parked_forms import park_form
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -31,6 +33,8 @@ SIGNED_IN_AT = "auth_at"
 SEEN_AT = "seen_at"
 RETURN_TO = "return_to"
 PENDING_START = "pending_start"  # token of a referral started before signing in
+PARKED_FORM = "parked_form"  # token of a section form posted after the session ended
+LAST_USER = "last_user"  # whose session ended here: only they get a parked form back
 LOGIN_REASON = "login_reason"  # why the user was sent to sign in ("start": a referral begun)
 ENDED = "ended"  # why the last session ended: "idle", "expired" or "signed-out"
 
@@ -66,6 +70,7 @@ def begin_session(request: Request, user: User) -> None:
     session = request.session
     return_to = safe_return_path(session.get(RETURN_TO))
     pending_start = session.get(PENDING_START)
+    parked_form = session.get(PARKED_FORM) if session.get(LAST_USER) == user.id else None
     session.clear()
     now = _timestamp(now_for(request))
     session.update(
@@ -75,12 +80,17 @@ def begin_session(request: Request, user: User) -> None:
         session[RETURN_TO] = return_to
     if isinstance(pending_start, str):
         session[PENDING_START] = pending_start
+    if isinstance(parked_form, str):
+        session[PARKED_FORM] = parked_form
     request.state.user = user
 
 
 def end_session(request: Request, reason: str) -> None:
+    last_user = request.session.get(USER_ID)
     request.session.clear()
     request.session[ENDED] = reason
+    if isinstance(last_user, int):
+        request.session[LAST_USER] = last_user
     request.state.user = None
 
 
@@ -131,16 +141,46 @@ def require_user(endpoint: Endpoint) -> Endpoint:
     @wraps(endpoint)
     async def guarded(request: Request) -> Response:
         if current_user(request) is None:
+            parks = getattr(request.scope.get("route"), "name", None) in PARKING_ROUTES
+            if request.method == "POST" and parks:
+                # Next or "Save and come back later" after the session ended: keep the answers
+                # for this user, and bring them back to the page once they have signed in.
+                await park_posted_form(request)
+            elif request.method == "GET":
+                request.session[RETURN_TO] = request.url.path
             if request.headers.get("HX-Request") == "true":
+                if parks:
+                    return Response(status_code=200, headers={"HX-Redirect": "/login"})
                 # An autosave after the session ended: say so (the page tells the user it was
                 # not saved) rather than answer with the sign-in page.
                 return Response("Signed out", status_code=401, media_type="text/plain")
-            if request.method == "GET":
-                request.session[RETURN_TO] = request.url.path
             return RedirectResponse("/login", status_code=303)
         return await endpoint(request)
 
     return guarded
+
+
+# Pages whose posted answers are kept when the session has ended (the section pages).
+PARKING_ROUTES = frozenset({"section"})
+
+
+async def park_posted_form(request: Request) -> None:
+    """Keep what was posted for the user whose session just ended, and come back to the page."""
+    user_id = request.session.get(LAST_USER)
+    if not isinstance(user_id, int):
+        return
+    async with request.form() as form:
+        fields = [
+            [key, clean_text(value)]
+            for key, value in form.multi_items()
+            if isinstance(value, str) and key != "csrf_token"
+        ]
+    db = request_session(request)
+    request.session[PARKED_FORM] = park_form(
+        db, user_id=user_id, path=request.url.path, fields=fields, now=now_for(request)
+    )
+    db.commit()
+    request.session[RETURN_TO] = request.url.path
 
 
 def signed_in_user(request: Request) -> User:

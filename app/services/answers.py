@@ -3,7 +3,7 @@ stale browser tab can never silently overwrite newer answers."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -89,12 +89,14 @@ def save_section(
             )
             raise StaleAnswers(current or 0)
         new_version = expected_version + 1
-    copy_list_fields(referral, section, answers)
+    copy_list_fields(referral, section, answers, today=now.date())
     referral.updated_at = now
     return new_version
 
 
-def copy_list_fields(referral: Referral, section: Section, answers: dict[str, Any]) -> None:
+def copy_list_fields(
+    referral: Referral, section: Section, answers: dict[str, Any], *, today: date
+) -> None:
     """Keep the columns lists and search use (child's name, date of birth) in step."""
     if section.id != "your-details":
         return
@@ -105,7 +107,13 @@ def copy_list_fields(referral: Referral, section: Section, answers: dict[str, An
     if surname:
         referral.child_surname = surname[:100]
     born = answers.get("child_born") == "yes"
-    referral.child_date_of_birth = engine.answer_date(answers.get("child_dob")) if born else None
+    dob_question = section.question("child_dob")
+    valid = (
+        born
+        and engine.is_answered(dob_question, answers.get("child_dob"))
+        and engine.question_problem(dob_question, answers.get("child_dob"), today=today) is None
+    )
+    referral.child_date_of_birth = engine.answer_date(answers.get("child_dob")) if valid else None
 
 
 def status_after_save(

@@ -24,7 +24,8 @@ from app.assessment.reference import (
 from app.models import PendingStart, Referral, SectionAnswers, User
 from app.services.audit import record_event
 
-PENDING_START_LIFETIME = timedelta(days=1)
+# Long enough to register and find the emailed code; short on a shared computer.
+PENDING_START_LIFETIME = timedelta(hours=2)
 CHILD_NAME_MAX_LENGTH = 100
 
 
@@ -164,6 +165,16 @@ def keep_pending_start(
     return token
 
 
+def pending_start(session: Session, token: str, *, now: datetime) -> PendingStart | None:
+    """The start kept under this token, if it is still fresh."""
+    pending = session.scalars(
+        select(PendingStart).where(PendingStart.token_hash == _token_hash(token))
+    ).one_or_none()
+    if pending is None or now - pending.created_at > PENDING_START_LIFETIME:
+        return None
+    return pending
+
+
 def claim_pending_start(
     session: Session, owner: User, token: str, *, now: datetime
 ) -> Referral | None:
@@ -188,7 +199,7 @@ def claim_pending_start(
 
 
 def forget_old_pending_starts(session: Session, *, now: datetime) -> int:
-    """Delete starts nobody came back for within a day; returns how many."""
+    """Delete starts nobody came back for in time; returns how many."""
     result = session.execute(
         delete(PendingStart).where(PendingStart.created_at < now - PENDING_START_LIFETIME)
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from app import models  # noqa: F401 - registers every table on Base.metadata
-from app.db import Base, create_database_engine
+from app.db import Base, UTCDateTime, create_database_engine
 from app.settings import Settings
 
 target_metadata = Base.metadata
@@ -16,10 +18,18 @@ def database_url() -> str:
     return context.config.get_main_option("sqlalchemy.url") or Settings.from_environ().database_url
 
 
+def render_item(type_: str, item: Any, autogen_context: Any) -> str | Literal[False]:
+    """Autogenerate writes our UTC column type as the plain column it is in the database."""
+    if type_ == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=render_item,
         # SQLite cannot ALTER most things: batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -1,6 +1,6 @@
-// htmx glue: start GOV.UK Frontend components in content htmx swaps in, and tell the user
-// plainly when an autosave did not reach the server (their answer stays on the page and is
-// sent again with the next change, or with Next / "Save and come back later").
+// htmx glue: start GOV.UK Frontend components in content htmx swaps in, move focus sensibly
+// after an address step, and tell the user plainly when a request did not reach the server
+// (their answers stay on the page).
 import { startComponents } from './components.js'
 
 document.body.addEventListener('htmx:load', (event) => {
@@ -9,6 +9,21 @@ document.body.addEventListener('htmx:load', (event) => {
   startComponents(element)
 })
 
+// After Find Address / Use this address / Enter Address, focus goes to what changed, so that a
+// screen reader says it and keyboard users carry on from there.
+document.body.addEventListener('htmx:afterSwap', (event) => {
+  const block = event.detail.target
+  if (!(block instanceof HTMLElement) || block.id !== 'address-lookup') return
+  const lookup = document.getElementById('address-lookup')
+  if (!lookup) return
+  const target = lookup.querySelector('.govuk-error-message')?.closest('.govuk-form-group')?.querySelector('input') ||
+    lookup.querySelector('legend[tabindex="-1"]') ||
+    lookup.querySelector('input:not([type="hidden"])')
+  if (target) target.focus()
+})
+
+const isAutosave = (event) => event.detail.requestConfig.path.endsWith('/autosave')
+
 const showNotSaved = (message) => {
   const status = document.getElementById('save-status')
   if (!status) return
@@ -16,24 +31,23 @@ const showNotSaved = (message) => {
   status.classList.add('portal-save-status__text--error')
 }
 
-document.body.addEventListener('htmx:sendError', (event) => {
-  if (event.detail.requestConfig.path.endsWith('/autosave')) {
-    showNotSaved('Not saved yet: the portal could not be reached. Your answers are still on this page and will be saved when you next change one, or when you select Save and come back later.')
-  }
+const SIGNED_OUT = 'Not saved: you have been signed out. Your answers are still on this page. Select Next or "Save and come back later": we will keep them while you sign in again.'
+
+document.body.addEventListener('htmx:sendError', () => {
+  showNotSaved('Not saved yet: the portal could not be reached. Your answers are still on this page and will be saved when you next change one, or when you select Save and come back later.')
 })
 
 document.body.addEventListener('htmx:responseError', (event) => {
-  if (!event.detail.requestConfig.path.endsWith('/autosave')) return
-  if (event.detail.xhr.status === 401) {
-    showNotSaved('Not saved: you have been signed out. Your latest answers are still on this page: copy anything you have not saved, then sign in again in a new tab.')
+  const status = event.detail.xhr.status
+  if (status === 401 || status === 403) {
+    showNotSaved(isAutosave(event) ? SIGNED_OUT : 'Not sent: you may have been signed out, or the page is out of date. Your answers are still on this page: reload the page to sign in again, after copying anything you have not saved.')
   } else {
-    showNotSaved('Not saved yet: something went wrong. Your answers are still on this page. Select Save and come back later to try again.')
+    showNotSaved('Not saved yet: something went wrong. Your answers are still on this page. Try again in a moment.')
   }
 })
 
 document.body.addEventListener('htmx:beforeRequest', (event) => {
-  if (event.detail.requestConfig.path.endsWith('/autosave')) {
-    const status = document.getElementById('save-status')
-    if (status && !status.classList.contains('portal-save-status__text--error')) status.textContent = 'Saving…'
-  }
+  if (!isAutosave(event)) return
+  const status = document.getElementById('save-status')
+  if (status && !status.classList.contains('portal-save-status__text--error')) status.textContent = 'Saving…'
 })

@@ -40,12 +40,18 @@ if (dialog && Number.isFinite(secondsLeft) && Number.isFinite(warningSeconds)) {
       headers: { 'HX-Request': 'true' },
       credentials: 'same-origin'
     }).then((response) => {
-      if (response.ok) restart(secondsLeft)
-      else window.location.assign('/login')
+      // Only 204 means "still signed in"; a redirect to sign in would also look "ok".
+      if (response.status === 204) restart(Number(response.headers.get('X-Session-Seconds-Left')) || secondsLeft)
+      else window.location.assign(window.location.pathname)
     }, () => { /* offline: the dialog stays open and says how long is left */ })
   })
 
-  document.body.addEventListener('htmx:afterRequest', () => restart(secondsLeft))
+  // Any successful request to the server counts as activity; the server says how long is left.
+  document.body.addEventListener('htmx:afterRequest', (event) => {
+    const xhr = event.detail.xhr
+    const left = Number(xhr && xhr.getResponseHeader('X-Session-Seconds-Left'))
+    if (event.detail.successful && left > 0) restart(left)
+  })
 
   window.setInterval(() => {
     const remaining = Math.round((deadline - Date.now()) / 1000)

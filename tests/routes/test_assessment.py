@@ -576,3 +576,70 @@ def test_send_information_needs_only_some_answers(client: TestClient, reference:
         "send_tried": "Small-group reading support",
     }
     assert submit(client, reference, "send-information", answers, action="next").status_code == 303
+
+
+def test_answers_sent_after_the_session_ended_come_back_after_signing_in(
+    client: TestClient, reference: str, clock: Clock, settings: Settings
+) -> None:
+    url = f"/referrals/{reference}/sections/additional-details"
+    page = client.get(url).text
+    clock.advance(minutes=31)  # the professional was called away; JavaScript is off
+    response = post(
+        client,
+        url,
+        version=version_on(page),
+        education_setting="Typed while away",
+        has_disability="no",
+        action="next",
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    response = post(client, "/login", email=EMAIL, password="Correct-Horse-Battery-9")
+    assert response.headers["location"] == url
+    back = client.get(url).text
+    assert "We kept the answers you sent when you were signed out" in back
+    assert 'value="Typed while away"' in back
+    # Handed back once: not saved until the user chooses, and gone from the server after.
+    assert "Typed while away" not in client.get(url).text
+    response = post(
+        client,
+        url,
+        version=version_on(back),
+        education_setting="Typed while away",
+        has_disability="no",
+        has_sen="no",
+        action="next",
+    )
+    assert response.status_code == 303
+    assert stored(settings, "additional-details").answers["education_setting"] == "Typed while away"
+
+
+def test_parked_answers_are_not_given_to_another_person(
+    client: TestClient, reference: str, clock: Clock, settings: Settings
+) -> None:
+    url = f"/referrals/{reference}/sections/additional-details"
+    page = client.get(url).text
+    clock.advance(minutes=31)
+    post(client, url, version=version_on(page), education_setting="Private", action="save")
+    register(client, settings, "someone.else@school.example.org")
+    assert "We kept the answers" not in client.get("/").text
+    assert client.get(url).status_code == 404
+
+
+def test_next_with_htmx_after_the_session_ended_keeps_the_answers_and_signs_in(
+    client: TestClient, reference: str, clock: Clock
+) -> None:
+    url = f"/referrals/{reference}/sections/additional-details"
+    page = client.get(url).text
+    clock.advance(minutes=31)
+    response = client.post(
+        url,
+        data={"version": version_on(page), "education_setting": "Kept by htmx", "action": "next"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf_token_from(page)},
+        follow_redirects=False,
+    )
+    assert response.headers["hx-redirect"] == "/login"
+    assert (
+        post(client, "/login", email=EMAIL, password="Correct-Horse-Battery-9").headers["location"]
+        == url
+    )
+    assert 'value="Kept by htmx"' in client.get(url).text

@@ -66,7 +66,7 @@ def test_each_option_opens_the_start_page(client: TestClient, option: str) -> No
     assert page.status_code == 200
     assert "What is the child&#39;s name?" in page.text
     assert "enter the youngest child" in page.text
-    assert ">Confirm<" in page.text.replace("\n", "").replace(" ", "") or "Confirm" in page.text
+    assert re.search(r"<button[^>]*>\s*Confirm\s*</button>", page.text)
 
 
 def test_an_unknown_option_is_not_found(client: TestClient) -> None:
@@ -80,9 +80,8 @@ def test_an_unknown_option_is_not_found(client: TestClient) -> None:
         ("   ", "Smith", "child_forename", "Enter the child&#39;s forename"),
         ("Sam", "", "child_surname", "Enter the child&#39;s surname"),
         ("S" * 101, "Smith", "child_forename", "100 characters or fewer"),
-        ("Sam\x07", "Smith", "child_forename", "control characters"),
     ],
-    ids=["blank", "spaces", "no-surname", "101-characters", "control-character"],
+    ids=["blank", "spaces", "no-surname", "101-characters"],
 )
 def test_bad_names_get_a_clear_message_and_are_kept(
     client: TestClient, forename: str, surname: str, field: str, message: str
@@ -225,7 +224,10 @@ def test_starting_before_signing_in_keeps_the_name_on_the_server_only(
     post(client, "/register/code", code=latest_code(settings, EMAIL))
     done = client.get("/register/complete")
     assert 'href="/start/continue"' in done.text
-    response = client.get("/start/continue", follow_redirects=False)
+    confirm = client.get("/start/continue")
+    assert "Carry on with your referral" in confirm.text and "Tallulah Quince" in confirm.text
+    assert stored(settings) == ([], [])  # nothing is created by a GET
+    response = post(client, "/start/continue", action="continue")
     page = client.get(response.headers["location"])
     assert "Early Help Assessment for Tallulah Quince" in page.text
     [referral], _ = stored(settings)
@@ -241,17 +243,18 @@ def test_starting_before_signing_in_works_for_an_existing_account(
         post(anonymous, "/start/send", child_forename="Sam", child_surname="Smith")
         response = sign_in(anonymous, EMAIL)
         assert response.headers["location"] == "/start/continue"
-        page = anonymous.get("/start/continue")
+        response = post(anonymous, "/start/continue", action="continue")
+        page = anonymous.get(response.headers["location"])
         assert "Early Help Assessment for Sam Smith" in page.text
 
 
-def test_a_start_kept_for_more_than_a_day_is_not_used(
+def test_a_start_kept_for_more_than_two_hours_is_not_used(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
     register(client, settings, EMAIL)
     post(client, "/logout")
     post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
-    clock.advance(days=1, minutes=1)
+    clock.advance(hours=2, minutes=1)
     sign_in(client, EMAIL)
     assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
     referrals, _ = stored(settings)
@@ -271,7 +274,7 @@ def test_nobody_else_can_open_a_referral(
         assert other.get("/referrals/EH-2026-999999").status_code == 404
 
 
-def test_pending_starts_are_forgotten_after_a_day(settings: Settings) -> None:
+def test_pending_starts_are_forgotten_after_two_hours(settings: Settings) -> None:
     from app.services.referrals import forget_old_pending_starts, keep_pending_start
 
     engine = create_database_engine(settings.database_url)
@@ -287,9 +290,31 @@ def test_pending_starts_are_forgotten_after_a_day(settings: Settings) -> None:
                 now=now,
             )
             session.commit()
-            assert forget_old_pending_starts(session, now=now.replace(hour=20)) == 0
+            assert forget_old_pending_starts(session, now=now.replace(hour=10)) == 0
             assert forget_old_pending_starts(session, now=now.replace(day=25)) == 1
             session.commit()
             assert session.scalars(select(PendingStart)).all() == []
     finally:
         engine.dispose()
+
+
+def test_a_start_that_is_not_mine_can_be_discarded(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    with TestClient(app) as shared_computer:
+        post(shared_computer, "/start/send", child_forename="Someone", child_surname="Else")
+        sign_in(shared_computer, EMAIL)
+        assert "Someone Else" in shared_computer.get("/start/continue").text
+        response = post(shared_computer, "/start/continue", action="discard")
+        assert response.headers["location"] == "/"
+    assert stored(settings) == ([], [])
+
+
+def test_invisible_control_characters_are_dropped_from_names(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/start/early-help", child_forename="Sam\x07\x00", child_surname="Smith")
+    [referral], _ = stored(settings)
+    assert referral.child_forename == "Sam"
