@@ -43,8 +43,6 @@ def child_name_problems(forename: str, surname: str) -> dict[str, str]:
             problems[field] = (
                 f"The child's {label} must be {CHILD_NAME_MAX_LENGTH} characters or fewer"
             )
-        elif any(ord(c) < 32 for c in value):
-            problems[field] = f"The child's {label} must not contain control characters"
     return problems
 
 
