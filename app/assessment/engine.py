@@ -5,8 +5,10 @@ how an answer reads back. Everything here iterates `app.assessment.schema.ASSESS
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -32,6 +34,184 @@ class FormData(Protocol):
 
 
 CHOICE_TYPES = frozenset({"radios", "checkboxes", "yes-no"})
+
+# Tables -------------------------------------------------------------------------------------
+# A table's answer is a list of items, each {"key": <8 hex>, <field id>: answer, ...}. The key
+# is made by the server and names the item's inputs: "<table>-<key>-<field>" (for example
+# family_members-3f9a0c21-forename), so adding or removing one item never renumbers another.
+# Each item is read, checked and drawn as a small section of its own: `item_section`.
+
+ITEM_KEY = re.compile(r"[0-9a-f]{8}")
+
+
+def new_item_key() -> str:
+    return secrets.token_hex(4)
+
+
+def item_prefix(table: Question, key: str) -> str:
+    return f"{table.id}-{key}-"
+
+
+def item_section(section: Section, table: Question, key: str) -> Section:
+    """One item of a table as a section whose questions carry the item's prefix, so the
+    section machinery (conditions, reading a form, checking, drawing) works on it unchanged."""
+    prefix = item_prefix(table, key)
+
+    def prefixed(question: Question) -> Question:
+        condition = question.show_if
+        if condition is not None and condition.section is None:
+            condition = replace(condition, question=prefix + condition.question)
+        return replace(question, id=prefix + question.id, show_if=condition)
+
+    return replace(section, questions=tuple(prefixed(q) for q in table.fields), show_if=None)
+
+
+def table_items(answer: Any) -> list[dict[str, Any]]:
+    """The items of a stored table answer (anything malformed left out)."""
+    if not isinstance(answer, list):
+        return []
+    return [
+        item
+        for item in answer
+        if isinstance(item, dict)
+        and isinstance(item.get("key"), str)
+        and ITEM_KEY.fullmatch(item["key"])
+    ]
+
+
+def flat_item(table: Question, item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's answers under their prefixed ids, as its item section reads them."""
+    prefix = item_prefix(table, item["key"])
+    return {prefix + q.id: item[q.id] for q in table.fields if q.id in item}
+
+
+def item_is_blank(table: Question, item: Mapping[str, Any]) -> bool:
+    return not any(
+        is_answered(question, item.get(question.id))
+        for question in table.fields
+        if question.stores_answer
+    )
+
+
+def item_name(table: Question, item: Mapping[str, Any]) -> str:
+    """What names an item, if anything does yet: "Ann Smith", "School nurse"."""
+    names = [
+        _text(item.get(q.id)) for q in table.fields if q.type == "text" and q.id in NAME_FIELDS
+    ]
+    return " ".join(part for part in names if part)
+
+
+def item_title(table: Question, item: Mapping[str, Any], number: int) -> str:
+    """The item's number, and its name when it has one: "Family member 2: Ann Smith"."""
+    name = item_name(table, item)
+    return f"{table.item_label} {number}" + (f": {name}" if name else "")
+
+
+# The fields whose answers name an item in its title.
+NAME_FIELDS = ("forename", "surname", "service")
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """What a page needs to draw one item of a table."""
+
+    table: Question
+    key: str
+    number: int
+    title: str
+    name: str
+    section: Section
+    answers: dict[str, Any]
+    top_level: list[Question]
+    nested: dict[tuple[str, str], list[Question]]
+
+    @property
+    def dom_id(self) -> str:
+        return f"{self.table.id}-{self.key}"
+
+
+def item_views(
+    section: Section, table: Question, answers: AnswersBySection, *, start_blank: bool = True
+) -> list[ItemView]:
+    """The items of a table on a section page, in order. A required table with no items yet
+    starts with one blank item, so the user can begin typing."""
+    items = table_items(answers.get(section.id, {}).get(table.id))
+    if not items and start_blank and table.required:
+        items = [{"key": new_item_key()}]
+    return [
+        item_view(section, table, item, number, answers) for number, item in enumerate(items, 1)
+    ]
+
+
+def item_view(
+    section: Section,
+    table: Question,
+    item: Mapping[str, Any],
+    number: int,
+    answers: AnswersBySection,
+) -> ItemView:
+    own = item_section(section, table, item["key"])
+    flat = flat_item(table, item)
+    shown = {q.id for q in visible_questions(own, {**answers, section.id: flat})}
+    return ItemView(
+        table=table,
+        key=item["key"],
+        number=number,
+        title=item_title(table, item, number),
+        name=item_name(table, item),
+        section=own,
+        answers=flat,
+        top_level=[q for q in top_level_questions(own) if q.id in shown],
+        nested=nested_under(own),
+    )
+
+
+def find_question(section: Section, question_id: str) -> Question | None:
+    """A question of the section by id, including a table item's prefixed questions."""
+    for question in section.questions:
+        if question.id == question_id:
+            return question
+        if question.type == "table" and question_id.startswith(f"{question.id}-"):
+            key = question_id[len(question.id) + 1 : len(question.id) + 9]
+            if (
+                ITEM_KEY.fullmatch(key)
+                and question_id[len(question.id) + 9 : len(question.id) + 10] == "-"
+            ):
+                for inner in item_section(section, question, key).questions:
+                    if inner.id == question_id:
+                        return inner
+    return None
+
+
+def get_answer(section: Section, answers: Mapping[str, Any], question_id: str) -> Any:
+    """One answer of a section's answers by (possibly prefixed) question id."""
+    if question_id in answers:
+        return answers[question_id]
+    for table in section.questions:
+        if table.type != "table":
+            continue
+        for item in table_items(answers.get(table.id)):
+            flat = flat_item(table, item)
+            if question_id in flat:
+                return flat[question_id]
+    return None
+
+
+def with_answer(
+    section: Section, answers: Mapping[str, Any], question_id: str, value: Any
+) -> dict[str, Any]:
+    """The section's answers with one (possibly prefixed) answer replaced."""
+    for table in section.questions:
+        if table.type != "table" or not question_id.startswith(f"{table.id}-"):
+            continue
+        items = []
+        for item in table_items(answers.get(table.id)):
+            prefix = item_prefix(table, item["key"])
+            if question_id.startswith(prefix):
+                item = {**item, question_id[len(prefix) :]: value}
+            items.append(item)
+        return {**answers, table.id: items}
+    return {**answers, question_id: value}
 
 
 def effective_answers(
@@ -118,6 +298,8 @@ def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:
         elif question.type == "address":
             fields = ADDRESS_FIELDS + ADDRESS_LOOKUP_FIELDS + ("uprn", "mode")
             answers[name] = {part: _text(form.get(f"{name}-{part}")) for part in fields}
+        elif question.type == "table":
+            answers[name] = items_from_form(section, question, form)
         elif question.type == "textarea":
             value = form.get(name)
             # Keep the writer's line breaks; only trim the ends, and use one newline form.
@@ -127,6 +309,22 @@ def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:
     return answers
 
 
+def items_from_form(section: Section, table: Question, form: FormData) -> list[dict[str, Any]]:
+    """A table's items from a posted form, in page order: each item's key comes from its
+    hidden "<table>-item" input; keys that are malformed or repeated, and items beyond the
+    table's limit, are left out (the page never sends them)."""
+    keys: list[str] = []
+    for key in form.getlist(f"{table.id}-item"):
+        if isinstance(key, str) and ITEM_KEY.fullmatch(key) and key not in keys:
+            keys.append(key)
+    items = []
+    for key in keys[: table.max_items]:
+        prefix = item_prefix(table, key)
+        flat = answers_from_form(item_section(section, table, key), form)
+        items.append({"key": key, **{name[len(prefix) :]: value for name, value in flat.items()}})
+    return items
+
+
 def is_answered(question: Question, answer: Any) -> bool:
     if question.type == "checkboxes":
         return bool(answer)
@@ -134,6 +332,8 @@ def is_answered(question: Question, answer: Any) -> bool:
         return isinstance(answer, dict) and any(_text(answer.get(p)) for p in DATE_PARTS)
     if question.type == "address":
         return isinstance(answer, dict) and any(_text(answer.get(p)) for p in ADDRESS_FIELDS)
+    if question.type == "table":
+        return any(not item_is_blank(question, item) for item in table_items(answer))
     return bool(_text(answer))
 
 
@@ -152,6 +352,8 @@ def field_id(question: Question) -> str:
         return f"{question.id}-day"
     if question.type == "address":
         return f"{question.id}-line1"
+    if question.type == "table":
+        return f"{question.id}-add"
     return question.id
 
 
@@ -162,6 +364,8 @@ def question_problem(question: Question, answer: Any, *, today: date) -> Problem
         return Problem(question.id, field or field_id(question), message, frozenset(parts))
 
     kind = question.type
+    if kind == "table":
+        return None  # its items are checked one by one: table_problems
     if kind == "date":
         moment, message, wrong = validators.parse_date_parts(answer)
         if message:
@@ -242,6 +446,13 @@ def section_problems(
         if not question.stores_answer:
             continue
         answer = own.get(question.id)
+        if question.type == "table":
+            problems.extend(
+                table_problems(
+                    section, question, answers, today=today, check_required=check_required
+                )
+            )
+            continue
         if not is_answered(question, answer):
             if check_required and question.required:
                 problems.append(
@@ -251,6 +462,37 @@ def section_problems(
         found = question_problem(question, answer, today=today)
         if found is not None:
             problems.append(found)
+    return problems
+
+
+def table_problems(
+    section: Section,
+    table: Question,
+    answers: AnswersBySection,
+    *,
+    today: date,
+    check_required: bool,
+) -> list[Problem]:
+    """A table's problems: each item's, named by its number ("Family member 2: Enter ...");
+    blank items are ignored; a required table needs one item that is not blank."""
+    items = table_items(answers.get(section.id, {}).get(table.id))
+    problems: list[Problem] = []
+    if check_required and table.required and all(item_is_blank(table, i) for i in items):
+        problems.append(Problem(table.id, field_id(table), table.missing_message()))
+    for number, item in enumerate(items, 1):
+        if item_is_blank(table, item):
+            continue
+        own = item_section(section, table, item["key"])
+        found = section_problems(
+            own,
+            {**answers, section.id: flat_item(table, item)},
+            today=today,
+            check_required=check_required,
+        )
+        problems.extend(
+            replace(problem, message=f"{table.item_label} {number}: {problem.message}")
+            for problem in found
+        )
     return problems
 
 
@@ -275,7 +517,23 @@ def normalised_answers(
         elif question.type == "address":
             postcode = validators.normalise_postcode(answer.get("postcode", ""))
             result[question.id] = {**answer, "postcode": postcode}
+        elif question.type == "table":
+            # Blank items (a column added and left empty) are dropped once the section is done.
+            result[question.id] = [
+                normalised_item(section, question, item, today=today)
+                for item in table_items(answer)
+                if not item_is_blank(question, item)
+            ]
     return result
+
+
+def normalised_item(
+    section: Section, table: Question, item: dict[str, Any], *, today: date
+) -> dict[str, Any]:
+    prefix = item_prefix(table, item["key"])
+    own = item_section(section, table, item["key"])
+    flat = normalised_answers(own, flat_item(table, item), today=today)
+    return {"key": item["key"], **{name[len(prefix) :]: value for name, value in flat.items()}}
 
 
 def answer_date(answer: Any) -> date | None:
@@ -304,7 +562,46 @@ def display_answer(question: Question, answer: Any, *, account: Mapping[str, str
         return [_text(answer.get(p)) for p in ADDRESS_FIELDS if _text(answer.get(p))]
     if question.type == "textarea":
         return _text(answer).split("\n")
+    if question.type == "table":
+        return [
+            item_title(question, item, number)
+            for number, item in enumerate(table_items(answer), 1)
+            if not item_is_blank(question, item)
+        ]
     return [_text(answer)]
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """One item of a table as a person reads it: its title and its visible answers."""
+
+    title: str
+    dom_id: str
+    rows: list[tuple[Question, list[str]]]
+
+
+def item_summaries(
+    section: Section,
+    table: Question,
+    answers: AnswersBySection,
+    *,
+    account: Mapping[str, str],
+) -> list[ItemSummary]:
+    """The items that are not blank, each with its visible answers (pass effective answers)."""
+    summaries = []
+    items = table_items(answers.get(section.id, {}).get(table.id))
+    for number, item in enumerate(items, 1):
+        if item_is_blank(table, item):
+            continue
+        view = item_view(section, table, item, number, answers)
+        visible = visible_questions(view.section, {**answers, section.id: view.answers})
+        rows = [
+            (question, display_answer(question, view.answers.get(question.id), account=account))
+            for question in visible
+            if question.type != "guidance"
+        ]
+        summaries.append(ItemSummary(view.title, view.dom_id, rows))
+    return summaries
 
 
 def section_status(
@@ -323,3 +620,37 @@ def section_status(
     ):
         return COMPLETED
     return IN_PROGRESS if answered or stored_status == COMPLETED else NOT_STARTED
+
+
+@dataclass(frozen=True)
+class SummaryBlock:
+    """Part of a section's summary: plain answers (`rows`), or a table and its items."""
+
+    rows: list[tuple[Question, list[str]]]
+    table: Question | None = None
+    items: tuple[ItemSummary, ...] = ()
+
+
+def answers_summary(
+    assessment: Assessment, answers: AnswersBySection, *, account: Mapping[str, str]
+) -> list[tuple[Section, list[SummaryBlock]]]:
+    """Every visible section with its visible answers as text, for check your answers, the
+    hub's view and the PDF. Hidden sections and questions are left out; so are blank items."""
+    summary = []
+    shown = effective_answers(assessment, answers)
+    for section in visible_sections(assessment, answers):
+        own = shown.get(section.id, {})
+        blocks: list[SummaryBlock] = []
+        for question in visible_questions(section, shown):
+            if question.type == "guidance":
+                continue
+            if question.type == "table":
+                items = item_summaries(section, question, shown, account=account)
+                blocks.append(SummaryBlock([], question, tuple(items)))
+                continue
+            lines = display_answer(question, own.get(question.id), account=account)
+            if not blocks or blocks[-1].table is not None:
+                blocks.append(SummaryBlock([]))
+            blocks[-1].rows.append((question, lines))
+        summary.append((section, blocks))
+    return summary

@@ -25,6 +25,7 @@ QuestionType = Literal[
     "select",
     "account",
     "guidance",
+    "table",
 ]
 QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
 
@@ -97,6 +98,18 @@ class Question:
     # How the question appears: an extra class for the input width, textarea rows.
     width: str | None = None
     rows: int = 5
+    # Address: another address question ("section", "question") the user may copy with one
+    # button, e.g. a family member's "Same address as the child".
+    same_as: tuple[str, str] | None = None
+    same_as_label: str | None = None
+    # Table: a list of items (family members, services), each answering `fields`; shown as
+    # columns that stack on narrow screens. `item_label` names one ("Family member").
+    fields: tuple[Question, ...] = ()
+    item_label: str = "Item"
+    max_items: int = 20
+    # Table: what the user reads at the limit, and when nothing is added yet.
+    limit_hint: str | None = None
+    empty_text: str | None = None
 
     @property
     def stores_answer(self) -> bool:

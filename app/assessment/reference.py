@@ -189,3 +189,28 @@ SEN_SUPPORT_STATUS: tuple[tuple[str, str], ...] = (
     ("ehcp", "An education, health and care plan (EHCP) is in place"),
     ("not-known", "Not known"),
 )
+
+# 5.2 Relationships and the Wider Family Details: each family member's relationship to the child.
+RELATIONSHIPS: tuple[tuple[str, str], ...] = (
+    ("mother", "Mother"),
+    ("father", "Father"),
+    ("step-parent", "Step-parent"),
+    ("partner-of-parent", "Partner of a parent"),
+    ("brother", "Brother"),
+    ("sister", "Sister"),
+    ("half-sibling", "Half-sibling"),
+    ("step-sibling", "Step-sibling"),
+    ("grandparent", "Grandparent"),
+    ("aunt", "Aunt"),
+    ("uncle", "Uncle"),
+    ("foster-carer", "Foster carer"),
+    ("kinship-carer", "Kinship carer"),
+    ("other", "Other"),
+)
+
+# 5.8 Services previously involved: details, or none, or not known.
+PREVIOUS_SERVICES: tuple[tuple[str, str], ...] = (
+    ("yes", "Yes"),
+    ("none", "None"),
+    ("unknown", "Unknown"),
+)

@@ -18,6 +18,8 @@ from app.assessment.reference import (
     PARTICIPATION_QUESTION,
     PARTICIPATION_SECTION,
     PARTICIPATION_TYPES,
+    PREVIOUS_SERVICES,
+    RELATIONSHIPS,
     REQUEST_FOR_SUPPORT_QUESTION,
     REQUEST_FOR_SUPPORT_SECTION,
     SEN_SUPPORT_STATUS,
@@ -156,6 +158,118 @@ YOUR_DETAILS = Section(
             "address",
             hint="Enter the house number or name and the postcode, then select Find Address",
             required_message="Enter the child's home address",
+        ),
+    ),
+)
+
+FAMILY_MEMBER_FIELDS = (
+    Question(
+        "forename", "Forename", "text", max_length=100, required_message="Enter their forename"
+    ),
+    Question("surname", "Surname", "text", max_length=100, required_message="Enter their surname"),
+    Question(
+        "date_of_birth",
+        "Date of birth",
+        "date",
+        required=False,
+        hint="For example, 27 3 1985. If you do not know it, give your best estimate.",
+        max_years_ago=120,
+    ),
+    Question(
+        "date_of_birth_estimated",
+        "Is the date of birth estimated?",
+        "checkboxes",
+        required=False,
+        options=(Option("estimated", "The date of birth is an estimate"),),
+    ),
+    Question("gender", "Gender", "select", required=False, options=options(GENDERS)),
+    Question(
+        "relationship",
+        "Relationship to the child",
+        "radios",
+        options=options(RELATIONSHIPS),
+        required_message="Select their relationship to the child",
+    ),
+    Question(
+        "relationship_other",
+        "Describe their relationship to the child",
+        "text",
+        max_length=100,
+        show_if=ShowIf("relationship", ("other",)),
+        required_message="Describe their relationship to the child",
+    ),
+    Question(
+        "lives_with_child",
+        "Do they live with the child?",
+        "yes-no",
+        options=options((("yes", "Yes"), ("no", "No"))),
+        required_message="Select whether they live with the child",
+    ),
+    Question(
+        "address",
+        "Their address",
+        "address",
+        required=False,
+        show_if=ShowIf("lives_with_child", ("no",)),
+        same_as=("your-details", "child_address"),
+        same_as_label="Same address as the child",
+    ),
+    Question(
+        "parental_responsibility",
+        "Do they have parental responsibility for the child?",
+        "radios",
+        options=options(YES_NO_NOT_KNOWN),
+        required_message="Select whether they have parental responsibility for the child",
+    ),
+    Question(
+        "phone",
+        "Telephone number",
+        "phone",
+        required=False,
+        width="govuk-input--width-20",
+    ),
+    Question("language", "Language spoken", "text", required=False, max_length=100),
+    Question(
+        "interpreter_needed",
+        "Do they need an interpreter?",
+        "yes-no",
+        required=False,
+        options=options((("yes", "Yes"), ("no", "No"))),
+    ),
+    Question(
+        "notes",
+        "Notes",
+        "textarea",
+        required=False,
+        hint="Anything else the hub should know about them",
+        max_length=2000,
+        rows=3,
+    ),
+)
+
+FAMILY = Section(
+    id="family",
+    title="Relationships and the Wider Family Details",
+    guide_ref="5.2",
+    description=(
+        "The people in the child's family and wider family network: parents and carers, "
+        "brothers and sisters, and anyone else important to the child. Add one column for "
+        "each person."
+    ),
+    questions=(
+        Question(
+            "family_members",
+            "Family members",
+            "table",
+            item_label="Family member",
+            fields=FAMILY_MEMBER_FIELDS,
+            max_items=20,
+            hint="Select Add another family member for each person.",
+            required_message="Add at least one family member, such as a parent or carer",
+            limit_hint=(
+                "You can add up to 20 family members. Tell us about anyone else in a family "
+                "member's notes."
+            ),
         ),
     ),
 )
@@ -515,6 +629,71 @@ SEND_INFORMATION = Section(
     ),
 )
 
+SERVICE_FIELDS = (
+    Question(
+        "service",
+        "Service or agency",
+        "text",
+        max_length=200,
+        hint="For example, school nurse, CAMHS or Youth Justice Service",
+        required_message="Enter the name of the service or agency",
+    ),
+    Question("worker_name", "Worker's name", "text", required=False, max_length=100),
+    Question("role", "Role", "text", required=False, max_length=100),
+    Question("phone", "Telephone number", "phone", required=False, width="govuk-input--width-20"),
+    Question("email", "Email address", "email", required=False),
+    Question(
+        "involved_since",
+        "Involved since",
+        "date",
+        required=False,
+        hint="For example, 1 9 2025. An estimate is fine.",
+        max_years_ago=30,
+    ),
+)
+
+SERVICES_INVOLVED = Section(
+    id="services",
+    title="Services",
+    guide_ref="5.8",
+    description=(
+        "The services you know are involved with the family now, and any that were involved before."
+    ),
+    questions=(
+        Question(
+            "current_services",
+            "Services currently involved with the family",
+            "table",
+            required=False,
+            item_label="Current service",
+            fields=SERVICE_FIELDS,
+            max_items=20,
+            hint="Add a column for each service or agency working with the family now.",
+            empty_text="No services added.",
+            limit_hint="You can add up to 20 services currently involved.",
+        ),
+        Question(
+            "previous_services_known",
+            "Were any services involved with the family before now?",
+            "radios",
+            options=options(PREVIOUS_SERVICES),
+            required_message=("Select whether any services were involved with the family before"),
+        ),
+        Question(
+            "previous_services",
+            "Services previously involved with the family",
+            "table",
+            item_label="Previous service",
+            fields=SERVICE_FIELDS,
+            max_items=20,
+            show_if=ShowIf("previous_services_known", ("yes",)),
+            empty_text="No services added.",
+            required_message="Add the services that were involved before",
+            limit_hint="You can add up to 20 services previously involved.",
+        ),
+    ),
+)
+
 FAMILY_ASSESSMENT = Section(
     id="family-assessment",
     title="The Child and their Family's Assessment",
@@ -567,11 +746,13 @@ FAMILY_ASSESSMENT = Section(
 ASSESSMENT = Assessment(
     sections=(
         YOUR_DETAILS,
+        FAMILY,
         REQUEST_FOR_SUPPORT,
         CONSENT,
         ADDITIONAL_DETAILS,
         PARTICIPATION_TEAM,
         SEND_INFORMATION,
+        SERVICES_INVOLVED,
         FAMILY_ASSESSMENT,
     )
 )

@@ -125,6 +125,8 @@ def section_context(
 ) -> dict[str, Any]:
     problems = problems or []
     visible = {q.id for q in engine.visible_questions(section, counted(request, answers))}
+    if extra.get("table_problem"):
+        problems = [extra["table_problem"], *problems]
     errors = {p.field_id: p.message for p in problems}
     if extra.get("lookup_error"):
         errors = {extra["lookup_field"]: extra["lookup_message"], **errors}
@@ -136,9 +138,16 @@ def section_context(
         "version": version,
         "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
         "nested": engine.nested_under(section),
+        # Every table's items, whether or not the table is shown now (its reveal may open).
+        "tables": {
+            q.id: engine.item_views(section, q, answers)
+            for q in section.questions
+            if q.type == "table"
+        },
         "problems": {p.question_id: p for p in problems},
         "errors": errors,
         "account": account_details(request),
+        "navigation": engine.visible_sections(assessment_of(request), answers),
         "return_to_check": request.query_params.get("return") == "check",
         **extra,
     }
@@ -237,10 +246,14 @@ async def section_page(request: Request) -> Response:
         today = today_for(request)
         now = now_for(request)
         address_extra: dict[str, Any] = {}
-        if action.partition(":")[0] in ADDRESS_ACTIONS:
+        verb = action.partition(":")[0]
+        if verb in ADDRESS_ACTIONS:
             submitted, address_extra = await apply_address_action(
-                request, section, submitted, action, form
+                request, section, submitted, action, form, answers
             )
+            answers[section.id] = submitted
+        elif verb in ITEM_ACTIONS:
+            submitted, address_extra = apply_item_action(section, submitted, action)
             answers[section.id] = submitted
 
         problems: list[Problem] = []
@@ -297,7 +310,10 @@ async def section_page(request: Request) -> Response:
             request, referral, section, answers, version, problems, **address_extra
         )
         lookup_failed = bool(address_extra.get("lookup_error"))
-        if is_htmx(request) and action.partition(":")[0] in ADDRESS_ACTIONS:
+        at_limit = bool(address_extra.get("table_problem"))
+        if is_htmx(request) and verb in ITEM_ACTIONS:
+            return varies(item_response(request, context, section, action))
+        if is_htmx(request) and verb in ADDRESS_ACTIONS:
             return varies(
                 render(
                     request,
@@ -306,7 +322,7 @@ async def section_page(request: Request) -> Response:
                     status_code=422 if lookup_failed else 200,
                 )
             )
-        status_code = 422 if problems or lookup_failed else 200
+        status_code = 422 if problems or lookup_failed or at_limit else 200
         return varies(render(request, template, context, status_code=status_code))
 
 
@@ -318,7 +334,9 @@ async def autosave(request: Request) -> Response:
     async with request.form() as form:
         submitted = engine.answers_from_form(section, form)
         version = posted_version(form)
+    sections_before = engine.visible_sections(assessment_of(request), answers)
     answers = {**answers, section.id: submitted}
+    sections_after = engine.visible_sections(assessment_of(request), answers)
     today = today_for(request)
     previous = rows[section.id].status if section.id in rows else None
     still_complete = previous == engine.COMPLETED and not engine.section_problems(
@@ -352,25 +370,51 @@ async def autosave(request: Request) -> Response:
         )
     else:
         db.commit()
+        message = f"Saved at {uk_time(now_for(request))}."
+        message += sections_changed(sections_before, sections_after)
         response = render(
             request,
             "partials/save_status.html",
-            {"save_message": f"Saved at {uk_time(now_for(request))}", "new_version": new_version},
+            {
+                "save_message": message,
+                "new_version": new_version,
+                # Request for Support decides which sections there are: show the new list.
+                "oob_navigation": sections_before != sections_after,
+                "navigation": sections_after,
+                "referral": referral,
+                "section": section,
+            },
         )
     return varies(with_session_time(request, response))
 
 
+def sections_changed(before: list[Section], after: list[Section]) -> str:
+    """ " The Participation Team section has been added to this form." and the like."""
+    added = [s.title for s in after if s not in before]
+    removed = [s.title for s in before if s not in after]
+    words = ""
+    for titles, change in ((added, "added to"), (removed, "taken out of")):
+        if titles:
+            names = " and ".join(titles)
+            noun = "section has" if len(titles) == 1 else "sections have"
+            words += f" The {names} {noun} been {change} this form."
+    return words
+
+
 # Address lookup ----------------------------------------------------------------------------
 
-ADDRESS_ACTIONS = {"find-address", "enter-address", "choose-address", "lookup-address"}
+ADDRESS_ACTIONS = {
+    "find-address",
+    "enter-address",
+    "choose-address",
+    "lookup-address",
+    "same-address",
+}
 
 
 def address_question(section: Section, question_id: str) -> Question:
-    try:
-        question = section.question(question_id)
-    except KeyError:
-        raise HTTPException(404) from None
-    if question.type != "address":
+    question = engine.find_question(section, question_id)
+    if question is None or question.type != "address":
         raise HTTPException(404)
     return question
 
@@ -381,14 +425,31 @@ async def find_addresses(request: Request, house: str, postcode: str) -> list[Ad
 
 
 async def apply_address_action(
-    request: Request, section: Section, submitted: dict[str, Any], action: str, form: FormData
+    request: Request,
+    section: Section,
+    submitted: dict[str, Any],
+    action: str,
+    form: FormData,
+    answers: dict[str, dict[str, Any]],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Find, choose or switch to manual entry: (the section's answers, what the page shows)."""
+    """Find, choose, copy or switch to manual entry: (the section's answers, what the page
+    shows). `answers` are every section's, for copying another address."""
     verb, _, question_id = action.partition(":")
     question = address_question(section, question_id)
-    value = dict(submitted.get(question.id) or {})
+    stored = engine.get_answer(section, submitted, question.id)
+    value = dict(stored) if isinstance(stored, dict) else {}
     extra: dict[str, Any] = {"address_results": [], "lookup_message": None, "lookup_error": False}
-    if verb == "enter-address":
+    if verb == "same-address":
+        if question.same_as is None:
+            raise HTTPException(404)
+        source_section, source_id = question.same_as
+        source = answers.get(source_section, {}).get(source_id)
+        if isinstance(source, dict) and source.get("line1"):
+            value = {part: source.get(part, "") for part in (*engine.ADDRESS_FIELDS, "uprn")}
+            value["mode"] = "manual"
+        else:
+            extra["lookup_message"] = "The child's address has not been entered yet."
+    elif verb == "enter-address":
         value["mode"] = "manual"
         postcode = normalise_postcode(value.get("lookup_postcode", ""))
         if postcode and not value.get("postcode"):
@@ -439,20 +500,19 @@ async def apply_address_action(
             extra["address_results"] = found
             if not found and value.get("mode") == "lookup" and not extra["lookup_message"]:
                 extra["lookup_message"] = f"No addresses found for {postcode}."
-    return {**submitted, question.id: value}, extra
+    return engine.with_answer(section, submitted, question.id, value), extra
 
 
 def address_partial_context(
     context: dict[str, Any], section: Section, action: str
 ) -> dict[str, Any]:
     question = address_question(section, action.partition(":")[2])
-    answers = context["answers"]
     problem = context["problems"].get(question.id)
     label = question.label + ("" if question.required else " (optional)")
     return {
         **context,
         "question": question,
-        "answer": answers.get(question.id),
+        "answer": engine.get_answer(section, context["answers"], question.id),
         "problem": problem,
         "label_text": label,
         "oob_version": context["version"],
@@ -466,24 +526,86 @@ async def address_lookup(request: Request) -> Response:
     return await section_page(request)
 
 
+# Tables: add and remove items ---------------------------------------------------------------
+
+ITEM_ACTIONS = {"add-item", "remove-item", "confirm-remove", "keep-item"}
+
+
+def table_question(section: Section, question_id: str) -> Question:
+    question = engine.find_question(section, question_id)
+    if question is None or question.type != "table":
+        raise HTTPException(404)
+    return question
+
+
+def apply_item_action(
+    section: Section, submitted: dict[str, Any], action: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Add an item, ask to remove one, remove it or keep it: (the section's answers, what the
+    page shows). Removing takes two steps: "Remove", then "Yes, remove"."""
+    verb, _, rest = action.partition(":")
+    table_id, _, key = rest.partition(":")
+    table = table_question(section, table_id)
+    items = engine.table_items(submitted.get(table.id))
+    extra: dict[str, Any] = {"table_id": table.id}
+    if verb == "add-item":
+        if len(items) >= table.max_items:
+            noun = table.item_label.lower()
+            message = table.limit_hint or f"You can add up to {table.max_items} ({noun})"
+            extra["table_problem"] = Problem(table.id, engine.field_id(table), message)
+        else:
+            key = engine.new_item_key()
+            items = [*items, {"key": key}]
+            extra["focus_item"] = f"{table.id}-{key}"
+        extra["item_key"] = key
+        return {**submitted, table.id: items}, extra
+    numbered = list(enumerate(items, 1))
+    found = next(((n, item) for n, item in numbered if item["key"] == key), None)
+    if found is None:
+        # Removed already (another tab, or a second click): show the table as it is.
+        extra["table_notice"] = {"table": table.id, "text": "That entry has already been removed."}
+        return submitted, extra
+    number, item = found
+    extra["item_key"] = key
+    if verb == "remove-item":
+        extra["confirm_remove"] = f"{table.id}-{key}"
+    elif verb == "keep-item":
+        extra["focus_item"] = f"{table.id}-{key}"
+    else:  # confirm-remove
+        items = [other for other in items if other["key"] != key]
+        name = engine.item_name(table, item)
+        removed = f"{table.item_label} {number}" + (f" ({name})" if name else "")
+        extra["table_notice"] = {"table": table.id, "text": f"{removed} has been removed."}
+    return {**submitted, table.id: items}, extra
+
+
+def item_response(
+    request: Request, context: dict[str, Any], section: Section, action: str
+) -> Response:
+    """htmx: just what changed. Adding answers with the new column (appended to the others)
+    and the controls under them; asking to remove or keeping answers with that column;
+    removing, reaching the limit, or a column already gone answer with the whole table."""
+    verb = action.partition(":")[0]
+    table = table_question(section, context["table_id"])
+    views = {view.key: view for view in context["tables"][table.id]}
+    item = views.get(context.get("item_key") or "")
+    fragment = "table"
+    if item is not None and verb == "add-item" and not context.get("table_problem"):
+        fragment = "added"
+    elif item is not None and verb in {"remove-item", "keep-item"}:
+        fragment = "item"
+    response = render(
+        request,
+        "partials/table_response.html",
+        {**context, "fragment": fragment, "question": table, "item": item},
+        status_code=422 if context.get("table_problem") else 200,
+    )
+    if fragment == "table" and verb != "confirm-remove":
+        response.headers.update({"HX-Retarget": f"#{table.id}-table", "HX-Reswap": "outerHTML"})
+    return response
+
+
 # Check your answers --------------------------------------------------------------------------
-
-
-def answers_summary(
-    assessment: Assessment, answers: dict[str, dict[str, Any]], account: dict[str, str]
-) -> list[tuple[Section, list[tuple[Question, list[str]]]]]:
-    """Every visible section with its visible answers as lines of text."""
-    summary = []
-    answers = engine.effective_answers(assessment, answers)
-    for section in engine.visible_sections(assessment, answers):
-        own = answers.get(section.id, {})
-        rows = [
-            (question, engine.display_answer(question, own.get(question.id), account=account))
-            for question in engine.visible_questions(section, answers)
-            if question.type != "guidance"
-        ]
-        summary.append((section, rows))
-    return summary
 
 
 @require_user
@@ -494,7 +616,9 @@ async def check_answers(request: Request) -> Response:
         "pages/referrals/check_answers.html",
         {
             "referral": referral,
-            "summary": answers_summary(assessment_of(request), answers, account_details(request)),
+            "summary": engine.answers_summary(
+                assessment_of(request), answers, account=account_details(request)
+            ),
             "change_links": True,
         },
     )

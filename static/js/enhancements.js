@@ -13,8 +13,9 @@ document.body.addEventListener('htmx:load', (event) => {
 // screen reader says it and keyboard users carry on from there.
 document.body.addEventListener('htmx:afterSwap', (event) => {
   const block = event.detail.target
-  if (!(block instanceof HTMLElement) || block.id !== 'address-lookup') return
-  const lookup = document.getElementById('address-lookup')
+  if (!(block instanceof HTMLElement) || !block.classList.contains('portal-address')) return
+  // The block was replaced whole: find its successor by id.
+  const lookup = document.getElementById(block.id)
   if (!lookup) return
   const target = lookup.querySelector('.govuk-error-message')?.closest('.govuk-form-group')?.querySelector('input') ||
     lookup.querySelector('legend[tabindex="-1"]') ||

@@ -103,7 +103,7 @@ def test_task_list_shows_every_section_and_check_answers_waits(
         assert title in page.text
     # Started from the SEND tile: SEND Information is shown, Participation Team is not.
     assert "SEND Information" in page.text and "Participation Team" not in page.text
-    assert "You have completed 0 of 6 sections" in page.text
+    assert "You have completed 0 of 8 sections" in page.text
     assert "Cannot start yet" in page.text
     assert "In progress" in page.text  # Your Details has the child's name from the start page
 
@@ -116,7 +116,7 @@ def test_your_details_completes_and_moves_on(
     assert "(optional)" in page.text and "*" not in re.sub(r"<[^>]+>", "", page.text)
     response = submit(client, reference, "your-details", YOUR_DETAILS, action="next")
     assert response.status_code == 303
-    assert response.headers["location"].endswith("/sections/request-for-support")
+    assert response.headers["location"].endswith("/sections/family")
     answers = stored(settings, "your-details")
     assert answers.status == "completed"
     assert answers.answers["referrer_phone"] == "01895 250111"
@@ -419,7 +419,7 @@ def test_address_lookup_with_htmx_answers_with_the_block(
         headers={"HX-Request": "true", "X-CSRF-Token": csrf_token_from(page)},
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="address-lookup"')
+    assert response.text.lstrip().startswith('<div id="child_address-address"')
     assert 'hx-swap-oob="true"' in response.text
     assert "<html" not in response.text
 
