@@ -108,7 +108,7 @@ def item_title(table: Question, item: Mapping[str, Any], number: int) -> str:
 
 
 # The fields whose answers name an item in its title.
-NAME_FIELDS = ("forename", "surname", "service")
+NAME_FIELDS = ("name", "forename", "surname", "service")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from app.assessment.schema import ASSESSMENT
 
 FIELDS_DIR = Path(__file__).resolve().parents[2] / "app" / "partials" / "fields"
 CHOICE_TYPES = {"radios", "checkboxes", "yes-no", "select"}
-MESSAGE_VERBS = ("Enter", "Select", "Confirm", "Answer", "Give", "Explain")
+MESSAGE_VERBS = ("Enter", "Select", "Confirm", "Answer", "Give", "Explain", "Add", "Describe")
 # Words that would make a message read as two instructions ("Enter give details ...").
 IMPERATIVES = {"give", "explain", "describe", "enter", "select", "tell", "list", "please"}
 
@@ -22,8 +22,13 @@ QUESTIONS: list[tuple[Section, Question]] = [
     (section, question) for section in SECTIONS for question in section.questions
 ]
 CONDITIONAL = [(s, q) for s, q in QUESTIONS if q.show_if is not None]
-CHOICES = [(s, q) for s, q in QUESTIONS if q.type in CHOICE_TYPES]
-REQUIRED = [(s, q) for s, q in QUESTIONS if q.required and q.stores_answer]
+TABLES = [(s, q) for s, q in QUESTIONS if q.type == "table"]
+# The questions each item of a table answers (a family member's forename ...).
+ITEM_FIELDS: list[tuple[Section, Question]] = [
+    (section, field) for section, table in TABLES for field in table.fields
+]
+CHOICES = [(s, q) for s, q in QUESTIONS + ITEM_FIELDS if q.type in CHOICE_TYPES]
+REQUIRED = [(s, q) for s, q in QUESTIONS + ITEM_FIELDS if q.required and q.stores_answer]
 # Messages built from a label that is itself an instruction: "Enter give details of ...".
 GUIDE_5_9 = (
     "whats_happening",
@@ -105,7 +110,29 @@ def test_a_section_condition_refers_to_a_choice_in_an_earlier_section() -> None:
         assert set(condition.values) <= {option.value for option in referred.all_options}
 
 
-USED_TYPES = sorted({question.type for _section, question in QUESTIONS})
+@pytest.mark.parametrize(("section", "table"), TABLES, ids=ids(TABLES))
+def test_a_table_declares_its_items(section: Section, table: Question) -> None:
+    assert table.fields and table.item_label and 1 <= table.max_items <= 50
+    field_ids = [field.id for field in table.fields]
+    assert len(field_ids) == len(set(field_ids)) and "key" not in field_ids
+    assert all(field.type != "table" for field in table.fields), "no tables in tables"
+    for position, field in enumerate(table.fields):
+        condition = field.show_if
+        if condition is None:
+            continue
+        # An item's condition is on an earlier choice of the same item.
+        assert condition.section is None, field.id
+        earlier = {f.id: f for f in table.fields[:position]}
+        assert condition.question in earlier, field.id
+        referred = earlier[condition.question]
+        assert referred.type in CHOICE_TYPES
+        assert set(condition.values) <= {option.value for option in referred.all_options}
+    if table.required:
+        assert table.required_message, "say what to add: 'Add at least one ...'"
+    assert table.limit_hint is None or str(table.max_items) in table.limit_hint
+
+
+USED_TYPES = sorted({question.type for _section, question in QUESTIONS + ITEM_FIELDS})
 
 
 @pytest.mark.parametrize("question_type", USED_TYPES, ids=USED_TYPES)
