@@ -25,12 +25,14 @@ from app.request_log import RequestLogMiddleware
 from app.routes import (
     accounts,
     dev,
+    documents,
     errors,
     health,
     home,
     my_forms,
     referrals,
     start,
+    submission,
 )
 from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
@@ -108,6 +110,8 @@ def create_app(
         *start.routes,
         *referrals.routes,
         *assessment_pages.routes,
+        *documents.routes,
+        *submission.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -245,3 +246,58 @@ class ParkedForm(Base):
     # The posted fields as [name, value] pairs (checkboxes repeat a name).
     fields: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
+
+
+class ReferralSubmission(Base):
+    """The one moment a referral was sent to the hub. Its primary key is the referral: a
+    second submission of the same referral (a double click, two tabs, a retry) cannot be
+    recorded, whatever the code above it does."""
+
+    __tablename__ = "referral_submission"
+
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True
+    )
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+
+class Document(Base):
+    """A file attached to a referral (help guide 5.10). Its content is stored apart
+    (`DocumentContent`, or a file in the document directory) under `key`, a random name the
+    server made: never the uploader's file name."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    # The uploader's file name, made safe to show and to offer as a download name.
+    filename: Mapped[str] = mapped_column(String(255))
+    # What the content is (pdf, docx, png ...), found from the content itself.
+    kind: Mapped[str] = mapped_column(String(10))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200))
+    # "database" (DocumentContent) or "directory" (a file named `key`).
+    storage: Mapped[str] = mapped_column(String(20))
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
+class DocumentContent(Base):
+    """The bytes of a document kept in the database (the default store)."""
+
+    __tablename__ = "document_content"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)

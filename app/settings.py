@@ -85,6 +85,12 @@ class Settings:
     os_places_url: str = "https://api.os.uk/search/places/v1"
     os_places_api_key: Secret = field(default_factory=lambda: Secret(""))
     log_level: str = "INFO"
+    # Documents attached to referrals: kept in the database, or in a directory every app
+    # instance can read; and how big they may be.
+    document_storage: str = "database"
+    document_directory: Path | None = None
+    max_document_mb: int = 20
+    max_referral_documents_mb: int = 100
 
     @property
     def is_production(self) -> bool:
@@ -134,12 +140,29 @@ class Settings:
         os_places_api_key = config("OS_PLACES_API_KEY", default="")
         if address_provider == "os-places" and not os_places_api_key:
             raise SettingsError("OS_PLACES_API_KEY must be set when ADDRESS_PROVIDER=os-places")
+        document_storage = config("DOCUMENT_STORAGE", default=cls.document_storage)
+        if document_storage not in {"database", "directory"}:
+            raise SettingsError(
+                f"DOCUMENT_STORAGE must be database or directory, not {document_storage!r}"
+            )
+        document_directory_text = config("DOCUMENT_DIRECTORY", default="")
+        if document_storage == "directory" and not document_directory_text:
+            raise SettingsError("DOCUMENT_DIRECTORY must be set when DOCUMENT_STORAGE=directory")
         try:
             port = config("PORT", cast=int, default=8000)
+            max_document_mb = config("MAX_DOCUMENT_MB", cast=int, default=cls.max_document_mb)
+            max_referral_documents_mb = config(
+                "MAX_REFERRAL_DOCUMENTS_MB", cast=int, default=cls.max_referral_documents_mb
+            )
             smtp_port = config("SMTP_PORT", cast=int, default=25)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
         except ValueError as error:
             raise SettingsError(str(error)) from error
+        if not 1 <= max_document_mb <= max_referral_documents_mb <= 1000:
+            raise SettingsError(
+                "MAX_DOCUMENT_MB and MAX_REFERRAL_DOCUMENTS_MB must be whole megabytes, with "
+                "1 <= MAX_DOCUMENT_MB <= MAX_REFERRAL_DOCUMENTS_MB <= 1000"
+            )
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
@@ -165,4 +188,8 @@ class Settings:
             os_places_url=config("OS_PLACES_URL", default=cls.os_places_url),
             os_places_api_key=Secret(os_places_api_key),
             log_level=config("LOG_LEVEL", default="INFO").upper(),
+            document_storage=document_storage,
+            document_directory=Path(document_directory_text) if document_directory_text else None,
+            max_document_mb=max_document_mb,
+            max_referral_documents_mb=max_referral_documents_mb,
         )

@@ -22,7 +22,7 @@ from app.assessment.validators import normalise_postcode
 from app.db import request_session
 from app.form_handling import redirect
 from app.models import Referral, SectionAnswers
-from app.routes.referrals import owned_referral_or_404
+from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import (
     PARKED_FORM,
     now_for,
@@ -32,6 +32,7 @@ from app.security.sessions import (
 )
 from app.services import answers as answer_store
 from app.services.addresses import Address, AddressLookupUnavailable, provider_for
+from app.services.documents import documents_of
 from app.services.parked_forms import take_parked_form
 from app.templating import UK_TIME, render, uk_time
 
@@ -63,10 +64,11 @@ def account_details(request: Request) -> dict[str, str]:
 
 
 def load(
-    request: Request,
+    request: Request, *, editable: bool = True
 ) -> tuple[Referral, dict[str, SectionAnswers], dict[str, dict[str, Any]]]:
-    """The referral, its stored sections, and its answers as stored (hidden ones included)."""
-    referral = owned_referral_or_404(request)
+    """The referral, its stored sections, and its answers as stored (hidden ones included).
+    Pages that change it (`editable`) need a draft: a sent referral answers `referral_sent`."""
+    referral = editable_referral_or_404(request) if editable else owned_referral_or_404(request)
     rows = answer_store.stored_sections(request_session(request), referral)
     return referral, rows, answer_store.answers_by_section(rows)
 
@@ -109,6 +111,7 @@ async def task_list(request: Request) -> Response:
             "tasks": tasks,
             "completed_count": completed,
             "ready": completed == len(tasks),
+            "document_count": len(documents_of(request_session(request), referral)),
             "saved": request.session.pop(SAVED_FLASH, False),
         },
     )
@@ -166,7 +169,8 @@ def next_location(
     position = [s.id for s in sections].index(section.id)
     if position + 1 < len(sections):
         return section_url(referral, sections[position + 1])
-    return f"/referrals/{referral.reference}"
+    # After the last section: Upload Documents (5.10), then check answers and send (5.11).
+    return f"/referrals/{referral.reference}/documents"
 
 
 class KeptFields:
@@ -608,25 +612,8 @@ def item_response(
 # Check your answers --------------------------------------------------------------------------
 
 
-@require_user
-async def check_answers(request: Request) -> Response:
-    referral, _rows, answers = load(request)
-    return render(
-        request,
-        "pages/referrals/check_answers.html",
-        {
-            "referral": referral,
-            "summary": engine.answers_summary(
-                assessment_of(request), answers, account=account_details(request)
-            ),
-            "change_links": True,
-        },
-    )
-
-
 routes = [
     Route("/referrals/{reference}", task_list, name="referral"),
-    Route("/referrals/{reference}/check-answers", check_answers, name="check_answers"),
     Route(
         "/referrals/{reference}/sections/{section_id}",
         section_page,

@@ -12,7 +12,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Scope
 
 from app.routes.health import RETRY_AFTER_SECONDS
+from app.routes.referrals import referral_sent
 from app.security.headers import BASE_HEADERS
+from app.services.referrals import ReferralNotEditable
 from app.templating import render
 
 logger = logging.getLogger("portal.errors")
@@ -77,6 +79,7 @@ async def render_request_rejection(scope: Scope, status: int) -> Response:
 
 exception_handlers = {
     HTTPException: http_error,
+    ReferralNotEditable: referral_sent,
     OperationalError: database_unavailable,
     InterfaceError: database_unavailable,
     PoolTimeoutError: database_unavailable,

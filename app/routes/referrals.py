@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app.db import request_session
@@ -24,10 +24,44 @@ def owned_referral_or_404(request: Request) -> Referral:
     return referral
 
 
+def editable_referral_or_404(request: Request) -> Referral:
+    """The referral in the path, if the signed-in user owns it and it is still a draft: once
+    it has been sent, every page that could change it answers `referral_sent` instead."""
+    referral = owned_referral_or_404(request)
+    if referral.status != referrals.DRAFT:
+        raise referrals.ReferralNotEditable(referral)
+    return referral
+
+
+def sent_url(referral: Referral) -> str:
+    return f"/referrals/{referral.reference}/sent"
+
+
+async def referral_sent(request: Request, exc: Exception) -> Response:
+    """A page or action that would change a referral that has been sent: reading goes to the
+    confirmation page; a change is refused (409) with a page that says why, and htmx is sent
+    there whole."""
+    assert isinstance(exc, referrals.ReferralNotEditable)
+    location = sent_url(exc.referral)
+    if request.method in {"GET", "HEAD"}:
+        return RedirectResponse(location, status_code=303)
+    response = render(
+        request,
+        "pages/referrals/already_sent.html",
+        {"referral": exc.referral, "sent_url": location},
+        status_code=409,
+    )
+    if request.headers.get("HX-Request") == "true":
+        response.headers["HX-Redirect"] = location
+    return response
+
+
 @require_user
 async def how_it_works(request: Request) -> Response:
     return render(
-        request, "pages/referrals/how_it_works.html", {"referral": owned_referral_or_404(request)}
+        request,
+        "pages/referrals/how_it_works.html",
+        {"referral": editable_referral_or_404(request)},
     )
 
 

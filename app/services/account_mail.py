@@ -15,7 +15,7 @@ from app.settings import Settings
 SERVICE = "Children's Portal"
 
 
-def _compose(
+def compose(
     session: Session, settings: Settings, *, to: str, subject: str, paragraphs: list[str]
 ) -> None:
     signature = f"{settings.council_name} {settings.hub_name}"
@@ -31,7 +31,7 @@ def _compose(
 
 
 def registration_code(session: Session, settings: Settings, *, to: str, code: str) -> None:
-    _compose(
+    compose(
         session,
         settings,
         to=to,
@@ -45,7 +45,7 @@ def registration_code(session: Session, settings: Settings, *, to: str, code: st
 
 
 def already_registered(session: Session, settings: Settings, *, user: User) -> None:
-    _compose(
+    compose(
         session,
         settings,
         to=user.email,
@@ -62,7 +62,7 @@ def already_registered(session: Session, settings: Settings, *, user: User) -> N
 
 
 def reset_code(session: Session, settings: Settings, *, user: User, code: str) -> None:
-    _compose(
+    compose(
         session,
         settings,
         to=user.email,
@@ -78,7 +78,7 @@ def reset_code(session: Session, settings: Settings, *, user: User, code: str) -
 
 
 def password_changed(session: Session, settings: Settings, *, user: User) -> None:
-    _compose(
+    compose(
         session,
         settings,
         to=user.email,
@@ -94,7 +94,7 @@ def password_changed(session: Session, settings: Settings, *, user: User) -> Non
 
 
 def sign_in_throttled(session: Session, settings: Settings, *, user: User) -> None:
-    _compose(
+    compose(
         session,
         settings,
         to=user.email,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.assessment import engine
 from app.assessment.model import Section
 from app.models import Referral, SectionAnswers
+from app.services.referrals import lock_draft
 
 
 class StaleAnswers(Exception):
@@ -43,7 +44,9 @@ def save_section(
     now: datetime,
 ) -> int:
     """Save a section's answers if nobody has saved it since `expected_version` (0: never
-    saved); returns the new version. Raises StaleAnswers otherwise. The caller commits."""
+    saved); returns the new version. Raises StaleAnswers otherwise, and ReferralNotEditable
+    once the referral has been sent. The caller commits."""
+    lock_draft(session, referral, now=now)
     if expected_version == 0:
         existing = session.scalars(
             select(SectionAnswers).where(
@@ -90,7 +93,6 @@ def save_section(
             raise StaleAnswers(current or 0)
         new_version = expected_version + 1
     copy_list_fields(referral, section, answers, today=now.date())
-    referral.updated_at = now
     return new_version
 
 

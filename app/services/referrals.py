@@ -10,8 +10,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.assessment.reference import (
     PARTICIPATION_QUESTION,
@@ -133,6 +134,37 @@ def owned_referral(session: Session, owner: User, reference: str) -> Referral | 
     return session.scalars(
         select(Referral).where(Referral.reference == reference, Referral.owner_id == owner.id)
     ).one_or_none()
+
+
+DRAFT = "draft"
+SUBMITTED = "submitted"
+
+
+class ReferralNotEditable(Exception):
+    """The referral has been sent to the hub: its answers and documents can no longer change."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(referral.reference)
+        self.referral = referral
+
+
+def lock_draft(session: Session, referral: Referral, *, now: datetime) -> None:
+    """Before changing a referral's answers or documents: take the referral's row for this
+    transaction and check it is still a draft (ReferralNotEditable otherwise).
+
+    One conditional UPDATE does both, on every database: PostgreSQL locks the row (a submission
+    running at the same moment waits for this change, or this change waits for it and then
+    finds the referral sent), and SQLite takes its single write lock."""
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status == DRAFT)
+        .values(updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.refresh(referral)
+        raise ReferralNotEditable(referral)
+    set_committed_value(referral, "updated_at", now)
 
 
 def _token_hash(token: str) -> str:

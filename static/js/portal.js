@@ -2,6 +2,7 @@
 import { startComponents } from './components.js'
 import './timeout-warning.js'
 import './enhancements.js'
+import './send-dialog.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 startComponents()

@@ -64,7 +64,11 @@ def test_home_offers_every_referral_option_in_the_guides_words(
 def test_each_option_opens_the_start_page(client: TestClient, option: str) -> None:
     page = client.get(f"/start/{option}")
     assert page.status_code == 200
-    assert "What is the child&#39;s name?" in page.text
+    assert "</span>What is the child's name?" in page.text
+    # The option's title is a caption in the heading: markup, not escaped text.
+    title = REFERRAL_OPTIONS[option].title.replace("'", "&#39;")
+    assert f'<span class="govuk-caption-l">{title}</span>' in page.text
+    assert "&lt;span" not in page.text
     assert "enter the youngest child" in page.text
     assert re.search(r"<button[^>]*>\s*Confirm\s*</button>", page.text)
 

@@ -1,0 +1,293 @@
+"""Upload Documents (help guide 5.10): the page, uploading one or several files, downloading
+one, and removing one before the form is sent. Without JavaScript the upload is a plain
+multipart form; with htmx it shows progress and the list updates in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.db import request_session
+from app.form_handling import redirect
+from app.models import Document, Referral
+from app.plain_text import clean_text
+from app.request_log import request_id_of
+from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
+from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import documents as store
+from app.services.audit import record_event
+from app.services.referrals import lock_draft
+from app.settings import Settings
+from app.templating import render
+
+REMOVED_FLASH = "document_removed"
+ADDED_FLASH = "documents_added"
+# What the document is: suggestions, or the user's own words.
+DESCRIPTIONS = (
+    ("consent", "Written consent from the family"),
+    ("attendance-letters", "Attendance letters"),
+    ("plan-or-report", "A plan or report"),
+    ("other", "Something else"),
+)
+DESCRIPTION_MAX = 200
+# Multipart overhead allowed on top of the files themselves (boundaries, headers, fields).
+FORM_OVERHEAD = 64 * 1024
+MAX_FILES_AT_ONCE = 20
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
+
+
+def documents_url(referral: Referral) -> str:
+    return f"/referrals/{referral.reference}/documents"
+
+
+def page_context(request: Request, referral: Referral, **extra: Any) -> dict[str, Any]:
+    settings: Settings = request.state.settings
+    documents = store.documents_of(request_session(request), referral)
+    used = sum(document.size for document in documents)
+    allowed = settings.max_referral_documents_mb * store.MB
+    return {
+        "referral": referral,
+        "documents": documents,
+        "documents_url": documents_url(referral),
+        "human_size": store.human_size,
+        "kinds": store.KINDS,
+        "accept": store.ACCEPT,
+        "max_document_mb": settings.max_document_mb,
+        "max_referral_documents_mb": settings.max_referral_documents_mb,
+        "space_left": store.human_size(max(allowed - used, 0)),
+        "descriptions": DESCRIPTIONS,
+        "description": "",
+        "description_other": "",
+        # (field id, message) in page order: a field may have several (one per bad file).
+        "errors": [],
+        "added": [],
+        "removed": None,
+        **extra,
+    }
+
+
+def answer(request: Request, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The page, or with htmx just its documents block (list and upload form)."""
+    if is_htmx(request):
+        response = render(request, "partials/documents.html", context, status_code=status_code)
+    else:
+        response = render(
+            request, "pages/referrals/documents.html", context, status_code=status_code
+        )
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+@require_user
+async def documents_page(request: Request) -> Response:
+    referral = editable_referral_or_404(request)
+    if request.method == "GET":
+        removed = request.session.pop(REMOVED_FLASH, None)
+        added = request.session.pop(ADDED_FLASH, [])
+        return answer(request, page_context(request, referral, removed=removed, added=added))
+    return await upload(request, referral)
+
+
+def description_from(form: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
+    """(chosen code, own words, the description to store, errors)."""
+    code = form.get("description")
+    code = code if isinstance(code, str) else ""
+    other = form.get("description_other")
+    other = clean_text(other).strip() if isinstance(other, str) else ""
+    labels = dict(DESCRIPTIONS)
+    if code not in labels:
+        return "", other, "", [("description", "Select what the document is")]
+    if code == "other":
+        if not other:
+            return code, other, "", [("description_other", "Describe the document")]
+        if len(other) > DESCRIPTION_MAX:
+            message = f"The description must be {DESCRIPTION_MAX} characters or fewer"
+            return code, other, "", [("description_other", message)]
+        return code, other, other, []
+    return code, other, labels[code], []
+
+
+async def upload(request: Request, referral: Referral) -> Response:
+    settings: Settings = request.state.settings
+    limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > limit:
+        # Too big to be a form within the limits, or a length we cannot trust: refused
+        # before any of it is read.
+        message = (
+            f"The selected files are too big: a form's documents can add up to "
+            f"{settings.max_referral_documents_mb} MB, and each file must be smaller than "
+            f"{settings.max_document_mb} MB"
+        )
+        context = page_context(request, referral, errors=[("documents", message)])
+        return answer(request, context, status_code=413)
+    per_file = settings.max_document_mb * store.MB
+    try:
+        async with request.form(
+            max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024
+        ) as form:
+            code, other, description, errors = description_from(form)
+            uploads: list[store.Upload] = []
+            for item in form.getlist("documents"):
+                if not isinstance(item, UploadFile):
+                    continue
+                if not item.filename and not item.size:
+                    continue  # the empty part a browser sends when no file was chosen
+                data = await item.read(per_file + 1)
+                uploads.append(
+                    store.Upload(item.filename or "", data[:per_file], len(data) > per_file)
+                )
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        # Too many files or fields, or a malformed form.
+        message = f"Select at most {MAX_FILES_AT_ONCE} files at a time, then upload them"
+        context = page_context(request, referral, errors=[("documents", message)])
+        return answer(request, context, status_code=400)
+    if not uploads:
+        errors = [("documents", "Select a file to upload"), *errors]
+    context_extra: dict[str, Any] = {"description": code, "description_other": other}
+    if errors:
+        context = page_context(request, referral, errors=errors, **context_extra)
+        return answer(request, context, status_code=422)
+
+    db = request_session(request)
+    now = now_for(request)
+    user = signed_in_user(request)
+    lock_draft(db, referral, now=now)
+    added: list[Document] = []
+    try:
+        added, problems = store.add_documents(
+            db, settings, referral, user, uploads, description, now=now
+        )
+        for document in added:
+            record_event(
+                db,
+                "document.uploaded",
+                actor_user_id=user.id,
+                subject_type="document",
+                subject_id=document.key,
+                request_id=request_id_of(request),
+                details={
+                    "referral": referral.reference,
+                    "kind": document.kind,
+                    "size": document.size,
+                },
+            )
+        db.commit()
+    except BaseException:
+        db.rollback()
+        for document in added:
+            store.forget_file(settings, document)
+        raise
+    if problems:
+        # The good files are kept; each bad one is named with what is wrong.
+        context = page_context(
+            request,
+            referral,
+            errors=[("documents", problem) for problem in problems],
+            added=[document.filename for document in added],
+            **context_extra,
+        )
+        return answer(request, context, status_code=422)
+    if is_htmx(request):
+        context = page_context(request, referral, added=[document.filename for document in added])
+        return answer(request, context)
+    request.session[ADDED_FLASH] = [document.filename for document in added]
+    return redirect(documents_url(referral))
+
+
+def owned_document_or_404(request: Request, referral: Referral) -> Document:
+    document = request_session(request).scalar(
+        select(Document).where(
+            Document.referral_id == referral.id, Document.key == request.path_params["key"]
+        )
+    )
+    if document is None:
+        raise HTTPException(404)
+    return document
+
+
+@require_user
+async def download(request: Request) -> Response:
+    """The document as an attachment: never shown inline, its type as found on upload."""
+    referral = owned_referral_or_404(request)
+    document = owned_document_or_404(request, referral)
+    settings: Settings = request.state.settings
+    db = request_session(request)
+    try:
+        content = store.read_content(db, settings, document)
+    except FileNotFoundError:
+        raise HTTPException(404) from None
+    record_event(
+        db,
+        "document.downloaded",
+        actor_user_id=signed_in_user(request).id,
+        subject_type="document",
+        subject_id=document.key,
+        request_id=request_id_of(request),
+        details={"referral": referral.reference},
+    )
+    db.commit()
+    return Response(
+        content,
+        media_type=document.content_type,
+        headers={
+            "Content-Disposition": store.download_disposition(document.filename),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+            # A document is never a page of this site: nothing in it may run or be framed.
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
+
+
+@require_user
+async def remove(request: Request) -> Response:
+    referral = editable_referral_or_404(request)
+    document = owned_document_or_404(request, referral)
+    settings: Settings = request.state.settings
+    db = request_session(request)
+    lock_draft(db, referral, now=now_for(request))
+    record_event(
+        db,
+        "document.removed",
+        actor_user_id=signed_in_user(request).id,
+        subject_type="document",
+        subject_id=document.key,
+        request_id=request_id_of(request),
+        details={"referral": referral.reference, "by": "referrer"},
+    )
+    db.delete(document)
+    db.commit()
+    store.forget_file(settings, document)
+    if is_htmx(request):
+        return answer(request, page_context(request, referral, removed=document.filename))
+    request.session[REMOVED_FLASH] = document.filename
+    return redirect(documents_url(referral))
+
+
+routes = [
+    Route(
+        "/referrals/{reference}/documents",
+        documents_page,
+        methods=["GET", "POST"],
+        name="documents",
+    ),
+    Route("/referrals/{reference}/documents/{key}", download, name="document"),
+    Route(
+        "/referrals/{reference}/documents/{key}/remove",
+        remove,
+        methods=["POST"],
+        name="remove_document",
+    ),
+]

@@ -1,0 +1,126 @@
+"""Send to Local Authority (help guide 5.11): check every visible mandatory answer, confirm
+(a native dialog with JavaScript, a page without), send exactly once, and confirm it was sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from app.assessment import engine
+from app.assessment.engine import Problem
+from app.assessment.model import Assessment, Section
+from app.db import request_session
+from app.form_handling import redirect
+from app.models import Referral
+from app.request_log import request_id_of
+from app.routes.assessment import account_details, assessment_of, is_htmx, today_for
+from app.routes.referrals import owned_referral_or_404, sent_url
+from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import answers as answer_store
+from app.services import documents as store
+from app.services.referrals import DRAFT
+from app.services.submission import submit
+from app.templating import render
+
+
+def missing_answers(
+    assessment: Assessment, answers: dict[str, dict[str, Any]], *, today: Any
+) -> list[tuple[Section, Problem]]:
+    """Every problem with the visible questions of the visible sections, required ones
+    included, in the form's order: what stops a form being sent."""
+    shown = engine.effective_answers(assessment, answers)
+    return [
+        (section, problem)
+        for section in engine.visible_sections(assessment, answers)
+        for problem in engine.section_problems(section, shown, today=today, check_required=True)
+    ]
+
+
+def check_context(request: Request, referral: Referral) -> dict[str, Any]:
+    """What the check answers page shows, and what is missing before the form can be sent."""
+    db = request_session(request)
+    rows = answer_store.stored_sections(db, referral)
+    answers = answer_store.answers_by_section(rows)
+    assessment = assessment_of(request)
+    missing = missing_answers(assessment, answers, today=today_for(request))
+    return {
+        "referral": referral,
+        "summary": engine.answers_summary(assessment, answers, account=account_details(request)),
+        "documents": store.documents_of(db, referral),
+        "human_size": store.human_size,
+        "change_links": referral.status == DRAFT,
+        "missing": [
+            {
+                "text": f"{section.title}: {problem.message}",
+                "href": f"/referrals/{referral.reference}/sections/{section.id}#{problem.field_id}",
+            }
+            for section, problem in missing
+        ],
+    }
+
+
+def check_page(request: Request, context: dict[str, Any], *, show_missing: bool) -> Response:
+    return render(
+        request,
+        "pages/referrals/check_answers.html",
+        {**context, "show_missing": show_missing},
+        status_code=422 if show_missing and context["missing"] else 200,
+    )
+
+
+@require_user
+async def check_answers(request: Request) -> Response:
+    referral = owned_referral_or_404(request)
+    return check_page(request, check_context(request, referral), show_missing=False)
+
+
+@require_user
+async def send(request: Request) -> Response:
+    """GET: "Send to Local Authority" pressed. Missing answers are listed on check answers and
+    nothing is sent; otherwise the confirmation (a dialog with htmx, a page without).
+    POST: Submit pressed in the confirmation: checked again, then sent once."""
+    referral = owned_referral_or_404(request)
+    if referral.status != DRAFT:
+        return redirect(sent_url(referral))
+    context = check_context(request, referral)
+    if context["missing"]:
+        if is_htmx(request):
+            # The error summary belongs at the top of the page: load it whole.
+            return Response(headers={"HX-Redirect": request.url.path, "Vary": "HX-Request"})
+        return check_page(request, context, show_missing=True)
+    if request.method == "GET":
+        template = "partials/send_dialog.html" if is_htmx(request) else "pages/referrals/send.html"
+        response = render(request, template, context)
+        response.headers["Vary"] = "HX-Request"
+        return response
+    db = request_session(request)
+    submit(
+        db,
+        request.state.settings,
+        referral,
+        signed_in_user(request),
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    return redirect(sent_url(referral))
+
+
+@require_user
+async def sent(request: Request) -> Response:
+    """The process is now complete: the reference, what happens next, and how to reach the hub."""
+    referral = owned_referral_or_404(request)
+    if referral.status == DRAFT:
+        return RedirectResponse(f"/referrals/{referral.reference}", status_code=303)
+    return render(request, "pages/referrals/sent.html", {"referral": referral})
+
+
+routes = [
+    Route("/referrals/{reference}/check-answers", check_answers, name="check_answers"),
+    Route("/referrals/{reference}/send", send, methods=["GET", "POST"], name="send"),
+    Route("/referrals/{reference}/sent", sent, name="sent"),
+]

@@ -1,0 +1,110 @@
+"""Sending an assessment to the hub (help guide 5.11), exactly once.
+
+`submit` turns a draft into a submitted referral in one transaction: the referral's status and
+time, the `referral_submission` row (whose primary key is the referral, so the database itself
+refuses a second one), the audit event, and the two emails in the outbox. Whatever arrives
+twice (a double click, two tabs, a browser retry, a form sent again without JavaScript) finds
+the referral already sent and changes nothing; no second email is queued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.models import Referral, ReferralSubmission, User
+from app.services.account_mail import SERVICE, compose
+from app.services.audit import record_event
+from app.services.referrals import DRAFT, SUBMITTED
+from app.settings import Settings
+from app.templating import uk_datetime
+
+
+def submit(
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    user: User,
+    *,
+    now: datetime,
+    request_id: str | None = None,
+) -> bool:
+    """Send the referral to the hub: True if this call sent it, False if it had been sent
+    already (by this call's twin). The caller has checked the answers, and commits."""
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status == DRAFT)
+        .values(status=SUBMITTED, submitted_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.refresh(referral)
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                ReferralSubmission(
+                    referral_id=referral.id, submitted_at=now, submitted_by_id=user.id
+                )
+            )
+    except IntegrityError:
+        # Recorded already: the referral's status said otherwise only if someone changed it
+        # by hand. The database keeps it to one submission either way.
+        session.rollback()
+        session.refresh(referral)
+        return False
+    session.refresh(referral)
+    record_event(
+        session,
+        "referral.submitted",
+        actor_user_id=user.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        request_id=request_id,
+        details={"referral_option": referral.referral_option},
+    )
+    confirmation_mail(session, settings, referral, user)
+    if settings.hub_notify_email:
+        hub_mail(session, settings, referral)
+    return True
+
+
+def confirmation_mail(session: Session, settings: Settings, referral: Referral, user: User) -> None:
+    """To the referrer: the reference and how to reach the hub. No child or family data."""
+    assert referral.submitted_at is not None
+    compose(
+        session,
+        settings,
+        to=user.email,
+        subject=f"Early Help Assessment {referral.reference} has been sent",
+        paragraphs=[
+            f"Dear {user.full_name},",
+            f"Your Early Help Assessment {referral.reference} was sent to the "
+            f"{settings.hub_name} on {uk_datetime(referral.submitted_at)}.",
+            f"The {settings.hub_name} will read it and send you a message through the "
+            f"{SERVICE} about what happens next. We will email you when there is a message. "
+            f"Sign in at {settings.base_url}/login to read it.",
+            f"If you need to talk to the hub about this referral, call {settings.hub_phone} "
+            f"and quote {referral.reference}. If you are worried that a child is at immediate "
+            f"risk of harm, call the MASH on {settings.mash_phone} (out of hours "
+            f"{settings.out_of_hours_phone}) or the police on 999.",
+        ],
+    )
+
+
+def hub_mail(session: Session, settings: Settings, referral: Referral) -> None:
+    """To the hub's mailbox: that a referral has arrived. No child or family data."""
+    compose(
+        session,
+        settings,
+        to=settings.hub_notify_email,
+        subject=f"New Early Help Assessment {referral.reference}",
+        paragraphs=[
+            f"A new Early Help Assessment, {referral.reference}, has been sent to the "
+            f"{settings.hub_name}.",
+            f"Sign in to the {SERVICE} at {settings.base_url}/login to read it.",
+        ],
+    )
