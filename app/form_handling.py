@@ -12,6 +12,11 @@ from app.plain_text import clean_text
 from app.templating import render
 
 
+def is_htmx(request: Request) -> bool:
+    """An htmx request that wants a fragment (not a boosted page load)."""
+    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
+
+
 def redirect(path: str) -> RedirectResponse:
     """303 See Other: after a successful post, the browser GETs the next page."""
     return RedirectResponse(path, status_code=303)

@@ -20,7 +20,7 @@ from app.assessment.engine import Problem
 from app.assessment.model import Assessment, Question, Section
 from app.assessment.validators import normalise_postcode
 from app.db import request_session
-from app.form_handling import redirect
+from app.form_handling import is_htmx, redirect
 from app.models import Referral, SectionAnswers
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import (
@@ -37,11 +37,6 @@ from app.services.parked_forms import take_parked_form
 from app.templating import UK_TIME, render, uk_time
 
 SAVED_FLASH = "answers_saved"
-
-
-def is_htmx(request: Request) -> bool:
-    """An htmx request that wants a fragment (not a boosted page load)."""
-    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
 
 
 def assessment_of(request: Request) -> Assessment:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
-from app.form_handling import redirect
+from app.form_handling import is_htmx, redirect
 from app.models import Document, Referral
 from app.plain_text import clean_text
 from app.request_log import request_id_of
@@ -39,10 +39,6 @@ DESCRIPTION_MAX = 200
 # Multipart overhead allowed on top of the files themselves (boundaries, headers, fields).
 FORM_OVERHEAD = 64 * 1024
 MAX_FILES_AT_ONCE = 20
-
-
-def is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
 
 
 def documents_url(referral: Referral) -> str:

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from app.db import request_session
+from app.form_handling import is_htmx
 from app.models import Referral
 from app.security.sessions import require_user, signed_in_user
 from app.services import referrals
@@ -51,7 +52,7 @@ async def referral_sent(request: Request, exc: Exception) -> Response:
         {"referral": exc.referral, "sent_url": location},
         status_code=409,
     )
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         response.headers["HX-Redirect"] = location
     return response
 

@@ -14,10 +14,10 @@ from app.assessment import engine
 from app.assessment.engine import Problem
 from app.assessment.model import Assessment, Section
 from app.db import request_session
-from app.form_handling import redirect
+from app.form_handling import is_htmx, redirect
 from app.models import Referral
 from app.request_log import request_id_of
-from app.routes.assessment import account_details, assessment_of, is_htmx, today_for
+from app.routes.assessment import account_details, assessment_of, today_for
 from app.routes.referrals import owned_referral_or_404, sent_url
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import answers as answer_store
