@@ -30,6 +30,7 @@ from app.routes import (
     health,
     home,
     my_forms,
+    pdf,
     referrals,
     start,
     submission,
@@ -38,6 +39,7 @@ from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.services.mail import MailWorker
+from app.services.pdf import PdfRenderer
 from app.settings import Settings
 from app.templating import STATIC_DIR, create_templates
 
@@ -97,6 +99,7 @@ def create_app(
                 "clock": clock,
                 "assessment": assessment,
                 "mail_worker": mail_worker,
+                "pdf_renderer": PdfRenderer(settings.pdf_concurrency),
             }
         finally:
             await mail_worker.stop()
@@ -112,6 +115,7 @@ def create_app(
         *assessment_pages.routes,
         *documents.routes,
         *submission.routes,
+        *pdf.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -91,6 +91,8 @@ class Settings:
     document_directory: Path | None = None
     max_document_mb: int = 20
     max_referral_documents_mb: int = 100
+    # How many PDFs one app instance makes at once (each takes a CPU core while it runs).
+    pdf_concurrency: int = 2
 
     @property
     def is_production(self) -> bool:
@@ -154,6 +156,7 @@ class Settings:
             max_referral_documents_mb = config(
                 "MAX_REFERRAL_DOCUMENTS_MB", cast=int, default=cls.max_referral_documents_mb
             )
+            pdf_concurrency = config("PDF_CONCURRENCY", cast=int, default=cls.pdf_concurrency)
             smtp_port = config("SMTP_PORT", cast=int, default=25)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
         except ValueError as error:
@@ -163,6 +166,8 @@ class Settings:
                 "MAX_DOCUMENT_MB and MAX_REFERRAL_DOCUMENTS_MB must be whole megabytes, with "
                 "1 <= MAX_DOCUMENT_MB <= MAX_REFERRAL_DOCUMENTS_MB <= 1000"
             )
+        if not 1 <= pdf_concurrency <= 64:
+            raise SettingsError("PDF_CONCURRENCY must be a whole number from 1 to 64")
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
@@ -192,4 +197,5 @@ class Settings:
             document_directory=Path(document_directory_text) if document_directory_text else None,
             max_document_mb=max_document_mb,
             max_referral_documents_mb=max_referral_documents_mb,
+            pdf_concurrency=pdf_concurrency,
         )

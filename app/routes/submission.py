@@ -17,11 +17,10 @@ from app.db import request_session
 from app.form_handling import is_htmx, redirect
 from app.models import Referral
 from app.request_log import request_id_of
-from app.routes.assessment import account_details, assessment_of, today_for
+from app.routes.assessment import assessment_of, today_for
 from app.routes.referrals import owned_referral_or_404, sent_url
+from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
-from app.services import answers as answer_store
-from app.services import documents as store
 from app.services.referrals import DRAFT
 from app.services.submission import submit
 from app.templating import render
@@ -42,16 +41,10 @@ def missing_answers(
 
 def check_context(request: Request, referral: Referral) -> dict[str, Any]:
     """What the check answers page shows, and what is missing before the form can be sent."""
-    db = request_session(request)
-    rows = answer_store.stored_sections(db, referral)
-    answers = answer_store.answers_by_section(rows)
-    assessment = assessment_of(request)
-    missing = missing_answers(assessment, answers, today=today_for(request))
+    context = referral_summary(request, referral, signed_in_user(request))
+    missing = missing_answers(assessment_of(request), context["answers"], today=today_for(request))
     return {
-        "referral": referral,
-        "summary": engine.answers_summary(assessment, answers, account=account_details(request)),
-        "documents": store.documents_of(db, referral),
-        "human_size": store.human_size,
+        **context,
         "change_links": referral.status == DRAFT,
         "missing": [
             {
