@@ -102,6 +102,7 @@ def main() -> int:
                 *PAGES,
                 f"/referrals/{reference}",
                 f"/referrals/{reference}/sections/your-details",
+                f"/referrals/{reference}/sections/family",
             ]
             for page in pages:
                 rows = measure(client, page)
