@@ -22,6 +22,20 @@ def redirect(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def varies(response: Response) -> Response:
+    """The same URL answers a fragment to htmx and a page to the browser: caches must know."""
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def go_to(request: Request, location: str) -> Response:
+    """To another page: a 303 for the browser; htmx is told to load it whole (a 303 would be
+    followed inside the htmx request, and a whole page swapped into a part of this one)."""
+    if is_htmx(request):
+        return varies(Response(headers={"HX-Redirect": location}))
+    return varies(redirect(location))
+
+
 def form_page(
     request: Request,
     template: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -75,3 +76,110 @@ def sign_in(client: TestClient, email: str, password: str = STRONG_PASSWORD) -> 
 
 def is_signed_in(client: TestClient) -> bool:
     return client.get("/account", follow_redirects=False).status_code == 200
+
+
+# A whole Early Help Assessment --------------------------------------------------------------
+
+# Answers to every mandatory question of an "early-help" referral, section by section (help
+# guide 5.1 to 5.9). The family's table gets its member's key from the page.
+COMPLETE_ANSWERS: dict[str, dict[str, str]] = {
+    "your-details": {
+        "referrer_phone": "01895250111",
+        "referrer_job_title": "Health visitor",
+        "referrer_organisation": "Uxbridge Health Centre",
+        "professional_capacity": "confirmed",
+        "relationship_to_child": "Health visitor",
+        "child_born": "yes",
+        "child_dob-day": "29",
+        "child_dob-month": "2",
+        "child_dob-year": "2020",
+        "child_gender": "female",
+        "child_ethnicity": "white-british",
+        "child_address-mode": "manual",
+        "child_address-line1": "3 Ashgrove Road",
+        "child_address-town": "Uxbridge",
+        "child_address-postcode": "UB8 9EP",
+    },
+    "family": {
+        "forename": "Ann",
+        "surname": "Quennell",
+        "relationship": "mother",
+        "lives_with_child": "yes",
+        "parental_responsibility": "yes",
+    },
+    "request-for-support": {"services": "stronger-families"},
+    "consent": {
+        "consent_sought": "yes",
+        "consent_type": "verbal",
+        "consent_given_by": "Ann Quennell, mother",
+        "consent_date-day": "2",
+        "consent_date-month": "11",
+        "consent_date-year": "2026",
+    },
+    "additional-details": {"has_disability": "no", "has_sen": "no"},
+    "services": {"previous_services_known": "none"},
+    "family-assessment": {
+        question: f"The family's own words about {question.replace('_', ' ')}."
+        for question in (
+            "whats_happening",
+            "circumstances_impact",
+            "parenting_capacity",
+            "help_required",
+            "specific_risks",
+            "child_wishes",
+            "parent_views",
+            "positive_change",
+        )
+    },
+}
+VERSION_FIELD = re.compile(r'name="version"[^>]*value="(-?\d+)"')
+KEPT_FROM_PAGE = ("child_forename", "child_surname")
+MEMBER_KEY = re.compile(r'name="family_members-item" value="([0-9a-f]+)"')
+
+
+def start_referral(client: TestClient, forename: str = "Sam", surname: str = "Smith") -> str:
+    """Start an early help referral from the home page tile; returns its reference."""
+    response = post(client, "/start/early-help", child_forename=forename, child_surname=surname)
+    match = re.fullmatch(r"/referrals/([^/]+)/how-it-works", response.headers["location"])
+    assert match, response.headers.get("location")
+    return match.group(1)
+
+
+def complete_section(
+    client: TestClient, reference: str, section: str, answers: dict[str, str]
+) -> httpx.Response:
+    """Answer one section from its page, as the browser posts it, and select Next."""
+    url = f"/referrals/{reference}/sections/{section}"
+    page = client.get(url).text
+    version = VERSION_FIELD.search(page)
+    assert version, f"no version field on {url}"
+    fields = dict(answers)
+    for name in KEPT_FROM_PAGE:
+        # What the page already holds (the child's name from the start page) goes back as is.
+        kept = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
+        if kept and name not in fields:
+            fields[name] = html.unescape(kept.group(1))
+    if section == "family":
+        key = MEMBER_KEY.search(page)
+        assert key, "no family member column"
+        fields = {"family_members-item": key.group(1)} | {
+            f"family_members-{key.group(1)}-{name}": value for name, value in answers.items()
+        }
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": version.group(1),
+            **fields,
+            "action": "next",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, (section, response.status_code, response.text[:2000])
+    return response
+
+
+def complete_referral(client: TestClient, reference: str) -> None:
+    """Answer every section of an early help referral, so that it can be sent."""
+    for section, answers in COMPLETE_ANSWERS.items():
+        complete_section(client, reference, section, answers)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from app.settings import Settings, SettingsError, contrast_ratio
@@ -87,3 +90,61 @@ def test_bad_settings_are_refused_with_the_setting_named(
 def test_contrast_ratio_matches_wcag_examples() -> None:
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def test_documents_are_kept_in_the_database_by_default() -> None:
+    settings = Settings.from_environ({})
+    assert settings.document_storage == "database"
+    assert settings.document_directory is None
+    assert (settings.max_document_mb, settings.max_referral_documents_mb) == (20, 100)
+
+
+def test_document_settings_are_read() -> None:
+    settings = Settings.from_environ(
+        {
+            "DOCUMENT_STORAGE": "directory",
+            "DOCUMENT_DIRECTORY": "/srv/portal/documents",
+            "MAX_DOCUMENT_MB": "10",
+            "MAX_REFERRAL_DOCUMENTS_MB": "50",
+        }
+    )
+    assert settings.document_storage == "directory"
+    assert settings.document_directory == Path("/srv/portal/documents")
+    assert (settings.max_document_mb, settings.max_referral_documents_mb) == (10, 50)
+    # One file may be as big as all of a form's documents together.
+    same = Settings.from_environ({"MAX_DOCUMENT_MB": "100", "MAX_REFERRAL_DOCUMENTS_MB": "100"})
+    assert same.max_document_mb == same.max_referral_documents_mb == 100
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DOCUMENT_STORAGE": "s3"}, "DOCUMENT_STORAGE must be database or directory"),
+        ({"DOCUMENT_STORAGE": "directory"}, "DOCUMENT_DIRECTORY must be set"),
+        ({"MAX_DOCUMENT_MB": "twenty"}, "MAX_DOCUMENT_MB"),
+        ({"MAX_DOCUMENT_MB": "1.5"}, "MAX_DOCUMENT_MB"),
+        ({"MAX_DOCUMENT_MB": "0"}, "1 <= MAX_DOCUMENT_MB"),
+        ({"MAX_DOCUMENT_MB": "-5"}, "1 <= MAX_DOCUMENT_MB"),
+        ({"MAX_DOCUMENT_MB": "200"}, "MAX_DOCUMENT_MB <= MAX_REFERRAL_DOCUMENTS_MB"),
+        ({"MAX_REFERRAL_DOCUMENTS_MB": "10"}, "MAX_DOCUMENT_MB <= MAX_REFERRAL_DOCUMENTS_MB"),
+        ({"MAX_REFERRAL_DOCUMENTS_MB": "1001"}, "MAX_REFERRAL_DOCUMENTS_MB <= 1000"),
+        ({"MAX_REFERRAL_DOCUMENTS_MB": "lots"}, "MAX_REFERRAL_DOCUMENTS_MB"),
+    ],
+    ids=[
+        "unknown-storage",
+        "directory-without-path",
+        "size-not-a-number",
+        "size-not-whole",
+        "size-zero",
+        "size-negative",
+        "file-bigger-than-form",
+        "form-smaller-than-file",
+        "form-over-1000",
+        "form-not-a-number",
+    ],
+)
+def test_bad_document_settings_are_refused_with_the_setting_named(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_environ(environ)

@@ -20,7 +20,7 @@ from app.assessment.engine import Problem
 from app.assessment.model import Assessment, Question, Section
 from app.assessment.validators import normalise_postcode
 from app.db import request_session
-from app.form_handling import is_htmx, redirect
+from app.form_handling import go_to, is_htmx, varies
 from app.models import Referral, SectionAnswers
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import (
@@ -200,23 +200,10 @@ def posted_version(form: FormData | KeptFields) -> int:
     return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else -1
 
 
-def varies(response: Response) -> Response:
-    """The same URL answers a fragment to htmx and a page to the browser: caches must know."""
-    response.headers["Vary"] = "HX-Request"
-    return response
-
-
 def with_session_time(request: Request, response: Response) -> Response:
     """Tell the timeout warning how long this session now has (a save is activity)."""
     response.headers["X-Session-Seconds-Left"] = str(seconds_until_idle_timeout(request))
     return response
-
-
-def done(request: Request, location: str) -> Response:
-    """Post/Redirect/Get; htmx is told to load the next page whole."""
-    if is_htmx(request):
-        return varies(Response(status_code=200, headers={"HX-Redirect": location}))
-    return varies(redirect(location))
 
 
 @require_user
@@ -301,10 +288,10 @@ async def section_page(request: Request) -> Response:
         db.commit()
 
         if action == "next" and completed:
-            return done(request, next_location(request, referral, section, answers, form))
+            return go_to(request, next_location(request, referral, section, answers, form))
         if action == "save":
             request.session[SAVED_FLASH] = True
-            return done(request, f"/referrals/{referral.reference}")
+            return go_to(request, f"/referrals/{referral.reference}")
         context = section_context(
             request, referral, section, answers, version, problems, **address_extra
         )

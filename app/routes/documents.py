@@ -116,9 +116,13 @@ async def upload(request: Request, referral: Referral) -> Response:
     settings: Settings = request.state.settings
     limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
     length = request.headers.get("content-length", "")
-    if not length.isdigit() or int(length) > limit:
-        # Too big to be a form within the limits, or a length we cannot trust: refused
-        # before any of it is read.
+    if not length.isdigit():
+        # Browsers always say how big an upload is; without it the size cannot be checked.
+        message = "The selected files could not be uploaded: try again"
+        context = page_context(request, referral, errors=[("documents", message)])
+        return answer(request, context, status_code=411)
+    if int(length) > limit:
+        # Too big to be a form within the limits: refused before any of it is read.
         message = (
             f"The selected files are too big: a form's documents can add up to "
             f"{settings.max_referral_documents_mb} MB, and each file must be smaller than "
@@ -145,8 +149,11 @@ async def upload(request: Request, referral: Referral) -> Response:
     except HTTPException as error:
         if error.status_code != 400:
             raise
-        # Too many files or fields, or a malformed form.
-        message = f"Select at most {MAX_FILES_AT_ONCE} files at a time, then upload them"
+        # Too many files or fields, or a form that cannot be read.
+        message = (
+            f"The selected files could not be uploaded. Select at most {MAX_FILES_AT_ONCE} "
+            "files at a time and try again"
+        )
         context = page_context(request, referral, errors=[("documents", message)])
         return answer(request, context, status_code=400)
     if not uploads:

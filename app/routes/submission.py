@@ -14,14 +14,14 @@ from app.assessment import engine
 from app.assessment.engine import Problem
 from app.assessment.model import Assessment, Section
 from app.db import request_session
-from app.form_handling import is_htmx, redirect
+from app.form_handling import go_to, is_htmx, varies
 from app.models import Referral
 from app.request_log import request_id_of
 from app.routes.assessment import assessment_of, today_for
 from app.routes.referrals import owned_referral_or_404, sent_url
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
-from app.services.referrals import DRAFT
+from app.services.referrals import DRAFT, ReferralNotEditable, lock_draft
 from app.services.submission import submit
 from app.templating import render
 
@@ -75,21 +75,27 @@ async def check_answers(request: Request) -> Response:
 async def send(request: Request) -> Response:
     """GET: "Send to Local Authority" pressed. Missing answers are listed on check answers and
     nothing is sent; otherwise the confirmation (a dialog with htmx, a page without).
-    POST: Submit pressed in the confirmation: checked again, then sent once."""
+    POST: Submit pressed in the confirmation: the referral's row is taken first, so no save can
+    slip in between, then the answers are checked again and the referral is sent once."""
     referral = owned_referral_or_404(request)
+    if request.method == "POST" and referral.status == DRAFT:
+        db = request_session(request)
+        try:
+            lock_draft(db, referral, now=now_for(request))
+        except ReferralNotEditable:
+            db.rollback()
     if referral.status != DRAFT:
-        return redirect(sent_url(referral))
+        return go_to(request, sent_url(referral))
     context = check_context(request, referral)
     if context["missing"]:
+        request_session(request).rollback()
         if is_htmx(request):
             # The error summary belongs at the top of the page: load it whole.
-            return Response(headers={"HX-Redirect": request.url.path, "Vary": "HX-Request"})
-        return check_page(request, context, show_missing=True)
+            return go_to(request, request.url.path)
+        return varies(check_page(request, context, show_missing=True))
     if request.method == "GET":
         template = "partials/send_dialog.html" if is_htmx(request) else "pages/referrals/send.html"
-        response = render(request, template, context)
-        response.headers["Vary"] = "HX-Request"
-        return response
+        return varies(render(request, template, context))
     db = request_session(request)
     submit(
         db,
@@ -100,7 +106,7 @@ async def send(request: Request) -> Response:
         request_id=request_id_of(request),
     )
     db.commit()
-    return redirect(sent_url(referral))
+    return go_to(request, sent_url(referral))
 
 
 @require_user

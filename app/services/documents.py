@@ -80,7 +80,8 @@ MAX_ENTRIES = 5000
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Office's password protection wraps the document in an OLE2 file with this stream.
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters, and the bidirectional controls that can make "exe.pdf" read as "fdp.exe".
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class UploadProblem(Exception):
@@ -90,8 +91,9 @@ class UploadProblem(Exception):
 def safe_filename(raw: str) -> str:
     """The file's name as given, if it is safe to keep and show; UploadProblem otherwise.
 
-    Browsers send only the name. A path in it ("../../etc/passwd.pdf", "C:\\Users\\...") was not
-    sent by a browser and is refused rather than quietly cut down."""
+    Browsers send only the name. A path in it ("../../etc/passwd.pdf") was not sent by a
+    browser and is refused rather than quietly cut down. (The multipart parser itself already
+    keeps only the last part of a Windows path.)"""
     name = unicodedata.normalize("NFC", raw).strip()
     shown = CONTROL.sub("", name)[:60] or "The file"
     if not name:
@@ -102,7 +104,10 @@ def safe_filename(raw: str) -> str:
             "the start, then upload it again"
         )
     if len(name) > MAX_FILENAME:
-        raise UploadProblem(f"The file name must be {MAX_FILENAME} characters or fewer")
+        raise UploadProblem(
+            f"The name of {shown}… is too long: rename the file with {MAX_FILENAME} characters "
+            "or fewer, then upload it again"
+        )
     if Path(name).suffix.lower() not in KIND_BY_EXTENSION:
         raise UploadProblem(f"{shown} must be {ALLOWED}")
     return name
@@ -112,7 +117,7 @@ def _zip_kind(data: bytes, filename: str) -> str:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # noqa: BLE001 - whatever a damaged archive raises, it is damaged
         raise UploadProblem(f"{filename} is damaged and cannot be opened") from None
     if len(entries) > MAX_ENTRIES:
         raise UploadProblem(f"{filename} cannot be checked: it holds too many parts")
@@ -129,7 +134,7 @@ def _zip_kind(data: bytes, filename: str) -> str:
     if "mimetype" in names:
         try:
             mimetype = archive.read("mimetype")
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError):
+        except Exception:  # noqa: BLE001 - zlib, lzma and bz2 errors alike mean damaged
             raise UploadProblem(f"{filename} is damaged and cannot be opened") from None
         if mimetype.strip() == b"application/vnd.oasis.opendocument.text":
             return "odt"
@@ -157,7 +162,9 @@ def identify(data: bytes, filename: str) -> Kind:
     expected = KIND_BY_EXTENSION[extension]
     if data.startswith(b"%PDF-"):
         # An encryption dictionary: the document cannot be read without its password.
-        if re.search(rb"/Encrypt\s", data[-65536:]) or re.search(rb"/Encrypt\s", data[:65536]):
+        # (The name ends at whitespace or a delimiter: "/Encrypt 6 0 R", "/Encrypt<<...>>".)
+        encrypt = re.compile(rb"/Encrypt[\s()<>\[\]{}/%]")
+        if encrypt.search(data[-65536:]) or encrypt.search(data[:65536]):
             raise UploadProblem(
                 f"{filename} is password protected: remove the password and try again"
             )

@@ -61,3 +61,14 @@ document.body.addEventListener('htmx:xhr:progress', (event) => {
   box.hidden = false
   box.querySelector('progress').value = Math.round((event.detail.loaded / event.detail.total) * 100)
 })
+
+// An answer refused as too large (413) or unreadable (400) that still carries the part of the
+// page it was asked for (the documents block, with its message) is shown like a 422.
+document.body.addEventListener('htmx:beforeSwap', (event) => {
+  const { xhr, target } = event.detail
+  if (![400, 411, 413].includes(xhr.status) || !target || !target.id) return
+  if (xhr.responseText.includes(`id="${target.id}"`)) {
+    event.detail.shouldSwap = true
+    event.detail.isError = false
+  }
+})
