@@ -1,4 +1,4 @@
-"""The `portal` command for operators: serve, migrate (create-user and purge come later)."""
+"""The `portal` command for operators: serve, migrate, purge (create-user comes with the hub)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def _migrate(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import create_database_engine, create_session_factory
+    from app.models import utc_now
+    from app.services.retention import purge
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        report = purge(
+            create_session_factory(engine), settings, now=utc_now(), dry_run=args.dry_run
+        )
+    finally:
+        engine.dispose()
+    for line in report.lines(dry_run=args.dry_run):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal",
@@ -66,6 +83,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Apply every database migration not yet applied (safe to run repeatedly).",
     )
     migrate.set_defaults(handler=_migrate)
+
+    purge = commands.add_parser(
+        "purge",
+        help="delete what is past its retention period, now",
+        description="Send due reminders and delete expired drafts (30 days after their last "
+        "save), sent referrals past HUB_RETENTION_DAYS, and short-lived records. Prints what "
+        "it did. The app also does this by itself every PURGE_INTERVAL_MINUTES.",
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="print what would be done, and change nothing"
+    )
+    purge.set_defaults(handler=_purge)
     return parser
 
 

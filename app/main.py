@@ -40,6 +40,7 @@ from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.services.mail import MailWorker
 from app.services.pdf import PdfRenderer
+from app.services.retention import RetentionWorker
 from app.settings import Settings
 from app.templating import STATIC_DIR, create_templates
 
@@ -90,6 +91,8 @@ def create_app(
         session_factory = create_session_factory(engine)
         mail_worker = MailWorker(session_factory, settings)
         await mail_worker.start()
+        retention_worker = RetentionWorker(session_factory, settings, clock)
+        await retention_worker.start()
         try:
             yield {
                 "settings": settings,
@@ -102,6 +105,7 @@ def create_app(
                 "pdf_renderer": PdfRenderer(settings.pdf_concurrency),
             }
         finally:
+            await retention_worker.stop()
             await mail_worker.stop()
             engine.dispose()
 

@@ -171,8 +171,10 @@ class Referral(Base):
     child_surname: Mapped[str] = mapped_column(String(100))
     child_date_of_birth: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner was told the draft will soon be deleted; cleared by every save.
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     @property
     def child_name(self) -> str:

@@ -93,6 +93,14 @@ class Settings:
     max_referral_documents_mb: int = 100
     # How many PDFs one app instance makes at once (each takes a CPU core while it runs).
     pdf_concurrency: int = 2
+    # Retention: drafts are deleted this many days after their last save, with a reminder
+    # this many days before; sent forms stay in their referrer's list this long; the hub keeps
+    # sent forms for the council's retention period (None: kept until deleted by hand).
+    draft_retention_days: int = 30
+    draft_reminder_days: int = 7
+    submitted_visible_days: int = 90
+    hub_retention_days: int | None = None
+    purge_interval_minutes: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -157,6 +165,20 @@ class Settings:
                 "MAX_REFERRAL_DOCUMENTS_MB", cast=int, default=cls.max_referral_documents_mb
             )
             pdf_concurrency = config("PDF_CONCURRENCY", cast=int, default=cls.pdf_concurrency)
+            draft_retention_days = config(
+                "DRAFT_RETENTION_DAYS", cast=int, default=cls.draft_retention_days
+            )
+            draft_reminder_days = config(
+                "DRAFT_REMINDER_DAYS", cast=int, default=cls.draft_reminder_days
+            )
+            submitted_visible_days = config(
+                "SUBMITTED_VISIBLE_DAYS", cast=int, default=cls.submitted_visible_days
+            )
+            hub_retention_text = config("HUB_RETENTION_DAYS", default="")
+            hub_retention_days = int(hub_retention_text) if hub_retention_text else None
+            purge_interval_minutes = config(
+                "PURGE_INTERVAL_MINUTES", cast=int, default=cls.purge_interval_minutes
+            )
             smtp_port = config("SMTP_PORT", cast=int, default=25)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
         except ValueError as error:
@@ -168,6 +190,18 @@ class Settings:
             )
         if not 1 <= pdf_concurrency <= 64:
             raise SettingsError("PDF_CONCURRENCY must be a whole number from 1 to 64")
+        if not 0 <= draft_reminder_days < draft_retention_days:
+            raise SettingsError(
+                "DRAFT_RETENTION_DAYS must be more than DRAFT_REMINDER_DAYS (and both 0 or more)"
+            )
+        if submitted_visible_days < 1 or purge_interval_minutes < 1:
+            raise SettingsError(
+                "SUBMITTED_VISIBLE_DAYS and PURGE_INTERVAL_MINUTES must be 1 or more"
+            )
+        if hub_retention_days is not None and hub_retention_days < submitted_visible_days:
+            raise SettingsError(
+                "HUB_RETENTION_DAYS must be empty (keep) or at least SUBMITTED_VISIBLE_DAYS"
+            )
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
@@ -198,4 +232,9 @@ class Settings:
             max_document_mb=max_document_mb,
             max_referral_documents_mb=max_referral_documents_mb,
             pdf_concurrency=pdf_concurrency,
+            draft_retention_days=draft_retention_days,
+            draft_reminder_days=draft_reminder_days,
+            submitted_visible_days=submitted_visible_days,
+            hub_retention_days=hub_retention_days,
+            purge_interval_minutes=purge_interval_minutes,
         )

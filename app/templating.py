@@ -110,6 +110,14 @@ def uk_time(moment: datetime) -> str:
     return f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def uk_date(moment: datetime | None) -> str:
+    """A day as people in the UK read it: "23 December 2026" (UK time)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(UK_TIME)
+    return f"{local.day} {local:%B %Y}"
+
+
 def uk_datetime(moment: datetime | None) -> str:
     """A moment as people in the UK read it: "23 November 2026 at 9:05am" (UK time)."""
     if moment is None:
@@ -154,6 +162,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     }
     environment.globals.update(globals_)
     environment.filters["uk_datetime"] = uk_datetime
+    environment.filters["uk_date"] = uk_date
     return Jinja2Templates(env=environment)
 
 

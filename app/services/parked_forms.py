@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ParkedForm
@@ -49,11 +49,3 @@ def take_parked_form(
     if now - parked.created_at > PARKED_FORM_LIFETIME:
         return None
     return [list(pair) for pair in parked.fields]
-
-
-def forget_old_parked_forms(session: Session, *, now: datetime) -> int:
-    """Delete forms nobody came back for within a day; returns how many."""
-    result = session.execute(
-        delete(ParkedForm).where(ParkedForm.created_at < now - PARKED_FORM_LIFETIME)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,7 +10,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -158,13 +158,15 @@ def lock_draft(session: Session, referral: Referral, *, now: datetime) -> None:
     result = session.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.status == DRAFT)
-        .values(updated_at=now)
+        # A save restarts the draft's 30 days, and with them its reminder.
+        .values(updated_at=now, reminder_sent_at=None)
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
         session.refresh(referral)
         raise ReferralNotEditable(referral)
     set_committed_value(referral, "updated_at", now)
+    set_committed_value(referral, "reminder_sent_at", None)
 
 
 def _token_hash(token: str) -> str:
@@ -226,11 +228,3 @@ def claim_pending_start(
         participation_type=pending.details.get("participation_type"),
         now=now,
     )
-
-
-def forget_old_pending_starts(session: Session, *, now: datetime) -> int:
-    """Delete starts nobody came back for in time; returns how many."""
-    result = session.execute(
-        delete(PendingStart).where(PendingStart.created_at < now - PENDING_START_LIFETIME)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

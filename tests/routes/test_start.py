@@ -279,7 +279,8 @@ def test_nobody_else_can_open_a_referral(
 
 
 def test_pending_starts_are_forgotten_after_two_hours(settings: Settings) -> None:
-    from app.services.referrals import forget_old_pending_starts, keep_pending_start
+    from app.services.referrals import keep_pending_start
+    from app.services.retention import housekeeping
 
     engine = create_database_engine(settings.database_url)
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -294,9 +295,14 @@ def test_pending_starts_are_forgotten_after_two_hours(settings: Settings) -> Non
                 now=now,
             )
             session.commit()
-            assert forget_old_pending_starts(session, now=now.replace(hour=10)) == 0
-            assert forget_old_pending_starts(session, now=now.replace(day=25)) == 1
-            session.commit()
+            assert housekeeping(session, now=now.replace(hour=10), dry_run=False) == {}
+            later = now.replace(day=25)
+            assert housekeeping(session, now=later, dry_run=True) == {
+                "starts made before signing in": 1
+            }
+            assert housekeeping(session, now=later, dry_run=False) == {
+                "starts made before signing in": 1
+            }
             assert session.scalars(select(PendingStart)).all() == []
     finally:
         engine.dispose()

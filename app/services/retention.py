@@ -1,0 +1,319 @@
+"""How long things are kept (help guide 10 and 11), and the purge that enforces it.
+
+- A draft is deleted `DRAFT_RETENTION_DAYS` (30) after its last save, documents included; its
+  owner gets one reminder `DRAFT_REMINDER_DAYS` (7) before (no child data in it).
+- A sent form leaves its referrer's list `SUBMITTED_VISIBLE_DAYS` (90) after it was sent; the
+  hub keeps it for `HUB_RETENTION_DAYS` (empty: kept).
+- Short-lived records go too: starts made before signing in, forms kept after a timeout, used
+  or expired email codes, old sign-in attempts and old sent mail.
+
+The purge runs in every app instance (`RetentionWorker`) and on demand (`portal purge`). Each
+item is acted on by one conditional statement (`DELETE ... WHERE id = ? AND <still expired>`,
+`UPDATE ... WHERE reminder_sent_at IS NULL`), committed with its audit event and email, so when
+several instances purge at once each item is deleted, audited and reminded about exactly once.
+Audit events keep the reference and dates, never the deleted personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from app.models import (
+    Document,
+    OneTimeCode,
+    OutboxMessage,
+    ParkedForm,
+    PendingStart,
+    Referral,
+    SignInAttempt,
+    User,
+)
+from app.services import documents as store
+from app.services.account_mail import SERVICE, compose
+from app.services.audit import record_event
+from app.services.parked_forms import PARKED_FORM_LIFETIME
+from app.services.referrals import DRAFT, PENDING_START_LIFETIME, SUBMITTED
+from app.settings import Settings
+from app.templating import uk_date
+
+logger = logging.getLogger("portal.retention")
+
+CODE_KEEP = timedelta(days=1)
+SIGN_IN_ATTEMPT_KEEP = timedelta(days=30)
+SENT_MAIL_KEEP = timedelta(days=30)
+FIRST_PASS_DELAY_SECONDS = 30
+
+
+def deletion_date(referral: Referral, settings: Settings) -> datetime:
+    """When a draft will be deleted if it is not saved again."""
+    return referral.updated_at + timedelta(days=settings.draft_retention_days)
+
+
+def visible_until(referral: Referral, settings: Settings) -> datetime | None:
+    """When a sent form leaves its referrer's list."""
+    if referral.submitted_at is None:
+        return None
+    return referral.submitted_at + timedelta(days=settings.submitted_visible_days)
+
+
+@dataclass
+class PurgeReport:
+    reminded: list[str] = field(default_factory=list)
+    deleted_drafts: list[str] = field(default_factory=list)
+    deleted_submitted: list[str] = field(default_factory=list)
+    housekeeping: dict[str, int] = field(default_factory=dict)
+
+    def lines(self, *, dry_run: bool) -> list[str]:
+        would = "would " if dry_run else ""
+        lines = [f"{would}remind the owner of draft {ref}" for ref in self.reminded]
+        lines += [f"{would}delete draft {ref}" for ref in self.deleted_drafts]
+        lines += [
+            f"{would}delete sent referral {ref} (hub retention period)"
+            for ref in self.deleted_submitted
+        ]
+        lines += [f"{would}delete {count} {what}" for what, count in self.housekeeping.items()]
+        return lines or ["nothing to purge"]
+
+
+def _draft_reminder_cutoff(settings: Settings, now: datetime) -> datetime:
+    return now - timedelta(days=settings.draft_retention_days - settings.draft_reminder_days)
+
+
+def _draft_cutoff(settings: Settings, now: datetime) -> datetime:
+    return now - timedelta(days=settings.draft_retention_days)
+
+
+def send_reminders(
+    factory: sessionmaker[Session], settings: Settings, *, now: datetime, dry_run: bool
+) -> list[str]:
+    reminder_cutoff = _draft_reminder_cutoff(settings, now)
+    due = and_(
+        Referral.status == DRAFT,
+        Referral.reminder_sent_at.is_(None),
+        Referral.updated_at < reminder_cutoff,
+        Referral.updated_at >= _draft_cutoff(settings, now),
+    )
+    with factory() as session:
+        candidates = list(session.execute(select(Referral.id, Referral.reference).where(due)))
+    if dry_run:
+        return [reference for _id, reference in candidates]
+    reminded = []
+    for referral_id, reference in candidates:
+        with factory() as session:
+            result = session.execute(
+                update(Referral)
+                .where(Referral.id == referral_id, due)
+                .values(reminder_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                continue  # saved again meanwhile, or reminded by another instance
+            referral = session.get(Referral, referral_id)
+            assert referral is not None
+            owner = session.get(User, referral.owner_id)
+            assert owner is not None
+            reminder_mail(session, settings, referral, owner)
+            record_event(
+                session,
+                "referral.deletion-reminder-sent",
+                subject_type="referral",
+                subject_id=reference,
+                details={"deletion_date": deletion_date(referral, settings).date().isoformat()},
+            )
+            session.commit()
+            reminded.append(reference)
+    return reminded
+
+
+def reminder_mail(session: Session, settings: Settings, referral: Referral, owner: User) -> None:
+    """To the owner of a draft: it will be deleted soon. The reference only: no child data."""
+    compose(
+        session,
+        settings,
+        to=owner.email,
+        subject=f"your draft {referral.reference} will be deleted on "
+        f"{uk_date(deletion_date(referral, settings))}",
+        paragraphs=[
+            f"Dear {owner.full_name},",
+            f"You started an Early Help Assessment, {referral.reference}, and have not sent it. "
+            f"Drafts are deleted {settings.draft_retention_days} days after they were last "
+            f"saved, so this one will be deleted on {uk_date(deletion_date(referral, settings))}.",
+            f"To keep it, sign in and save it again, or send it: "
+            f"{settings.base_url}/referrals/{referral.reference} . You can also find it under "
+            f"Recover a form in the {SERVICE}.",
+            "If you no longer need it, you do not need to do anything.",
+        ],
+    )
+
+
+def delete_referrals(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    expired: ColumnElement[bool],
+    *,
+    reason: str,
+    dry_run: bool,
+) -> list[str]:
+    """Delete each referral matching `expired` (a condition, checked again in the DELETE),
+    its answers and documents with it, and audit it; returns the references."""
+    with factory() as session:
+        candidates = list(session.execute(select(Referral.id, Referral.reference).where(expired)))
+    if dry_run:
+        return [reference for _id, reference in candidates]
+    deleted = []
+    for referral_id, reference in candidates:
+        with factory() as session:
+            referral = session.get(Referral, referral_id)
+            if referral is None:
+                continue
+            documents = list(
+                session.scalars(select(Document).where(Document.referral_id == referral_id))
+            )
+            details = {
+                "reason": reason,
+                "status": referral.status,
+                "last_saved": referral.updated_at.date().isoformat(),
+                "documents": len(documents),
+            }
+            result = session.execute(
+                delete(Referral)
+                .where(Referral.id == referral_id, expired)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                continue  # saved again meanwhile, or deleted by another instance
+            record_event(
+                session,
+                "referral.deleted",
+                subject_type="referral",
+                subject_id=reference,
+                details=details,
+            )
+            session.commit()
+        for document in documents:
+            store.forget_file(settings, document)
+        deleted.append(reference)
+    return deleted
+
+
+def housekeeping(session: Session, *, now: datetime, dry_run: bool) -> dict[str, int]:
+    """Short-lived records past their use: how many of each kind (deleted, unless dry_run)."""
+    expired = {
+        "starts made before signing in": (
+            PendingStart,
+            PendingStart.created_at < now - PENDING_START_LIFETIME,
+        ),
+        "forms kept after a timeout": (
+            ParkedForm,
+            ParkedForm.created_at < now - PARKED_FORM_LIFETIME,
+        ),
+        "email codes": (
+            OneTimeCode,
+            and_(
+                OneTimeCode.created_at < now - CODE_KEEP,
+                or_(OneTimeCode.used_at.is_not(None), OneTimeCode.expires_at < now),
+            ),
+        ),
+        "sign-in attempts": (
+            SignInAttempt,
+            SignInAttempt.attempted_at < now - SIGN_IN_ATTEMPT_KEEP,
+        ),
+        "sent or failed emails": (
+            OutboxMessage,
+            or_(
+                OutboxMessage.sent_at < now - SENT_MAIL_KEEP,
+                OutboxMessage.failed_at < now - SENT_MAIL_KEEP,
+            ),
+        ),
+    }
+    counts: dict[str, int] = {}
+    for what, (model, condition) in expired.items():
+        if dry_run:
+            number = session.scalar(select(func.count()).select_from(model).where(condition))
+        else:
+            result = session.execute(delete(model).where(condition))
+            number = getattr(result, "rowcount", 0)
+        if number:
+            counts[what] = int(number)
+    if not dry_run:
+        session.commit()
+    return counts
+
+
+def purge(
+    factory: sessionmaker[Session], settings: Settings, *, now: datetime, dry_run: bool = False
+) -> PurgeReport:
+    """Everything past its time, in order: reminders, expired drafts, sent forms past the
+    hub's retention period, then short-lived records."""
+    report = PurgeReport()
+    report.reminded = send_reminders(factory, settings, now=now, dry_run=dry_run)
+    expired_draft = and_(
+        Referral.status == DRAFT, Referral.updated_at < _draft_cutoff(settings, now)
+    )
+    report.deleted_drafts = delete_referrals(
+        factory, settings, expired_draft, reason="draft-expired", dry_run=dry_run
+    )
+    if settings.hub_retention_days is not None:
+        past_retention = and_(
+            Referral.status == SUBMITTED,
+            Referral.submitted_at < now - timedelta(days=settings.hub_retention_days),
+        )
+        report.deleted_submitted = delete_referrals(
+            factory, settings, past_retention, reason="retention-period", dry_run=dry_run
+        )
+    with factory() as session:
+        report.housekeeping = housekeeping(session, now=now, dry_run=dry_run)
+    return report
+
+
+class RetentionWorker:
+    """Runs the purge in the background every `PURGE_INTERVAL_MINUTES` while the app runs."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        settings: Settings,
+        clock: Callable[[], datetime],
+        *,
+        first_delay: float = FIRST_PASS_DELAY_SECONDS,
+    ) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.clock = clock
+        self.first_delay = first_delay
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="portal-retention")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.first_delay)
+        while True:
+            try:
+                report = await run_in_threadpool(
+                    purge, self.factory, self.settings, now=self.clock()
+                )
+                for line in report.lines(dry_run=False):
+                    if line != "nothing to purge":
+                        logger.info("purge: %s", line)
+            except Exception:
+                logger.exception("purge pass failed")
+            await asyncio.sleep(self.settings.purge_interval_minutes * 60)
