@@ -3,7 +3,7 @@ a draft."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from starlette.requests import Request
@@ -18,8 +18,8 @@ from app.routes.referrals import editable_referral_or_404
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services.audit import record_event
-from app.services.referrals import DRAFT, lock_draft
-from app.services.retention import deletion_date
+from app.services.referrals import DRAFT, SUBMITTED, lock_draft
+from app.services.retention import deletion_date, visible_until
 from app.settings import Settings
 from app.templating import render
 
@@ -109,7 +109,30 @@ async def delete_draft(request: Request) -> Response:
 
 @require_user
 async def submitted_forms(request: Request) -> Response:
-    return render(request, "pages/forms/submitted.html")
+    """The "View Submitted Forms" tab: forms the user sent in the last SUBMITTED_VISIBLE_DAYS,
+    newest first."""
+    settings: Settings = request.state.settings
+    since = now_for(request) - timedelta(days=settings.submitted_visible_days)
+    sent = request_session(request).scalars(
+        select(Referral)
+        .where(
+            Referral.owner_id == signed_in_user(request).id,
+            Referral.status == SUBMITTED,
+            Referral.submitted_at > since,
+        )
+        .order_by(Referral.submitted_at.desc(), Referral.id.desc())
+    )
+    return render(
+        request,
+        "pages/forms/submitted.html",
+        {
+            "forms": [
+                {"referral": referral, "visible_until": visible_until(referral, settings)}
+                for referral in sent
+            ],
+            "visible_days": settings.submitted_visible_days,
+        },
+    )
 
 
 routes = [

@@ -10,8 +10,9 @@ from starlette.routing import Route
 from app.db import request_session
 from app.form_handling import is_htmx
 from app.models import Referral
-from app.security.sessions import require_user, signed_in_user
+from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import referrals
+from app.services.retention import visible_until
 from app.templating import render
 
 
@@ -21,6 +22,11 @@ def owned_referral_or_404(request: Request) -> Referral:
         request_session(request), signed_in_user(request), request.path_params["reference"]
     )
     if referral is None:
+        raise HTTPException(404)
+    until = visible_until(referral, request.state.settings)
+    if until is not None and now_for(request) >= until:
+        # Sent more than SUBMITTED_VISIBLE_DAYS ago: it has left its referrer's view (the hub
+        # keeps it).
         raise HTTPException(404)
     return referral
 
