@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import uuid
+from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import assert_accessible
 from e2e.mail import MailCapture
 
 PASSWORD = "Correct-Horse-Battery-9"
 NEW_PASSWORD = "Another-Strong-Passphrase-7"
+GAZETTEER = Path(__file__).resolve().parents[1] / "db" / "seed" / "gazetteer.csv"
 
 
 def new_email(name: str = "ada") -> str:
@@ -84,8 +87,9 @@ def open_section(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
 
 
-def fill_date(page: Page, legend: str, day: str, month: str, year: str) -> None:
-    group = page.get_by_role("group", name=legend)
+def fill_date(scope: Page | Locator, legend: str, day: str, month: str, year: str) -> None:
+    """A date's three boxes, on the page or inside one part of it (a family member)."""
+    group = scope.get_by_role("group", name=legend)
     group.get_by_label("Day").fill(day)
     group.get_by_label("Month").fill(month)
     group.get_by_label("Year").fill(year)
@@ -100,3 +104,55 @@ def find_address(page: Page, house: str, postcode: str, expected: str) -> None:
     page.get_by_label(expected, exact=True).check()
     page.get_by_role("button", name="Use this address").click()
     expect(page.get_by_label("Address line 1")).to_have_value(expected.split(",")[0])
+
+
+def seeded_address() -> tuple[str, str]:
+    """The first address of the seeded gazetteer: (its postcode, the label Find Address shows)."""
+    with GAZETTEER.open() as file:
+        row = next(csv.DictReader(file))
+    return row["postcode"], f"{row['line1']}, {row['town']}, {row['postcode']}"
+
+
+def table_item(page: Page, label: str, number: int) -> Locator:
+    """One column of a table question, named by its heading: "Family member 2"."""
+    return page.get_by_role("group", name=f"{label} {number}", exact=True)
+
+
+def family_member(page: Page, number: int) -> Locator:
+    return table_item(page, "Family member", number)
+
+
+def choose(scope: Page | Locator, question: str, answer: str) -> None:
+    """One radio of a question, by the question's legend and the radio's label."""
+    scope.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+
+
+def fill_family_member(
+    member: Locator,
+    forename: str,
+    surname: str,
+    relationship: str,
+    *,
+    describe: str | None = None,
+    lives_with_child: str = "Yes",
+    parental_responsibility: str = "Yes",
+) -> None:
+    """A family member's column: name, relationship (with its description for "Other"), whether
+    they live with the child and whether they have parental responsibility."""
+    member.get_by_label("Forename").fill(forename)
+    member.get_by_label("Surname").fill(surname)
+    choose(member, "Relationship to the child", relationship)
+    if describe is not None:
+        member.get_by_label("Describe their relationship to the child").fill(describe)
+    choose(member, "Do they live with the child?", lives_with_child)
+    choose(member, "Do they have parental responsibility for the child?", parental_responsibility)
+
+
+def elements_wider_than_the_window(page: Page) -> list[str]:
+    """Elements that stick out to the right of the window (which would make it scroll sideways)."""
+    wide: list[str] = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .map(e => e.tagName + '#' + e.id + '.' + e.className)"""
+    )
+    return wide

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 import re
-from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import assert_accessible
 from e2e.journeys import (
+    choose,
+    family_member,
     fill_date,
+    fill_family_member,
     find_address,
     new_email,
     open_section,
     register,
+    seeded_address,
     start_referral,
 )
 from e2e.mail import MailCapture
 
-GAZETTEER = Path(__file__).resolve().parents[1] / "db" / "seed" / "gazetteer.csv"
 EIGHT_QUESTIONS = [
     "What is happening for this family?",
     "What in the family's circumstances is currently impacting on them?",
@@ -30,12 +31,6 @@ EIGHT_QUESTIONS = [
     "The views of the parents or carers, including what should happen next",
     "How will we know when the family and universal services are able to meet the needs",
 ]
-
-
-def seeded_address() -> tuple[str, str]:
-    with GAZETTEER.open() as file:
-        row = next(csv.DictReader(file))
-    return row["postcode"], f"{row['line1']}, {row['town']}, {row['postcode']}"
 
 
 def next_section(page: Page) -> None:
@@ -74,6 +69,14 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
     fill_date(page, "Date of birth", "30", "4", "2019")
     next_section(page)
 
+    # 5.2 Relationships and the Wider Family Details: one family member.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Relationships and the Wider Family Details"
+    )
+    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
+    assert_accessible(page)
+    next_section(page)
+
     # 5.3 Request for Support: optional.
     expect(page.get_by_role("heading", level=1)).to_have_text("Request for Support")
     assert_accessible(page)
@@ -102,6 +105,12 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
     assert_accessible(page)
     next_section(page)
 
+    # 5.8 Services: none added now, none before.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Services")
+    choose(page, "Were any services involved with the family before now?", "None")
+    assert_accessible(page)
+    next_section(page)
+
     # 5.9 The Child and their Family's Assessment: all eight questions.
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "The Child and their Family's Assessment"
@@ -111,13 +120,18 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
     assert_accessible(page)
     next_section(page)
 
+    # 5.10 Upload Documents is optional: back to the form's contents.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload Documents")
+    page.get_by_role("link", name="Back to the form's contents").click()
+
     # Back on the task list: everything completed, check answers open.
-    expect(page.get_by_text("You have completed 5 of 5 sections")).to_be_visible()
+    expect(page.get_by_text("You have completed 7 of 7 sections")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Check your answers").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
     for text in ("30 April 2019", "943 476 5919", "Portage", "Jo Smith, mother", "B801200005001"):
         expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Family member 1: Jo Smith")).to_be_visible()
     assert_accessible(page)
     # Change an answer and come back to check answers.
     page.get_by_role("link", name="Change Your job title").click()

@@ -1,0 +1,426 @@
+"""Help guide 5.2 and 5.8: family members and services, one column each, added and removed with
+and without JavaScript; and 5.3: Request for Support decides which sections the form has."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Locator, Page, Route, expect
+
+from e2e.conftest import assert_accessible
+from e2e.journeys import (
+    choose,
+    elements_wider_than_the_window,
+    family_member,
+    fill_date,
+    fill_family_member,
+    find_address,
+    new_email,
+    open_section,
+    register,
+    seeded_address,
+    start_referral,
+    table_item,
+)
+from e2e.mail import MailCapture
+
+FAMILY = "Relationships and the Wider Family Details"
+PREVIOUS_SERVICES = "Were any services involved with the family before now?"
+PARTICIPATION_CHOICE = "Participation Team"
+SEND_CHOICE = "Special Educational Needs or Disabilities Services"
+
+
+def sections_of_this_form(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Sections of this form")
+
+
+def go_to_section(page: Page, title: str) -> None:
+    """Through the "Sections of this form" list beside every section; then wait for the page's
+    scripts, so that autosave is listening before the first answer changes."""
+    sections_of_this_form(page).get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.wait_for_load_state()
+
+
+def add(page: Page, button: str, new_heading: str) -> Locator:
+    """Add a column; its heading takes focus (htmx autofocus, or the page's autofocus)."""
+    page.get_by_role("button", name=button).click()
+    heading = page.get_by_role("heading", name=new_heading, exact=True)
+    expect(heading).to_be_focused()
+    return page.get_by_role("group", name=new_heading, exact=True)
+
+
+def summary_card(page: Page, title: str) -> Locator:
+    """A check-your-answers card ("Family member 3: Ann Smith") and its rows."""
+    heading = page.get_by_role("heading", name=title, exact=True)
+    return page.locator(".govuk-summary-card").filter(has=heading)
+
+
+def test_build_a_family_and_services_then_check_answers(
+    any_page: Page, mail_server: MailCapture
+) -> None:
+    page = any_page
+    register(page, mail_server, new_email("family"))
+    reference = start_referral(page)
+    # The child's address first, for "Same address as the child".
+    open_section(page, "Referrer and child details")
+    postcode, address = seeded_address()
+    find_address(page, "1", postcode, address)
+    child_line1 = address.split(",")[0]
+
+    go_to_section(page, FAMILY)
+    assert_accessible(page)
+    jo = family_member(page, 1)
+    fill_family_member(jo, "Jo", "Smith", "Mother")
+    fill_date(jo, "Date of birth", "12", "5", "1988")
+    jo.get_by_label("Telephone number (optional)").fill("07700 900982")
+
+    tim = add(page, "Add another family member", "Family member 2")
+    fill_family_member(tim, "Tim", "Smith", "Brother", parental_responsibility="No")
+    assert_accessible(page)
+
+    max_ = add(page, "Add another family member", "Family member 3")
+    fill_family_member(max_, "Max", "Smith", "Brother", parental_responsibility="No")
+
+    ann = add(page, "Add another family member", "Family member 4")
+    fill_family_member(
+        ann,
+        "Ann",
+        "Smith",
+        "Other",
+        describe="Godmother",
+        lives_with_child="No",
+        parental_responsibility="No",
+    )
+    ann.get_by_role("button", name="Same address as the child").click()
+    expect(family_member(page, 4).get_by_label("Address line 1")).to_have_value(child_line1)
+
+    pat = add(page, "Add another family member", "Family member 5")
+    fill_family_member(
+        pat,
+        "Pat",
+        "Jones",
+        "Grandparent",
+        lives_with_child="No",
+        parental_responsibility="Not known",
+    )
+    pat.get_by_role("button", name="Enter Address").click()
+    pat = family_member(page, 5)
+    pat.get_by_label("Address line 1").fill("4 Station Road")
+    pat.get_by_label("Town or city").fill("Uxbridge")
+    pat.get_by_label("Postcode").fill("UB8 1UW")
+    assert_accessible(page)
+
+    # Remove Tim: asked first; "No, keep them" keeps him.
+    page.get_by_role("button", name="Remove family member 2").click()
+    question = page.get_by_text("Are you sure you want to remove family member 2 (Tim Smith)?")
+    expect(question).to_be_focused()
+    assert_accessible(page)
+    page.get_by_role("button", name="No, keep them").click()
+    expect(page.get_by_role("heading", name="Family member 2", exact=True)).to_be_focused()
+    expect(question).to_have_count(0)
+    expect(family_member(page, 2).get_by_label("Forename")).to_have_value("Tim")
+    # Then "Yes, remove": the others move up and a notice takes focus.
+    page.get_by_role("button", name="Remove family member 2").click()
+    expect(question).to_be_focused()
+    page.get_by_role("button", name="Yes, remove").click()
+    expect(page.get_by_text("Family member 2 (Tim Smith) has been removed.")).to_be_focused()
+    expect(family_member(page, 5)).to_have_count(0)
+    expect(family_member(page, 2).get_by_label("Forename")).to_have_value("Max")
+    expect(family_member(page, 3).get_by_label("Address line 1")).to_have_value(child_line1)
+    expect(family_member(page, 4).get_by_label("Address line 1")).to_have_value("4 Station Road")
+    assert_accessible(page)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request for Support")
+
+    # 5.8 Services: two now, none before.
+    go_to_section(page, "Services")
+    assert_accessible(page)
+    nurse = add(page, "Add a current service", "Current service 1")
+    nurse.get_by_label("Service or agency").fill("School nurse")
+    nurse.get_by_label("Worker's name (optional)").fill("Priya Shah")
+    nurse.get_by_label("Telephone number (optional)").fill("01895 250111")
+    camhs = add(page, "Add another current service", "Current service 2")
+    camhs.get_by_label("Service or agency").fill("CAMHS")
+    fill_date(camhs, "Involved since", "1", "9", "2025")
+    choose(page, PREVIOUS_SERVICES, "None")
+    assert_accessible(page)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "The Child and their Family's Assessment"
+    )
+
+    # Both sections are completed, and every member and service is in check your answers.
+    page.goto(f"/referrals/{reference}")
+    for title in (FAMILY, "Services"):
+        expect(page.get_by_role("link", name=title)).to_have_accessible_description("Completed")
+    page.goto(f"/referrals/{reference}/check-answers")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+    expect(summary_card(page, "Family member 1: Jo Smith")).to_contain_text("12 May 1988")
+    expect(summary_card(page, "Family member 1: Jo Smith")).to_contain_text("07700 900982")
+    expect(summary_card(page, "Family member 2: Max Smith")).to_contain_text("Brother")
+    ann_card = summary_card(page, "Family member 3: Ann Smith")
+    expect(ann_card).to_contain_text("Godmother")
+    expect(ann_card).to_contain_text(child_line1)
+    pat_card = summary_card(page, "Family member 4: Pat Jones")
+    expect(pat_card).to_contain_text("4 Station Road")
+    expect(pat_card).to_contain_text("Grandparent")
+    expect(page.get_by_role("heading", name=re.compile(r"^Family member \d"))).to_have_count(4)
+    expect(page.get_by_text("Tim Smith")).to_have_count(0)
+    expect(summary_card(page, "Current service 1: School nurse")).to_contain_text("Priya Shah")
+    expect(summary_card(page, "Current service 2: CAMHS")).to_contain_text("1 September 2025")
+    expect(page.get_by_role("heading", name=re.compile(r"^Current service \d"))).to_have_count(2)
+    expect(page.get_by_role("heading", name=re.compile(r"^Previous service \d"))).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_an_error_in_one_family_member_links_to_their_field(
+    any_page: Page, mail_server: MailCapture
+) -> None:
+    page = any_page
+    register(page, mail_server, new_email("member-errors"))
+    start_referral(page)
+    open_section(page, FAMILY)
+    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
+    eve = add(page, "Add another family member", "Family member 2")
+    fill_family_member(eve, "", "Smith", "Sister")
+    eve.get_by_label("Telephone number (optional)").fill("12345")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page).to_have_title(re.compile(f"^Error: {FAMILY}"))
+    summary = page.get_by_role("alert")
+    forename = family_member(page, 2).get_by_label("Forename")
+    phone = family_member(page, 2).get_by_label("Telephone number (optional)")
+    for link_text, field in (
+        ("Family member 2: Enter their forename", forename),
+        ("Family member 2: Enter a telephone number in the correct format", phone),
+    ):
+        link = summary.get_by_role("link", name=link_text)
+        expect(link).to_have_attribute("href", f"#{field.get_attribute('id')}")
+        link.click()
+        expect(field).to_be_focused()
+    expect(forename).to_have_accessible_description(re.compile("Enter their forename"))
+    expect(family_member(page, 1).get_by_label("Forename")).to_have_value("Jo")
+    expect(phone).to_have_value("12345")
+    assert_accessible(page)
+
+    family_member(page, 2).get_by_label("Forename").fill("Eve")
+    phone.fill("07700 900123")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Request for Support")
+
+    # A service without its name, and no answer about earlier services.
+    go_to_section(page, "Services")
+    nurse = add(page, "Add a current service", "Current service 1")
+    nurse.get_by_label("Worker's name (optional)").fill("Priya Shah")
+    nurse.get_by_label("Email address (optional)").fill("not an email")
+    page.get_by_role("button", name="Next").click()
+    expect(page).to_have_title(re.compile("^Error: Services"))
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Select whether any services were involved")
+    service = table_item(page, "Current service", 1).get_by_label("Service or agency")
+    summary.get_by_role(
+        "link", name="Current service 1: Enter the name of the service or agency"
+    ).click()
+    expect(service).to_be_focused()
+    summary.get_by_role("link", name=re.compile("^Current service 1: .*email")).click()
+    expect(table_item(page, "Current service", 1).get_by_label("Email address")).to_be_focused()
+    assert_accessible(page)
+
+
+def test_family_and_services_work_at_320_pixels_wide(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("narrow-tables"))
+    start_referral(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    open_section(page, FAMILY)
+    choose(family_member(page, 1), "Do they live with the child?", "No")
+    add(page, "Add another family member", "Family member 2")
+    assert_accessible(page)
+    assert elements_wider_than_the_window(page) == []
+    page.get_by_role("button", name="Remove family member 2").click()
+    expect(page.get_by_text("Are you sure you want to remove family member 2?")).to_be_focused()
+    assert_accessible(page)
+    assert elements_wider_than_the_window(page) == []
+    page.get_by_role("button", name="Yes, remove").click()
+    expect(page.get_by_text("Family member 2 has been removed.")).to_be_focused()
+
+    go_to_section(page, "Services")
+    add(page, "Add a current service", "Current service 1")
+    choose(page, PREVIOUS_SERVICES, "Yes")
+    expect(table_item(page, "Previous service", 1)).to_be_visible()
+    assert_accessible(page)
+    assert elements_wider_than_the_window(page) == []
+
+
+def assert_follow_up_questions_show_and_hide(member: Locator) -> None:
+    describe = member.get_by_label("Describe their relationship to the child")
+    find_address = member.get_by_role("button", name="Find Address")
+    expect(describe).to_be_hidden()
+    expect(find_address).to_be_hidden()
+    choose(member, "Relationship to the child", "Other")
+    expect(describe).to_be_visible()
+    choose(member, "Relationship to the child", "Aunt")
+    expect(describe).to_be_hidden()
+    choose(member, "Do they live with the child?", "No")
+    expect(find_address).to_be_visible()
+    choose(member, "Do they live with the child?", "Yes")
+    expect(find_address).to_be_hidden()
+
+
+def test_follow_up_questions_show_and_hide_with_the_answer_in_every_column(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("reveals"))
+    start_referral(page)
+    open_section(page, FAMILY)
+    page.wait_for_load_state()
+    assert_follow_up_questions_show_and_hide(family_member(page, 1))
+    # A column htmx adds, and columns htmx draws again after a removal.
+    assert_follow_up_questions_show_and_hide(
+        add(page, "Add another family member", "Family member 2")
+    )
+    add(page, "Add another family member", "Family member 3")
+    page.get_by_role("button", name="Remove family member 3").click()
+    page.get_by_role("button", name="Yes, remove").click()
+    expect(page.get_by_text("Family member 3 has been removed.")).to_be_focused()
+    choose(family_member(page, 1), "Relationship to the child", "Mother")
+    assert_follow_up_questions_show_and_hide(family_member(page, 2))
+
+    go_to_section(page, "Services")
+    previous = table_item(page, "Previous service", 1)
+    expect(previous).to_be_hidden()
+    choose(page, PREVIOUS_SERVICES, "Yes")
+    expect(previous).to_be_visible()
+    choose(page, PREVIOUS_SERVICES, "None")
+    expect(previous).to_be_hidden()
+
+
+def test_adding_a_member_while_an_autosave_is_on_its_way_is_not_taken_for_another_tab(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    """On a slow connection the last answer's autosave can still be on its way back when Add
+    is selected: the portal has saved it, the page has not yet heard."""
+    page = js_page
+    register(page, mail_server, new_email("slow-autosave"))
+    start_referral(page)
+    open_section(page, FAMILY)
+    page.wait_for_load_state()
+
+    def saved_but_not_yet_answered(route: Route) -> None:
+        route.fetch()
+        page.evaluate("document.body.dataset.autosaveSaved = 'yes'")
+
+    page.route("**/autosave", saved_but_not_yet_answered)
+    forename = family_member(page, 1).get_by_label("Forename")
+    forename.fill("Jo")
+    forename.press("Tab")
+    expect(page.locator("body")).to_have_attribute("data-autosave-saved", "yes")
+    add(page, "Add another family member", "Family member 2")
+    expect(page.get_by_text("changed in another tab or window")).to_have_count(0)
+    page.unroute("**/autosave")
+    page.reload()
+    expect(family_member(page, 2)).to_be_visible()
+    expect(family_member(page, 1).get_by_label("Forename")).to_have_value("Jo")
+
+
+def test_section_list_follows_request_for_support_without_a_reload(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    page = js_page
+    register(page, mail_server, new_email("section-list"))
+    start_referral(page)
+    open_section(page, "Request for Support")
+    page.wait_for_load_state()
+    sections = sections_of_this_form(page)
+    status = page.get_by_role("status")
+    participation = sections.get_by_role("link", name="Participation Team", exact=True)
+    send = sections.get_by_role("link", name="SEND Information", exact=True)
+    page.evaluate("window.sameDocument = true")
+    expect(participation).to_have_count(0)
+    expect(send).to_have_count(0)
+
+    page.get_by_label(PARTICIPATION_CHOICE).check()
+    expect(participation).to_be_visible()
+    expect(status).to_contain_text("The Participation Team section has been added to this form.")
+    page.get_by_label(SEND_CHOICE).check()
+    expect(send).to_be_visible()
+    expect(status).to_contain_text("The SEND Information section has been added to this form.")
+    expect(sections.get_by_role("link", name="Request for Support")).to_have_attribute(
+        "aria-current", "page"
+    )
+    assert_accessible(page)
+
+    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
+    expect(participation).to_have_count(0)
+    expect(status).to_contain_text("The Participation Team section has been taken out of")
+    expect(send).to_be_visible()
+    page.get_by_label(SEND_CHOICE).uncheck()
+    expect(send).to_have_count(0)
+    expect(status).to_contain_text("The SEND Information section has been taken out of")
+    assert page.evaluate("window.sameDocument === true")
+
+    # Answers in Participation Team are kept while it is hidden, and come back with it.
+    page.get_by_label(PARTICIPATION_CHOICE).check()
+    expect(participation).to_be_visible()
+    go_to_section(page, "Participation Team")
+    page.get_by_label("A child's attendance at school").check()
+    school = page.get_by_label("Which school does the child attend?")
+    school.fill("Harefield Academy")
+    school.press("Tab")
+    expect(page.get_by_role("status")).to_contain_text("Saved at")
+    go_to_section(page, "Request for Support")
+    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
+    expect(participation).to_have_count(0)
+    page.get_by_label(PARTICIPATION_CHOICE).check()
+    expect(participation).to_be_visible()
+    go_to_section(page, "Participation Team")
+    expect(page.get_by_label("A child's attendance at school")).to_be_checked()
+    expect(page.get_by_label("Which school does the child attend?")).to_have_value(
+        "Harefield Academy"
+    )
+
+
+def test_without_javascript_next_changes_the_sections_and_keeps_hidden_answers(
+    nojs_page: Page, mail_server: MailCapture
+) -> None:
+    page = nojs_page
+    register(page, mail_server, new_email("sections-nojs"))
+    reference = start_referral(page)
+    open_section(page, "Request for Support")
+    page.get_by_label(PARTICIPATION_CHOICE).check()
+    page.get_by_label(SEND_CHOICE).check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
+    sections = sections_of_this_form(page)
+    expect(sections.get_by_role("link", name="Participation Team", exact=True)).to_be_visible()
+    expect(sections.get_by_role("link", name="SEND Information", exact=True)).to_be_visible()
+
+    page.goto(f"/referrals/{reference}")
+    contents = page.get_by_role("list").filter(has_text="Request for Support")
+    expect(contents.get_by_role("link", name="Participation Team")).to_be_visible()
+    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
+    open_section(page, "Participation Team")
+    page.get_by_label("A child's attendance at school").check()
+    page.get_by_label("Which school does the child attend?").fill("Harefield Academy")
+    page.get_by_role("button", name="Save and come back later").click()
+
+    open_section(page, "Request for Support")
+    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
+    page.get_by_role("button", name="Next").click()
+    page.goto(f"/referrals/{reference}")
+    expect(contents.get_by_role("link", name="Participation Team")).to_have_count(0)
+    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
+
+    open_section(page, "Request for Support")
+    page.get_by_label(PARTICIPATION_CHOICE).check()
+    page.get_by_role("button", name="Next").click()
+    go_to_section(page, "Participation Team")
+    expect(page.get_by_label("A child's attendance at school")).to_be_checked()
+    expect(page.get_by_label("Which school does the child attend?")).to_have_value(
+        "Harefield Academy"
+    )
+    assert_accessible(page)
