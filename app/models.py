@@ -157,6 +157,8 @@ class Referral(Base):
     """
 
     __tablename__ = "referral"
+    # The hub's inbox: sent referrals, newest first.
+    __table_args__ = (Index("ix_referral_status_submitted_at", "status", "submitted_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Human-readable, e.g. EH-2026-000123: what users quote on the phone.
@@ -175,6 +177,12 @@ class Referral(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the owner was told the draft will soon be deleted; cleared by every save.
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Copied from the answers for the hub's inbox and search (see services/answers.py).
+    child_nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    referrer_organisation: Mapped[str | None] = mapped_column(String(200))
+    # The hub's triage of a sent referral (app/services/hub.py): status and red/amber/green.
+    hub_status: Mapped[str | None] = mapped_column(String(40), index=True)
+    urgency: Mapped[str | None] = mapped_column(String(10), index=True)
 
     @property
     def child_name(self) -> str:
@@ -199,6 +207,11 @@ class SectionAnswers(Base):
     status: Mapped[str] = mapped_column(String(20), default="not-started")
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # Which open page (a random token its script made) saved last, and its save number: a
+    # save from that same page that finds the section moved on by its own earlier save (an
+    # autosave cancelled in the browser after the server had stored it) is not a conflict.
+    page_token: Mapped[str | None] = mapped_column(String(32))
+    page_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class PendingStart(Base):
@@ -292,6 +305,12 @@ class Document(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # Removed by the hub as attached in error: the content is destroyed, this record stays.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    removed_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DocumentContent(Base):
@@ -303,3 +322,26 @@ class DocumentContent(Base):
         ForeignKey("document.id", ondelete="CASCADE"), primary_key=True
     )
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReferralMessage(Base):
+    """One entry in a sent referral's timeline: a message between the hub and the referrer, or
+    a change the hub made (status, urgency, a document removed), with its optional message."""
+
+    __tablename__ = "referral_message"
+    __table_args__ = (Index("ix_referral_message_referral_created", "referral_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    # "hub" or "referrer": whose side wrote it.
+    author_role: Mapped[str] = mapped_column(String(20))
+    # "message", "status", "urgency" or "document-removed".
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # When the other side first read it (unread markers).
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

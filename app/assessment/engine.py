@@ -478,7 +478,13 @@ def table_problems(
     items = table_items(answers.get(section.id, {}).get(table.id))
     problems: list[Problem] = []
     if check_required and table.required and all(item_is_blank(table, i) for i in items):
-        problems.append(Problem(table.id, field_id(table), table.missing_message()))
+        # To the first field of the blank column on the page, or to Add when there is none.
+        target = (
+            field_id(item_section(section, table, items[0]["key"]).questions[0])
+            if items
+            else field_id(table)
+        )
+        problems.append(Problem(table.id, target, table.missing_message()))
     for number, item in enumerate(items, 1):
         if item_is_blank(table, item):
             continue

@@ -193,6 +193,16 @@ def take_back_parked_form(request: Request) -> KeptFields | None:
     return KeptFields(fields) if fields is not None else None
 
 
+def posted_page(form: FormData) -> answer_store.PageStamp | None:
+    """The page stamp static/js/enhancements.js adds to every save from a section page."""
+    token, seq = form.get("page_token"), form.get("page_seq")
+    if not isinstance(token, str) or not re.fullmatch(r"[0-9a-f]{32}", token):
+        return None
+    if not isinstance(seq, str) or not re.fullmatch(r"[0-9]{1,9}", seq):
+        return None
+    return answer_store.PageStamp(token, int(seq))
+
+
 def posted_version(form: FormData | KeptFields) -> int:
     value = form.get("version")
     value = "0" if value is None else value
@@ -260,7 +270,14 @@ async def section_page(request: Request) -> Response:
         status = answer_store.status_after_save(section, answers, completed=completed)
         try:
             version = answer_store.save_section(
-                db, referral, section, submitted, expected_version=version, status=status, now=now
+                db,
+                referral,
+                section,
+                submitted,
+                expected_version=version,
+                status=status,
+                now=now,
+                page=posted_page(form),
             )
         except answer_store.StaleAnswers as stale:
             db.rollback()
@@ -320,6 +337,7 @@ async def autosave(request: Request) -> Response:
     async with request.form() as form:
         submitted = engine.answers_from_form(section, form)
         version = posted_version(form)
+        page = posted_page(form)
     sections_before = engine.visible_sections(assessment_of(request), answers)
     answers = {**answers, section.id: submitted}
     sections_after = engine.visible_sections(assessment_of(request), answers)
@@ -339,6 +357,7 @@ async def autosave(request: Request) -> Response:
             expected_version=version,
             status=status,
             now=now_for(request),
+            page=page,
         )
     except answer_store.StaleAnswers:
         db.rollback()

@@ -3,10 +3,11 @@ stale browser tab can never silently overwrite newer answers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,15 @@ def answers_by_section(rows: dict[str, SectionAnswers]) -> dict[str, dict[str, A
     return {section_id: dict(row.answers) for section_id, row in rows.items()}
 
 
+@dataclass(frozen=True)
+class PageStamp:
+    """Which open page saves (a random token made by its script) and that page's save number
+    (rising with each of its requests)."""
+
+    token: str
+    seq: int
+
+
 def save_section(
     session: Session,
     referral: Referral,
@@ -42,20 +52,33 @@ def save_section(
     expected_version: int,
     status: str,
     now: datetime,
+    page: PageStamp | None = None,
 ) -> int:
     """Save a section's answers if nobody has saved it since `expected_version` (0: never
     saved); returns the new version. Raises StaleAnswers otherwise, and ReferralNotEditable
-    once the referral has been sent. The caller commits."""
+    once the referral has been sent. The caller commits.
+
+    With a `page` stamp, a save also goes ahead when the only saves since `expected_version`
+    were earlier ones from the same page: its autosave, cancelled in the browser by Next or Add
+    after the server had stored it. The later request holds every answer of the earlier one,
+    so nothing is lost; an earlier request arriving late is still refused."""
     lock_draft(session, referral, now=now)
-    if expected_version == 0:
-        existing = session.scalars(
-            select(SectionAnswers).where(
-                SectionAnswers.referral_id == referral.id,
-                SectionAnswers.section_id == section.id,
-            )
-        ).one_or_none()
-        if existing is not None:
-            raise StaleAnswers(existing.version)
+    where_section = (
+        SectionAnswers.referral_id == referral.id,
+        SectionAnswers.section_id == section.id,
+    )
+    stamp = {"page_token": page.token, "page_seq": page.seq} if page else {}
+    same_page_earlier = (
+        and_(SectionAnswers.page_token == page.token, SectionAnswers.page_seq < page.seq)
+        if page
+        else false()
+    )
+    existing = (
+        session.scalars(select(SectionAnswers).where(*where_section)).one_or_none()
+        if expected_version == 0
+        else None
+    )
+    if expected_version == 0 and existing is None:
         try:
             with session.begin_nested():
                 session.add(
@@ -66,6 +89,7 @@ def save_section(
                         status=status,
                         version=1,
                         updated_at=now,
+                        **stamp,
                     )
                 )
         except IntegrityError as error:  # saved at the same moment by another request
@@ -76,22 +100,22 @@ def save_section(
         result = session.execute(
             update(SectionAnswers)
             .where(
-                SectionAnswers.referral_id == referral.id,
-                SectionAnswers.section_id == section.id,
-                SectionAnswers.version == expected_version,
+                *where_section,
+                or_(SectionAnswers.version == expected_version, same_page_earlier),
             )
-            .values(answers=answers, status=status, version=expected_version + 1, updated_at=now)
+            .values(
+                answers=answers,
+                status=status,
+                version=SectionAnswers.version + 1,
+                updated_at=now,
+                **stamp,
+            )
             .execution_options(synchronize_session=False)
         )
+        current = session.scalar(select(SectionAnswers.version).where(*where_section))
         if getattr(result, "rowcount", 0) != 1:
-            current = session.scalar(
-                select(SectionAnswers.version).where(
-                    SectionAnswers.referral_id == referral.id,
-                    SectionAnswers.section_id == section.id,
-                )
-            )
             raise StaleAnswers(current or 0)
-        new_version = expected_version + 1
+        new_version = int(current or 0)
     copy_list_fields(referral, section, answers, today=now.date())
     return new_version
 

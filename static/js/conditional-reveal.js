@@ -11,20 +11,27 @@ function update (input) {
   target.classList.toggle(hiddenClass, !input.checked)
 }
 
+// Choosing another radio fires "change" on that radio only, not on the one it unchecks: so
+// one listener updates every input of the group that reveals something.
+function updateGroup (event) {
+  const input = event.target
+  if (!(input instanceof HTMLInputElement) || !['radio', 'checkbox'].includes(input.type)) return
+  const scope = input.form || document
+  for (const member of scope.querySelectorAll(`input[name="${CSS.escape(input.name)}"][aria-controls]`)) {
+    update(member)
+  }
+}
+
+let listening = false
+
 export function startConditionalReveals (scope = document) {
-  const inputs = scope.querySelectorAll('input[data-aria-controls]')
-  for (const input of inputs) {
+  for (const input of scope.querySelectorAll('input[data-aria-controls]')) {
     input.setAttribute('aria-controls', input.dataset.ariaControls)
     input.removeAttribute('data-aria-controls')
     update(input)
-    input.addEventListener('change', () => {
-      // A radio's siblings change too: update every input of the same name in this form.
-      const group = input.form
-        ? input.form.querySelectorAll(`input[name="${CSS.escape(input.name)}"]`)
-        : [input]
-      for (const member of group) {
-        if (member.hasAttribute('aria-controls')) update(member)
-      }
-    })
+  }
+  if (!listening) {
+    document.addEventListener('change', updateGroup)
+    listening = true
   }
 }

@@ -72,3 +72,18 @@ document.body.addEventListener('htmx:beforeSwap', (event) => {
     event.detail.isError = false
   }
 })
+
+// Every save from a section page carries the page's own random token and a rising number.
+// When Next, Add or an address button cancels an autosave that the server had already stored,
+// the server sees that the section moved on only by this page's own earlier save, and does not
+// take it for a change made in another tab.
+const pageToken = Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('')
+let pageSeq = 0
+
+document.body.addEventListener('htmx:configRequest', (event) => {
+  const element = event.detail.elt
+  if (event.detail.verb !== 'post' || !(element instanceof Element) || !element.closest('#section-form')) return
+  pageSeq += 1
+  event.detail.parameters.page_token = pageToken
+  event.detail.parameters.page_seq = String(pageSeq)
+})

@@ -97,9 +97,13 @@ def test_problems_are_numbered_and_point_at_the_items_field() -> None:
     assert not any(field.endswith("-bites") for field, _ in found)
 
 
-def test_an_empty_required_table_points_at_its_add_button() -> None:
+def test_an_empty_required_table_points_at_its_blank_column_or_its_add_button() -> None:
     answers = {"home": {"pets": [{"key": "0123abcd", "name": "  "}]}}
     problems = engine.section_problems(SECTION, answers, today=TODAY, check_required=True)
+    expected = [("pets-0123abcd-name", "Add at least one pet")]
+    assert [(p.field_id, p.message) for p in problems] == expected
+    nothing: dict[str, dict[str, object]] = {"home": {}}
+    problems = engine.section_problems(SECTION, nothing, today=TODAY, check_required=True)
     assert [(p.field_id, p.message) for p in problems] == [("pets-add", "Add at least one pet")]
     assert not engine.is_answered(PETS, answers["home"]["pets"])
     assert engine.section_problems(SECTION, answers, today=TODAY, check_required=False) == []

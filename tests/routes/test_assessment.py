@@ -263,6 +263,55 @@ def test_a_stale_tab_cannot_overwrite_newer_answers(
     assert stored(settings, "additional-details").answers["education_setting"] == "Older School"
 
 
+def test_a_page_overtaken_only_by_its_own_cancelled_autosave_is_not_a_conflict(
+    client: TestClient, reference: str, settings: Settings
+) -> None:
+    """Next (or Add, or an address button) cancels an autosave in the browser that the server
+    had already stored: the page still holds the version before it. Its stamp (token, save
+    number) shows the section moved on only by that same page, so Next goes ahead; another tab,
+    or the cancelled request arriving late, is still refused."""
+    url = f"/referrals/{reference}/sections/additional-details"
+    page = client.get(url).text
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token_from(page)}
+    mine, other = "a" * 32, "b" * 32
+
+    def autosave(token: str, seq: int, school: str, version: str = "0") -> int:
+        data = {"version": version, "education_setting": school}
+        data |= {"page_token": token, "page_seq": str(seq)}
+        return client.post(f"{url}/autosave", data=data, headers=headers).status_code
+
+    assert autosave(mine, 1, "First School") == 200  # stored; the browser never heard back
+    # The same page's next save still carries version 0: not a conflict.
+    assert autosave(mine, 2, "Second School") == 200
+    assert stored(settings, "additional-details").answers["education_setting"] == "Second School"
+    # The earlier request arriving late cannot undo the later one.
+    assert autosave(mine, 1, "First School") == 409
+    # Another tab (another token), or a page without a stamp, is a conflict as before.
+    assert autosave(other, 3, "Other School") == 409
+    no_stamp = client.post(
+        f"{url}/autosave",
+        data={"version": "0", "education_setting": "Unstamped School"},
+        headers=headers,
+    )
+    assert no_stamp.status_code == 409
+    # Next from the same page, stamped, with the version it was loaded with.
+    response = client.post(
+        url,
+        data={
+            "version": "0",
+            "education_setting": "Final School",
+            "page_token": mine,
+            "page_seq": "3",
+            "action": "save",
+        },
+        headers=headers,
+    )
+    assert response.status_code == 200 and response.headers["HX-Redirect"]
+    assert stored(settings, "additional-details").answers["education_setting"] == "Final School"
+    # A malformed stamp is ignored (no stamp: the plain version check).
+    assert autosave("not-hex", 9, "Bad Stamp School") == 409
+
+
 @pytest.mark.parametrize(
     "version", ["abc", "", "-5", "99"], ids=["letters", "empty", "negative", "ahead"]
 )

@@ -389,7 +389,7 @@ def test_a_family_needs_one_member_and_blank_columns_are_dropped(
     blank = "89abcdef"
     response = send(client, reference, {f"{MEMBERS}-item": blank, "action": "next"})
     assert response.status_code == 422
-    assert f'href="#{MEMBERS}-add">Add at least one family member' in response.text
+    assert f'href="#{MEMBERS}-{blank}-forename">Add at least one family member' in response.text
     # One real member and one blank column: the section completes and the blank one goes.
     first = "0123abcd"
     fields = {f"{MEMBERS}-item": [first, blank], **member(first, **ANN), "action": "next"}
@@ -538,8 +538,10 @@ def test_previous_services_yes_needs_one_and_hidden_ones_are_kept(
         section=SERVICES,
     )
     assert response.status_code == 422
+    # The message leads to the blank column's first field (there is one on the page).
     assert (
-        'href="#previous_services-add">Add the services that were involved before' in response.text
+        f'href="#previous_services-{first}-service">Add the services that were involved before'
+        in response.text
     )
     previous = {
         "previous_services-item": first,
