@@ -1,4 +1,4 @@
-"""The `portal` command for operators: serve, migrate, purge (create-user comes with the hub)."""
+"""The `portal` command for operators: serve, migrate, purge, create-user."""
 
 from __future__ import annotations
 
@@ -51,6 +51,50 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """From a prompt (typed twice, not shown), or one line of standard input when it is not a
+    terminal (for scripts: `printf '%s\\n' "$PASSWORD" | portal create-user ...`)."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ValueError("the two passwords are not the same")
+    return first
+
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import create_database_engine, create_session_factory
+    from app.models import utc_now
+    from app.services.accounts import OperatorError, create_user_by_operator
+
+    try:
+        password = _read_password(args)
+    except ValueError as error:
+        print(f"portal: {error}", file=sys.stderr)
+        return 1
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            outcome = create_user_by_operator(
+                session,
+                email=args.email,
+                name=args.name,
+                role=args.role,
+                password=password,
+                now=utc_now(),
+            )
+            session.commit()
+    except OperatorError as error:
+        print(f"portal: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(outcome)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal",
@@ -95,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print what would be done, and change nothing"
     )
     purge.set_defaults(handler=_purge)
+
+    create_user = commands.add_parser(
+        "create-user",
+        help="create an account, for example for hub staff",
+        description="Create an account with the given role. Hub staff can only be made this way. "
+        "The password is asked for (twice), or read from standard input when that is not a "
+        "terminal. An existing professional's account given --role hub becomes hub staff, "
+        "keeping its password.",
+    )
+    create_user.add_argument("--role", choices=["hub", "professional"], default="hub")
+    create_user.add_argument("--email", required=True, help="their own work email address")
+    create_user.add_argument("--name", required=True, help='forename and surname, "Ada Lovelace"')
+    create_user.set_defaults(handler=_create_user)
     return parser
 
 

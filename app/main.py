@@ -29,6 +29,7 @@ from app.routes import (
     errors,
     health,
     home,
+    hub,
     my_forms,
     pdf,
     referrals,
@@ -120,6 +121,7 @@ def create_app(
         *documents.routes,
         *submission.routes,
         *pdf.routes,
+        *hub.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -210,21 +210,20 @@ async def upload(request: Request, referral: Referral) -> Response:
 
 
 def owned_document_or_404(request: Request, referral: Referral) -> Document:
+    """The document in the path if it belongs to `referral` and has not been removed."""
     document = request_session(request).scalar(
         select(Document).where(
             Document.referral_id == referral.id, Document.key == request.path_params["key"]
         )
     )
-    if document is None:
+    if document is None or document.removed_at is not None:
         raise HTTPException(404)
     return document
 
 
-@require_user
-async def download(request: Request) -> Response:
-    """The document as an attachment: never shown inline, its type as found on upload."""
-    referral = owned_referral_or_404(request)
-    document = owned_document_or_404(request, referral)
+def document_download(request: Request, referral: Referral, document: Document) -> Response:
+    """The document as an attachment (never shown inline) with its type as found on upload;
+    audited. For its owner here, and for hub staff (app/routes/hub.py)."""
     settings: Settings = request.state.settings
     db = request_session(request)
     try:
@@ -252,6 +251,12 @@ async def download(request: Request) -> Response:
             "Content-Security-Policy": "default-src 'none'; sandbox",
         },
     )
+
+
+@require_user
+async def download(request: Request) -> Response:
+    referral = owned_referral_or_404(request)
+    return document_download(request, referral, owned_document_or_404(request, referral))
 
 
 @require_user

@@ -4,8 +4,10 @@ a draft."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -13,10 +15,13 @@ from starlette.routing import Route
 from app.db import request_session
 from app.form_handling import redirect
 from app.models import Document, Referral, SectionAnswers
+from app.plain_text import clean_text
 from app.request_log import request_id_of
-from app.routes.referrals import editable_referral_or_404
+from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
+from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
+from app.services import hub
 from app.services.audit import record_event
 from app.services.referrals import DRAFT, SUBMITTED, lock_draft
 from app.services.retention import deletion_date, visible_until
@@ -24,6 +29,7 @@ from app.settings import Settings
 from app.templating import render
 
 DELETED_FLASH = "draft_deleted"
+REPLIED_FLASH = "reply_sent"
 
 
 @require_user
@@ -113,30 +119,108 @@ async def submitted_forms(request: Request) -> Response:
     newest first."""
     settings: Settings = request.state.settings
     since = now_for(request) - timedelta(days=settings.submitted_visible_days)
-    sent = request_session(request).scalars(
-        select(Referral)
-        .where(
-            Referral.owner_id == signed_in_user(request).id,
-            Referral.status == SUBMITTED,
-            Referral.submitted_at > since,
+    sent = list(
+        request_session(request).scalars(
+            select(Referral)
+            .where(
+                Referral.owner_id == signed_in_user(request).id,
+                Referral.status == SUBMITTED,
+                Referral.submitted_at > since,
+            )
+            .order_by(Referral.submitted_at.desc(), Referral.id.desc())
         )
-        .order_by(Referral.submitted_at.desc(), Referral.id.desc())
     )
+    unread = hub.unread_for_referrer(request_session(request), [r.id for r in sent])
     return render(
         request,
         "pages/forms/submitted.html",
         {
             "forms": [
-                {"referral": referral, "visible_until": visible_until(referral, settings)}
+                {
+                    "referral": referral,
+                    "visible_until": visible_until(referral, settings),
+                    "unread": unread.get(referral.id, 0),
+                }
                 for referral in sent
             ],
             "visible_days": settings.submitted_visible_days,
+            "statuses": hub.STATUSES,
         },
     )
+
+
+def sent_referral_of_owner(request: Request) -> Referral:
+    """The signed-in user's own sent referral in the path (drafts go to their task list)."""
+    referral = owned_referral_or_404(request)
+    if referral.status == DRAFT:
+        raise HTTPException(404)
+    return referral
+
+
+def submitted_view_context(request: Request, referral: Referral, **extra: Any) -> dict[str, Any]:
+    db = request_session(request)
+    user = signed_in_user(request)
+    entries = hub.timeline(db, referral, for_role=hub.REFERRER)
+    return {
+        **referral_summary(request, referral, user),
+        "timeline": entries,
+        "authors": hub.authors_of(db, entries),
+        "statuses": hub.STATUSES,
+        "urgencies": hub.URGENCIES,
+        "errors": {},
+        "reply": "",
+        "replied": request.session.pop(REPLIED_FLASH, False),
+        **extra,
+    }
+
+
+@require_user
+async def submitted_view(request: Request) -> Response:
+    """A sent form as its referrer sees it: status, messages with the hub and a reply box, the
+    answers sent (read-only) and the documents. Opening it marks the hub's messages read."""
+    referral = sent_referral_of_owner(request)
+    db = request_session(request)
+    hub.mark_read(db, referral, reader_role=hub.REFERRER, now=now_for(request))
+    db.commit()
+    return render(
+        request, "pages/forms/submitted_view.html", submitted_view_context(request, referral)
+    )
+
+
+@require_user
+async def reply(request: Request) -> Response:
+    referral = sent_referral_of_owner(request)
+    async with request.form() as form:
+        value = form.get("reply")
+    text = clean_text(value).strip() if isinstance(value, str) else ""
+    error = None
+    if not text:
+        error = "Enter your reply"
+    elif len(text) > hub.MESSAGE_MAX:
+        error = f"Your reply must be {hub.MESSAGE_MAX:,} characters or fewer"
+    if error:
+        context = submitted_view_context(request, referral, errors={"reply": error}, reply=text)
+        return render(request, "pages/forms/submitted_view.html", context, status_code=422)
+    db = request_session(request)
+    hub.send_message(
+        db,
+        request.state.settings,
+        referral,
+        signed_in_user(request),
+        text,
+        role=hub.REFERRER,
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    request.session[REPLIED_FLASH] = True
+    return redirect(f"/referrals/{referral.reference}/view#timeline")
 
 
 routes = [
     Route("/recover", recover_a_form, name="recover"),
     Route("/referrals/{reference}/delete", delete_draft, methods=["GET", "POST"], name="delete"),
     Route("/submitted", submitted_forms, name="submitted"),
+    Route("/referrals/{reference}/view", submitted_view, name="submitted_view"),
+    Route("/referrals/{reference}/messages", reply, methods=["POST"], name="reply"),
 ]

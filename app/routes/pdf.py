@@ -7,37 +7,48 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
+from app.models import Referral, ReferralMessage, User
 from app.request_log import request_id_of
 from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services.audit import record_event
+from app.services.hub import STATUSES, URGENCIES, authors_of
 from app.services.pdf import PdfRenderer
 from app.services.referrals import DRAFT
 from app.templating import UK_TIME, uk_datetime
 
 
-@require_user
-async def create_pdf(request: Request) -> Response:
-    """`EH-2026-000123-2026-11-23.pdf` as a download, made now from the saved answers."""
-    referral = owned_referral_or_404(request)
+async def pdf_response(
+    request: Request,
+    referral: Referral,
+    referrer: User,
+    *,
+    timeline: list[ReferralMessage] | None = None,
+) -> Response:
+    """`EH-2026-000123-2026-11-23.pdf` as a download, made now from the saved answers; with a
+    `timeline` (the hub's view) its status changes and messages are included."""
     user = signed_in_user(request)
     now = now_for(request)
     draft = referral.status == DRAFT
     status_text = (
         "DRAFT — not submitted" if draft else f"Submitted on {uk_datetime(referral.submitted_at)}"
     )
+    db = request_session(request)
     context = {
-        **referral_summary(request, referral, user),
+        **referral_summary(request, referral, referrer),
         "draft": draft,
         "status_text": status_text,
         "generated_at": now,
+        "timeline": timeline,
+        "authors": authors_of(db, timeline or []),
+        "statuses": STATUSES,
+        "urgencies": URGENCIES,
     }
     templates = request.state.templates
     html = templates.get_template("pages/pdf/assessment.html").render(context)
     renderer: PdfRenderer = request.state.pdf_renderer
     pdf = await renderer.render(html)
-    db = request_session(request)
     record_event(
         db,
         "referral.pdf-created",
@@ -58,6 +69,13 @@ async def create_pdf(request: Request) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@require_user
+async def create_pdf(request: Request) -> Response:
+    """The referrer's PDF of their own referral, draft or sent."""
+    referral = owned_referral_or_404(request)
+    return await pdf_response(request, referral, signed_in_user(request))
 
 
 routes = [Route("/referrals/{reference}/pdf", create_pdf, name="pdf")]

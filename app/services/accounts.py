@@ -421,3 +421,68 @@ def start_password_reset(
     if user is not None:
         account_mail.reset_code(session, settings, user=user, code=value)
     return code
+
+
+class OperatorError(Exception):
+    """Why `portal create-user` cannot do what it was asked, in words for the operator."""
+
+
+def create_user_by_operator(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    now: datetime,
+) -> str:
+    """Create an account (hub staff are only ever made here), or make an existing professional
+    hub staff; returns what was done. Same rules as registering: a personal work address, a
+    name, a password that meets the policy. The caller commits."""
+    if role not in {"hub", "professional"}:
+        raise OperatorError(f"role must be hub or professional, not {role!r}")
+    email = email.strip()
+    problem = email_problem(email)
+    if problem:
+        raise OperatorError(f"{problem}: {email!r}")
+    existing = user_by_email(session, email)
+    if existing is not None:
+        if existing.role == role:
+            raise OperatorError(f"{email} already has a {role} account")
+        existing.role = role
+        existing.session_version += 1  # new rights take effect from a fresh sign-in
+        record_event(
+            session,
+            "user.role-changed",
+            subject_type="user",
+            subject_id=str(existing.id),
+            details={"role": role, "by": "operator"},
+        )
+        return f"{email}'s account is now a {role} account (its password is unchanged)"
+    forename, _, surname = " ".join(name.split()).partition(" ")
+    for value, label in ((forename, "forename"), (surname, "surname")):
+        problem = name_problem(value, label)
+        if problem:
+            raise OperatorError(f'{problem}: give --name "Forename Surname"')
+    problems = password_problems(password)
+    if problems:
+        raise OperatorError("the password is not acceptable: " + "; ".join(problems))
+    user = User(
+        email=email,
+        email_key=email_key(email),
+        forename=forename,
+        surname=surname,
+        password_hash=hash_password(password),
+        role=role,
+    )
+    session.add(user)
+    session.flush()
+    session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
+    record_event(
+        session,
+        "user.created",
+        subject_type="user",
+        subject_id=str(user.id),
+        details={"role": role, "by": "operator"},
+    )
+    return f"created a {role} account for {email}"

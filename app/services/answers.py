@@ -11,7 +11,7 @@ from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.assessment import engine
+from app.assessment import engine, validators
 from app.assessment.model import Section
 from app.models import Referral, SectionAnswers
 from app.services.referrals import lock_draft
@@ -123,7 +123,8 @@ def save_section(
 def copy_list_fields(
     referral: Referral, section: Section, answers: dict[str, Any], *, today: date
 ) -> None:
-    """Keep the columns lists and search use (child's name, date of birth) in step."""
+    """Keep the columns lists and search use (child's name, date of birth, NHS number, the
+    referrer's organisation) in step with the answers."""
     if section.id != "your-details":
         return
     forename = str(answers.get("child_forename") or "").strip()
@@ -140,6 +141,17 @@ def copy_list_fields(
         and engine.question_problem(dob_question, answers.get("child_dob"), today=today) is None
     )
     referral.child_date_of_birth = engine.answer_date(answers.get("child_dob")) if valid else None
+    # The hub searches by NHS number: kept only when it is a valid one, in its standard form.
+    nhs_question = section.question("child_nhs_number")
+    nhs = str(answers.get("child_nhs_number") or "")
+    nhs_valid = engine.is_answered(nhs_question, nhs) and (
+        engine.question_problem(nhs_question, nhs, today=today) is None
+    )
+    referral.child_nhs_number = (
+        validators.normalise_nhs_number(nhs).replace(" ", "") if nhs_valid else None
+    )
+    organisation = str(answers.get("referrer_organisation") or "").strip()
+    referral.referrer_organisation = organisation[:200] or None
 
 
 def status_after_save(

@@ -138,6 +138,8 @@ def owned_referral(session: Session, owner: User, reference: str) -> Referral | 
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
+# The hub's first status for every sent referral (app/services/hub.py has them all).
+RECEIVED = "received"
 
 
 class ReferralNotEditable(Exception):

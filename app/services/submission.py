@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import Referral, ReferralSubmission, User
 from app.services.account_mail import SERVICE, compose
 from app.services.audit import record_event
-from app.services.referrals import DRAFT, SUBMITTED
+from app.services.referrals import DRAFT, RECEIVED, SUBMITTED
 from app.settings import Settings
 from app.templating import uk_datetime
 
@@ -37,7 +37,7 @@ def submit(
     result = session.execute(
         update(Referral)
         .where(Referral.id == referral.id, Referral.status == DRAFT)
-        .values(status=SUBMITTED, submitted_at=now, updated_at=now)
+        .values(status=SUBMITTED, submitted_at=now, updated_at=now, hub_status=RECEIVED)
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:

@@ -1,0 +1,319 @@
+"""Hub staff's pages (help guide 6): the referrals inbox, one referral with its timeline, and
+the actions on it. Only users with the hub role get anything here: everyone else gets 404, as
+if the pages did not exist. Hub staff see sent referrals only, never drafts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.assessment.reference import REFERRAL_OPTIONS
+from app.db import request_session
+from app.form_handling import go_to, is_htmx, varies
+from app.models import Document, Referral, User
+from app.plain_text import clean_text
+from app.request_log import request_id_of
+from app.routes.documents import document_download
+from app.routes.pdf import pdf_response
+from app.routes.summary import referral_summary
+from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import documents as store
+from app.services import hub
+from app.services.audit import record_event
+from app.settings import Settings
+from app.templating import render
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+NOTICE = "hub_notice"
+
+
+def require_hub(endpoint: Endpoint) -> Endpoint:
+    """Signed in (or off to sign in), and hub staff; 404 for everyone else."""
+
+    @require_user
+    @wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        if not hub.is_hub(signed_in_user(request)):
+            raise HTTPException(404)
+        return await endpoint(request)
+
+    return guarded
+
+
+def sent_referral_or_404(request: Request) -> Referral:
+    referral = hub.sent_referral(request_session(request), request.path_params["reference"])
+    if referral is None:
+        raise HTTPException(404)
+    return referral
+
+
+def referral_url(referral: Referral) -> str:
+    return f"/hub/referrals/{referral.reference}"
+
+
+def number(value: str | None, default: int = 1) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 7 else default
+
+
+@require_hub
+async def inbox(request: Request) -> Response:
+    """Newest first; filter by status, type and urgency; search by reference, child's name or
+    NHS number. With htmx the search and filters answer with the results only."""
+    params = request.query_params
+    filters = {
+        "status": params.get("status", "") if params.get("status") in hub.STATUSES else "",
+        "type": params.get("type", "") if params.get("type") in REFERRAL_OPTIONS else "",
+        "urgency": (
+            params.get("urgency", "") if params.get("urgency") in {*hub.URGENCIES, "none"} else ""
+        ),
+        "q": clean_text(params.get("q", ""))[:100].strip(),
+    }
+    page = hub.inbox(
+        request_session(request),
+        status=filters["status"],
+        referral_option=filters["type"],
+        urgency=filters["urgency"],
+        query=filters["q"],
+        page=number(params.get("page")),
+    )
+    context = {
+        "page": page,
+        "filters": filters,
+        "statuses": hub.STATUSES,
+        "urgencies": hub.URGENCIES,
+        "referral_options": REFERRAL_OPTIONS,
+        "query_for": lambda **change: query_string({**filters, **change}),
+    }
+    template = "partials/hub_inbox_results.html" if is_htmx(request) else "pages/hub/inbox.html"
+    return varies(render(request, template, context))
+
+
+def query_string(values: dict[str, Any]) -> str:
+    return urlencode({key: value for key, value in values.items() if value not in ("", None)})
+
+
+def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str, Any]:
+    db = request_session(request)
+    referrer = db.get(User, referral.owner_id)
+    assert referrer is not None
+    entries = hub.timeline(db, referral, for_role=hub.HUB)
+    return {
+        **referral_summary(request, referral, referrer),
+        "referrer": referrer,
+        "timeline": entries,
+        "authors": hub.authors_of(db, entries),
+        "viewers": hub.viewers(db, referral),
+        "statuses": hub.STATUSES,
+        "urgencies": hub.URGENCIES,
+        "referral_option": REFERRAL_OPTIONS.get(referral.referral_option),
+        "errors": {},
+        "values": {},
+        "notice": request.session.pop(NOTICE, None),
+        **extra,
+    }
+
+
+@require_hub
+async def referral_view(request: Request) -> Response:
+    """Every visible answer (as on check answers), documents, timeline, who has viewed it, and
+    the actions. Opening it is audited and marks the referrer's replies read."""
+    referral = sent_referral_or_404(request)
+    db = request_session(request)
+    user = signed_in_user(request)
+    record_event(
+        db,
+        "referral.viewed",
+        actor_user_id=user.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        request_id=request_id_of(request),
+    )
+    hub.mark_read(db, referral, reader_role=hub.HUB, now=now_for(request))
+    db.commit()
+    return render(request, "pages/hub/referral.html", view_context(request, referral))
+
+
+async def read_fields(request: Request, *names: str) -> dict[str, str]:
+    async with request.form() as form:
+        values = {}
+        for name in names:
+            value = form.get(name)
+            values[name] = clean_text(value).strip() if isinstance(value, str) else ""
+        return values
+
+
+def refused(
+    request: Request, referral: Referral, errors: dict[str, str], values: dict[str, str]
+) -> Response:
+    context = view_context(request, referral, errors=errors, values=values)
+    return render(request, "pages/hub/referral.html", context, status_code=422)
+
+
+def done(request: Request, referral: Referral, notice: str) -> Response:
+    request.session[NOTICE] = notice
+    return go_to(request, referral_url(referral))
+
+
+@require_hub
+async def change_status(request: Request) -> Response:
+    referral = sent_referral_or_404(request)
+    values = await read_fields(request, "status", "status_message")
+    errors = {}
+    if values["status"] not in hub.STATUSES:
+        errors["status"] = "Select a status"
+    if len(values["status_message"]) > hub.MESSAGE_MAX:
+        errors["status_message"] = f"The message must be {hub.MESSAGE_MAX:,} characters or fewer"
+    if errors:
+        return refused(request, referral, errors, values)
+    db = request_session(request)
+    hub.set_status(
+        db,
+        request.state.settings,
+        referral,
+        signed_in_user(request),
+        values["status"],
+        values["status_message"],
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    return done(request, referral, f"Status changed to {hub.STATUSES[values['status']]}")
+
+
+@require_hub
+async def change_urgency(request: Request) -> Response:
+    referral = sent_referral_or_404(request)
+    values = await read_fields(request, "urgency")
+    if values["urgency"] not in hub.URGENCIES:
+        return refused(request, referral, {"urgency": "Select the urgency"}, values)
+    db = request_session(request)
+    hub.set_urgency(
+        db,
+        referral,
+        signed_in_user(request),
+        values["urgency"],
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    return done(request, referral, f"Urgency set to {hub.URGENCIES[values['urgency']]}")
+
+
+@require_hub
+async def send_message(request: Request) -> Response:
+    referral = sent_referral_or_404(request)
+    values = await read_fields(request, "message")
+    message = values["message"]
+    if not message:
+        return refused(request, referral, {"message": "Enter a message"}, values)
+    if len(message) > hub.MESSAGE_MAX:
+        error = f"The message must be {hub.MESSAGE_MAX:,} characters or fewer"
+        return refused(request, referral, {"message": error}, values)
+    db = request_session(request)
+    hub.send_message(
+        db,
+        request.state.settings,
+        referral,
+        signed_in_user(request),
+        message,
+        role=hub.HUB,
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    return done(request, referral, "Message sent to the referrer")
+
+
+def document_or_404(request: Request, referral: Referral) -> Document:
+    document = request_session(request).scalar(
+        select(Document).where(
+            Document.referral_id == referral.id, Document.key == request.path_params["key"]
+        )
+    )
+    if document is None or document.removed_at is not None:
+        raise HTTPException(404)
+    return document
+
+
+@require_hub
+async def download(request: Request) -> Response:
+    referral = sent_referral_or_404(request)
+    return document_download(request, referral, document_or_404(request, referral))
+
+
+@require_hub
+async def remove_document(request: Request) -> Response:
+    """GET: why is it being removed? POST: its content is destroyed; the record stays."""
+    referral = sent_referral_or_404(request)
+    document = document_or_404(request, referral)
+    context: dict[str, Any] = {
+        "referral": referral,
+        "document": document,
+        "human_size": store.human_size,
+        "errors": {},
+        "reason": "",
+    }
+    if request.method == "GET":
+        return render(request, "pages/hub/remove_document.html", context)
+    reason = (await read_fields(request, "reason"))["reason"]
+    error = None
+    if not reason:
+        error = "Enter why the document is being removed"
+    elif len(reason) > hub.REASON_MAX:
+        error = f"The reason must be {hub.REASON_MAX:,} characters or fewer"
+    if error:
+        context.update(errors={"reason": error}, reason=reason)
+        return render(request, "pages/hub/remove_document.html", context, status_code=422)
+    settings: Settings = request.state.settings
+    db = request_session(request)
+    hub.remove_document(
+        db,
+        referral,
+        document,
+        signed_in_user(request),
+        reason,
+        now=now_for(request),
+        request_id=request_id_of(request),
+    )
+    db.commit()
+    store.forget_file(settings, document)
+    return done(request, referral, f"{document.filename} has been removed")
+
+
+@require_hub
+async def referral_pdf(request: Request) -> Response:
+    referral = sent_referral_or_404(request)
+    db = request_session(request)
+    referrer = db.get(User, referral.owner_id)
+    assert referrer is not None
+    return await pdf_response(
+        request,
+        referral,
+        referrer,
+        timeline=hub.timeline(db, referral, for_role=hub.HUB),
+    )
+
+
+routes = [
+    Route("/hub/referrals", inbox, name="hub_inbox"),
+    Route("/hub/referrals/{reference}", referral_view, name="hub_referral"),
+    Route("/hub/referrals/{reference}/status", change_status, methods=["POST"]),
+    Route("/hub/referrals/{reference}/urgency", change_urgency, methods=["POST"]),
+    Route("/hub/referrals/{reference}/messages", send_message, methods=["POST"]),
+    Route("/hub/referrals/{reference}/pdf", referral_pdf, name="hub_pdf"),
+    Route("/hub/referrals/{reference}/documents/{key}", download, name="hub_document"),
+    Route(
+        "/hub/referrals/{reference}/documents/{key}/remove",
+        remove_document,
+        methods=["GET", "POST"],
+        name="hub_remove_document",
+    ),
+]

@@ -1,0 +1,385 @@
+"""The hub's side of a sent referral (help guide 6): the inbox, triage status and urgency,
+messages both ways, and removing a document attached in error.
+
+Hub staff read and act; they never change the referrer's answers (no function here touches
+them). Every action is audited and becomes an entry in the referral's timeline
+(`ReferralMessage`). Emails say only that there is something to read, with the reference.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
+from app.services.account_mail import SERVICE, compose
+from app.services.audit import record_event
+from app.services.referrals import SUBMITTED
+from app.settings import Settings
+
+HUB = "hub"
+REFERRER = "referrer"
+
+STATUSES: dict[str, str] = {
+    "received": "Received",
+    "in-triage": "In triage",
+    "accepted-early-help": "Accepted for Early Help",
+    "passed-to-mash": "Passed to MASH / Social Care",
+    "signposted": "Signposted to other services",
+    "no-further-action": "No further action",
+}
+URGENCIES: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
+MESSAGE_MAX = 5000
+REASON_MAX = 1000
+PER_PAGE = 25
+REFERENCE = re.compile(r"(?i)(?:EH-?)?\d{4}-?\d{1,6}|EH-\d*")
+
+
+def is_hub(user: User | None) -> bool:
+    return user is not None and user.role == HUB
+
+
+# The inbox ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    referral: Referral
+    referrer: User
+    unread: int
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    pages: int
+
+
+def search_condition(query: str) -> ColumnElement[bool] | None:
+    """What a search means: an NHS number (10 digits, spaces allowed), a reference (or part of
+    one), or words of the child's name."""
+    text = " ".join(query.split())
+    if not text:
+        return None
+    digits = re.sub(r"\s", "", text)
+    if re.fullmatch(r"\d{10}", digits):
+        return or_(Referral.child_nhs_number == digits, Referral.reference.contains(digits))
+    if REFERENCE.fullmatch(text):
+        return Referral.reference.ilike(f"%{text.upper().replace('EH', '').strip('-')}%")
+    name = func.lower(Referral.child_forename + " " + Referral.child_surname)
+    return and_(*(name.contains(word.lower(), autoescape=True) for word in text.split(" ")))
+
+
+def inbox(
+    session: Session,
+    *,
+    status: str = "",
+    referral_option: str = "",
+    urgency: str = "",
+    query: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> InboxPage:
+    """Sent referrals (never drafts), newest first, filtered and searched, one page of them."""
+    conditions: list[ColumnElement[bool]] = [Referral.status == SUBMITTED]
+    if status in STATUSES:
+        conditions.append(Referral.hub_status == status)
+    if referral_option:
+        conditions.append(Referral.referral_option == referral_option)
+    if urgency == "none":
+        conditions.append(Referral.urgency.is_(None))
+    elif urgency in URGENCIES:
+        conditions.append(Referral.urgency == urgency)
+    searched = search_condition(query)
+    if searched is not None:
+        conditions.append(searched)
+    total = int(session.scalar(select(func.count(Referral.id)).where(*conditions)) or 0)
+    pages = max(1, ceil(total / per_page))
+    page = min(max(page, 1), pages)
+    unread = (
+        select(ReferralMessage.referral_id, func.count(ReferralMessage.id).label("unread"))
+        .where(ReferralMessage.author_role == REFERRER, ReferralMessage.read_at.is_(None))
+        .group_by(ReferralMessage.referral_id)
+        .subquery()
+    )
+    statement = (
+        select(Referral, User, unread.c.unread)
+        .join(User, User.id == Referral.owner_id)
+        .outerjoin(unread, unread.c.referral_id == Referral.id)
+        .where(*conditions)
+        .order_by(Referral.submitted_at.desc(), Referral.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    rows = [
+        InboxRow(referral, referrer, int(count or 0))
+        for referral, referrer, count in session.execute(statement)
+    ]
+    return InboxPage(rows, total, page, pages)
+
+
+def sent_referral(session: Session, reference: str) -> Referral | None:
+    """A sent referral by reference, for hub staff (drafts are never theirs to see)."""
+    return session.scalars(
+        select(Referral).where(Referral.reference == reference, Referral.status == SUBMITTED)
+    ).one_or_none()
+
+
+# Timeline -----------------------------------------------------------------------------------
+
+
+def timeline(session: Session, referral: Referral, *, for_role: str) -> list[ReferralMessage]:
+    """The referral's messages and changes, oldest first. The referrer sees the messages and
+    the status changes; urgency and removed documents are the hub's own record."""
+    statement = select(ReferralMessage).where(ReferralMessage.referral_id == referral.id)
+    if for_role == REFERRER:
+        statement = statement.where(ReferralMessage.kind.in_(("message", "status")))
+    return list(session.scalars(statement.order_by(ReferralMessage.created_at, ReferralMessage.id)))
+
+
+def authors_of(session: Session, entries: list[ReferralMessage]) -> dict[int, User]:
+    """The people who wrote the entries, by id (for names in the timeline)."""
+    ids = {entry.author_id for entry in entries if entry.author_id is not None}
+    if not ids:
+        return {}
+    return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def unread_for_referrer(session: Session, referral_ids: list[int]) -> dict[int, int]:
+    """How many messages from the hub (on their own, or with a status change) each referral
+    has that its referrer has not read."""
+    if not referral_ids:
+        return {}
+    rows = session.execute(
+        select(ReferralMessage.referral_id, func.count(ReferralMessage.id))
+        .where(
+            ReferralMessage.referral_id.in_(referral_ids),
+            ReferralMessage.author_role == HUB,
+            # Messages, and status changes that came with one.
+            ReferralMessage.kind.in_(("message", "status")),
+            ReferralMessage.body != "",
+            ReferralMessage.read_at.is_(None),
+        )
+        .group_by(ReferralMessage.referral_id)
+    )
+    return {referral_id: int(count) for referral_id, count in rows}
+
+
+def mark_read(session: Session, referral: Referral, *, reader_role: str, now: datetime) -> None:
+    """Everything the other side wrote is read now."""
+    session.execute(
+        update(ReferralMessage)
+        .where(
+            ReferralMessage.referral_id == referral.id,
+            ReferralMessage.author_role != reader_role,
+            ReferralMessage.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def viewers(session: Session, referral: Referral) -> list[tuple[AuditEvent, User | None]]:
+    """Who opened the referral in the hub, newest first (from the audit log)."""
+    rows = session.execute(
+        select(AuditEvent, User)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(
+            AuditEvent.event_type == "referral.viewed",
+            AuditEvent.subject_type == "referral",
+            AuditEvent.subject_id == referral.reference,
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+        .limit(50)
+    )
+    return [(event, user) for event, user in rows]
+
+
+# Actions ------------------------------------------------------------------------------------
+
+
+def _entry(
+    session: Session,
+    referral: Referral,
+    author: User,
+    *,
+    role: str,
+    kind: str,
+    body: str = "",
+    status: str | None = None,
+    now: datetime,
+) -> ReferralMessage:
+    entry = ReferralMessage(
+        referral_id=referral.id,
+        author_id=author.id,
+        author_role=role,
+        kind=kind,
+        status=status,
+        body=body,
+        created_at=now,
+    )
+    session.add(entry)
+    return entry
+
+
+def _audit(
+    session: Session,
+    event: str,
+    actor: User,
+    referral: Referral,
+    request_id: str | None,
+    **details: object,
+) -> None:
+    record_event(
+        session,
+        event,
+        actor_user_id=actor.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        request_id=request_id,
+        details=dict(details),
+    )
+
+
+def set_status(
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    hub_user: User,
+    status: str,
+    message: str,
+    *,
+    now: datetime,
+    request_id: str | None = None,
+) -> None:
+    """A new triage status, with an optional message to the referrer (emailed that there is
+    one)."""
+    if status not in STATUSES:
+        raise ValueError(status)
+    referral.hub_status = status
+    _entry(
+        session, referral, hub_user, role=HUB, kind="status", status=status, body=message, now=now
+    )
+    _audit(session, "referral.status-changed", hub_user, referral, request_id, status=status)
+    if message:
+        new_message_mail(session, settings, referral)
+
+
+def set_urgency(
+    session: Session,
+    referral: Referral,
+    hub_user: User,
+    urgency: str,
+    *,
+    now: datetime,
+    request_id: str | None = None,
+) -> None:
+    if urgency not in URGENCIES:
+        raise ValueError(urgency)
+    referral.urgency = urgency
+    _entry(session, referral, hub_user, role=HUB, kind="urgency", status=urgency, now=now)
+    _audit(session, "referral.urgency-changed", hub_user, referral, request_id, urgency=urgency)
+
+
+def send_message(
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    author: User,
+    body: str,
+    *,
+    role: str,
+    now: datetime,
+    request_id: str | None = None,
+) -> None:
+    """A message from the hub to the referrer, or the referrer's reply; the other side is
+    emailed that there is one."""
+    _entry(session, referral, author, role=role, kind="message", body=body, now=now)
+    _audit(session, "referral.message-sent", author, referral, request_id, by=role)
+    if role == HUB:
+        new_message_mail(session, settings, referral)
+    elif settings.hub_notify_email:
+        reply_mail(session, settings, referral)
+
+
+def remove_document(
+    session: Session,
+    referral: Referral,
+    document: Document,
+    hub_user: User,
+    reason: str,
+    *,
+    now: datetime,
+    request_id: str | None = None,
+) -> None:
+    """Destroy a document attached in error, keeping the record of it: who removed it, when
+    and why. The caller commits, then removes a directory-stored file (`store.forget_file`)."""
+    content = session.get(DocumentContent, document.id)
+    if content is not None:
+        session.delete(content)
+    document.removed_at = now
+    document.removed_by_id = hub_user.id
+    document.removed_reason = reason
+    _entry(
+        session,
+        referral,
+        hub_user,
+        role=HUB,
+        kind="document-removed",
+        body=f"{document.filename}: {reason}",
+        now=now,
+    )
+    _audit(
+        session,
+        "document.removed",
+        hub_user,
+        referral,
+        request_id,
+        document=document.key,
+        by="hub",
+    )
+
+
+def document_is_available(document: Document) -> bool:
+    return document.removed_at is None
+
+
+# Emails: never any child or family data, only the reference and where to read --------------
+
+
+def new_message_mail(session: Session, settings: Settings, referral: Referral) -> None:
+    owner = session.get(User, referral.owner_id)
+    if owner is None:
+        return
+    compose(
+        session,
+        settings,
+        to=owner.email,
+        subject=f"you have a new message about referral {referral.reference}",
+        paragraphs=[
+            f"Dear {owner.full_name},",
+            f"The {settings.hub_name} has sent you a message about referral {referral.reference}.",
+            f"To read it, sign in to the {SERVICE} at {settings.base_url}/login and open "
+            "Submitted Forms.",
+        ],
+    )
+
+
+def reply_mail(session: Session, settings: Settings, referral: Referral) -> None:
+    compose(
+        session,
+        settings,
+        to=settings.hub_notify_email,
+        subject=f"a reply about referral {referral.reference}",
+        paragraphs=[
+            f"The referrer has replied about referral {referral.reference}.",
+            f"Sign in to the {SERVICE} at {settings.base_url}/login to read it.",
+        ],
+    )
