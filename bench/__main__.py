@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import page_weight, pdf
+from bench import hub_inbox, page_weight, pdf
 
 if __name__ == "__main__":
-    sys.exit(page_weight.main() or pdf.main())
+    sys.exit(page_weight.main() or pdf.main() or hub_inbox.main())

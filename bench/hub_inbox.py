@@ -1,0 +1,194 @@
+"""The hub's inbox with 10,000 sent referrals: how long each kind of inbox query takes, and the
+plan the database uses for it.
+
+Run: `python -m bench.hub_inbox` (or `make bench`). It fills a temporary SQLite database, and a
+throwaway PostgreSQL cluster when PostgreSQL is installed, with 10,000 sent referrals (and
+2,000 drafts the inbox must skip) through bulk inserts, then times `app.services.hub.inbox`,
+the function behind /hub/referrals, for each query (median of several runs). Prints Markdown for
+docs/PERFORMANCE.md.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from app.db import create_database_engine, create_session_factory
+from app.migrations import upgrade_to_head
+from app.models import Referral, ReferralMessage, User
+from app.services import hub
+
+SENT = 10_000
+DRAFTS = 2_000
+RUNS = 7
+FORENAMES = ["Sam", "Alex", "Jordan", "Taylor", "Riley", "Casey", "Morgan", "Jamie", "Ali", "Zoe"]
+SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Khan", "Patel", "Evans", "Wilson", "Ahmed"]
+OPTIONS = ["early-help", "participation", "send", "early-health-notification"]
+
+
+def fill(session: Session) -> None:
+    """10,000 sent referrals over a year and 2,000 drafts, from 200 referrers; some messages."""
+    rng = random.Random(7)  # noqa: S311 - sample data, the same every run; nothing secret
+    session.execute(
+        insert(User),
+        [
+            {
+                "email": f"referrer{n}@school.example.org",
+                "email_key": f"referrer{n}@school.example.org",
+                "forename": "Referrer",
+                "surname": f"Number{n}",
+                "password_hash": "x",
+                "role": "professional",
+                "session_version": 1,
+            }
+            for n in range(200)
+        ],
+    )
+    owners = [row[0] for row in session.execute(text("SELECT id FROM user_account"))]
+    start = datetime(2025, 11, 23, tzinfo=UTC)
+    rows: list[dict[str, Any]] = []
+    for n in range(SENT + DRAFTS):
+        sent = n < SENT
+        when = start + timedelta(minutes=n * 50)
+        rows.append(
+            {
+                "reference": f"EH-2026-{n + 1:06d}",
+                "owner_id": rng.choice(owners),
+                "status": "submitted" if sent else "draft",
+                "referral_option": rng.choice(OPTIONS),
+                "child_forename": rng.choice(FORENAMES),
+                "child_surname": rng.choice(SURNAMES),
+                "child_nhs_number": f"{9000000000 + n}",
+                "referrer_organisation": "Uxbridge Primary School",
+                "created_at": when,
+                "updated_at": when,
+                "submitted_at": when if sent else None,
+                "hub_status": rng.choice(list(hub.STATUSES)) if sent else None,
+                "urgency": rng.choice([None, *hub.URGENCIES]) if sent else None,
+            }
+        )
+    session.execute(insert(Referral), rows)
+    ids = [row[0] for row in session.execute(text("SELECT id FROM referral"))]
+    session.execute(
+        insert(ReferralMessage),
+        [
+            {
+                "referral_id": rng.choice(ids),
+                "author_role": "referrer",
+                "kind": "message",
+                "body": "A reply",
+                "created_at": start,
+                "read_at": None,
+            }
+            for _ in range(3_000)
+        ],
+    )
+    session.commit()
+
+
+QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("first page, no filter", {}),
+    ("page 200 of 400", {"page": 200}),
+    ("status: In triage", {"status": "in-triage"}),
+    ("urgency: Red, type: SEND", {"urgency": "red", "referral_option": "send"}),
+    ("search: a child's name", {"query": "sam khan"}),
+    ("search: an NHS number", {"query": "900 000 4321"}),
+    ("search: part of a reference", {"query": "004321"}),
+]
+
+
+def timed(call: Callable[[], object]) -> float:
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def measure(url: str) -> list[tuple[str, float, int]]:
+    engine = create_database_engine(url)
+    try:
+        factory = create_session_factory(engine)
+        with factory() as session:
+            fill(session)
+            if engine.dialect.name == "postgresql":
+                session.execute(text("ANALYZE"))
+                session.commit()
+            results = []
+            for name, params in QUERIES:
+                page = hub.inbox(session, **params)
+                milliseconds = timed(lambda params=params: hub.inbox(session, **params))
+                results.append((name, milliseconds, page.total))
+            return results
+    finally:
+        engine.dispose()
+
+
+def plan(url: str) -> list[str]:
+    """SQLite's plan for the first page of the inbox: it walks the (status, submitted_at) index
+    in order and stops after 25 rows, rather than sorting every referral."""
+    engine = create_database_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT referral.id FROM referral "
+                    "WHERE referral.status = 'submitted' "
+                    "ORDER BY referral.submitted_at DESC, referral.id DESC LIMIT 25"
+                )
+            )
+            return [str(row[-1]) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def print_table(title: str, results: list[tuple[str, float, int]]) -> None:
+    print(f"\n#### {title}\n")
+    print("| query | median | referrals found |")
+    print("|---|---:|---:|")
+    for name, milliseconds, total in results:
+        print(f"| {name} | {milliseconds:,.1f} ms | {total:,} |")
+
+
+def main() -> int:
+    print("\n## Hub inbox with 10,000 sent referrals (`python -m bench.hub_inbox`)\n")
+    print(
+        f"{SENT:,} sent referrals over a year and {DRAFTS:,} drafts (which the inbox never "
+        f"shows), 200 referrers, 3,000 unread replies. Each figure is the median of {RUNS} "
+        "calls of the inbox query (count, page of 25 with referrer and unread replies)."
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'inbox.db'}"
+        upgrade_to_head(url)
+        print_table("SQLite", measure(url))
+        print("\nSQLite's plan for the first page: " + "; ".join(plan(url)) + ".")
+    try:
+        from tests.postgres import create_database, remove_cluster, start_cluster
+    except ImportError:  # pragma: no cover - the benchmark runs from a checkout
+        return 0
+    cluster = start_cluster()
+    if cluster is None:
+        print("\nPostgreSQL is not installed here: not measured.")
+        return 0
+    try:
+        url = create_database(cluster.admin_url, "inbox")
+        upgrade_to_head(url)
+        print_table("PostgreSQL", measure(url))
+    finally:
+        remove_cluster(cluster)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
