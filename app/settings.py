@@ -101,6 +101,8 @@ class Settings:
     submitted_visible_days: int = 90
     hub_retention_days: int | None = None
     purge_interval_minutes: int = 60
+    # Where to report a vulnerability (security.txt): a mailto: or https: address.
+    security_contact: str = "mailto:security@childrens-portal.invalid"
 
     @property
     def is_production(self) -> bool:
@@ -202,6 +204,9 @@ class Settings:
             raise SettingsError(
                 "HUB_RETENTION_DAYS must be empty (keep) or at least SUBMITTED_VISIBLE_DAYS"
             )
+        security_contact = config("SECURITY_CONTACT", default=cls.security_contact)
+        if not re.match(r"(mailto:[^@\s]+@[^@\s]+|https://\S+)$", security_contact):
+            raise SettingsError("SECURITY_CONTACT must be a mailto: or https:// address")
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
@@ -237,4 +242,5 @@ class Settings:
             submitted_visible_days=submitted_visible_days,
             hub_retention_days=hub_retention_days,
             purge_interval_minutes=purge_interval_minutes,
+            security_contact=security_contact,
         )

@@ -90,3 +90,14 @@ def test_production_adds_hsts_and_a_host_only_secure_cookie(database_url: str) -
     cookie = response.headers["set-cookie"].lower()
     assert cookie.startswith("__host-portal-session=")
     assert "secure" in cookie and "path=/" in cookie and "domain" not in cookie
+
+
+def test_security_txt_says_where_to_report_a_vulnerability(client: TestClient) -> None:
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    lines = dict(line.split(": ", 1) for line in response.text.strip().splitlines())
+    assert lines["Contact"].startswith(("mailto:", "https://"))
+    # The clock fixture stands at 23 November 2026: the file expires a year on.
+    assert lines["Expires"] == "2027-11-23T09:00:00Z"
+    assert lines["Canonical"].endswith("/.well-known/security.txt")

@@ -1,6 +1,8 @@
-"""Operational endpoints: the health check and the council theme stylesheet."""
+"""Operational endpoints: the health check, the council theme stylesheet and security.txt."""
 
 from __future__ import annotations
+
+from datetime import UTC, timedelta
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -8,6 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.db import database_answers
+from app.security.sessions import now_for
 
 RETRY_AFTER_SECONDS = "30"
 
@@ -32,7 +35,22 @@ async def theme_stylesheet(request: Request) -> Response:
     )
 
 
+async def security_txt(request: Request) -> Response:
+    """RFC 9116: where to report a vulnerability. The expiry is a year ahead of now, so the
+    file is always current while the council's contact (SECURITY_CONTACT) is."""
+    settings = request.state.settings
+    expires = (now_for(request) + timedelta(days=365)).replace(microsecond=0)
+    body = (
+        f"Contact: {settings.security_contact}\n"
+        f"Expires: {expires.astimezone(UTC).isoformat().replace('+00:00', 'Z')}\n"
+        "Preferred-Languages: en\n"
+        f"Canonical: {settings.base_url}/.well-known/security.txt\n"
+    )
+    return PlainTextResponse(body, headers={"Cache-Control": "public, max-age=86400"})
+
+
 routes = [
     Route("/healthz", healthz, name="healthz", methods=["GET", "HEAD"]),
     Route("/theme.css", theme_stylesheet, name="theme"),
+    Route("/.well-known/security.txt", security_txt, name="security_txt"),
 ]
