@@ -156,13 +156,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_environ()
     except SettingsError as error:
         print(f"portal: {error}", file=sys.stderr)
         return 2
-    return int(args.handler(args, settings))
+    try:
+        return int(args.handler(args, settings))
+    except SQLAlchemyError as error:
+        # No traceback for an operator: what failed, and what to check.
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(
+            f"portal: the database could not be used ({reason}). Check DATABASE_URL, that "
+            "the database is running, and that `portal migrate` has been run.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "portal.db"
 
 Environment = Literal["development", "test", "production"]
+# Retention periods longer than this are refused (dates that far off overflow).
+MAX_RETENTION_DAYS = 36_500
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
 
 
@@ -176,7 +178,12 @@ class Settings:
             submitted_visible_days = config(
                 "SUBMITTED_VISIBLE_DAYS", cast=int, default=cls.submitted_visible_days
             )
-            hub_retention_text = config("HUB_RETENTION_DAYS", default="")
+            hub_retention_text = config("HUB_RETENTION_DAYS", default="").strip()
+            if hub_retention_text and not hub_retention_text.isdigit():
+                raise SettingsError(
+                    "HUB_RETENTION_DAYS must be a whole number of days, or empty to keep "
+                    f"sent forms, not {hub_retention_text!r}"
+                )
             hub_retention_days = int(hub_retention_text) if hub_retention_text else None
             purge_interval_minutes = config(
                 "PURGE_INTERVAL_MINUTES", cast=int, default=cls.purge_interval_minutes
@@ -192,6 +199,14 @@ class Settings:
             )
         if not 1 <= pdf_concurrency <= 64:
             raise SettingsError("PDF_CONCURRENCY must be a whole number from 1 to 64")
+        longest = MAX_RETENTION_DAYS
+        for name, days in (
+            ("DRAFT_RETENTION_DAYS", draft_retention_days),
+            ("SUBMITTED_VISIBLE_DAYS", submitted_visible_days),
+            ("HUB_RETENTION_DAYS", hub_retention_days or 0),
+        ):
+            if days > longest:
+                raise SettingsError(f"{name} must be {longest:,} days (100 years) or fewer")
         if not 0 <= draft_reminder_days < draft_retention_days:
             raise SettingsError(
                 "DRAFT_RETENTION_DAYS must be more than DRAFT_REMINDER_DAYS (and both 0 or more)"

@@ -154,6 +154,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         "council_colour": settings.council_colour,
         "hub_name": settings.hub_name,
         "hub_phone": settings.hub_phone,
+        "draft_retention_days": settings.draft_retention_days,
         "mash_phone": settings.mash_phone,
         "out_of_hours_phone": settings.out_of_hours_phone,
         "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":")),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
-from app.db import create_database_engine
+from app.db import create_database_engine, create_session_factory
+from app.models import OutboxMessage, Referral, User, utc_now
+from app.services.referrals import create_draft
 
 
 def portal(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -47,3 +50,326 @@ def test_bad_settings_stop_the_command_with_a_message_not_a_traceback() -> None:
     assert result.returncode == 2
     assert "SECRET_KEY must be set in production" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# portal purge (help guide 10 and 11) ---------------------------------------------------------
+
+
+def old_drafts(database_url: str) -> tuple[str, str]:
+    """An expired draft (last saved in 2020) and one due its reminder (saved 25 days ago),
+    made through the services; `portal purge` uses the real clock."""
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            owner = User(
+                email="operator.test@school.example.org",
+                email_key="operator.test@school.example.org",
+                forename="Ida",
+                surname="Wells",
+                password_hash="not-a-real-hash",
+            )
+            session.add(owner)
+            session.flush()
+            references = tuple(
+                create_draft(
+                    session,
+                    owner,
+                    option_code="early-help",
+                    child_forename="Zebedee",
+                    child_surname="Farquharson",
+                    now=saved,
+                ).reference
+                for saved in (
+                    datetime(2020, 1, 6, 9, 0, tzinfo=UTC),
+                    utc_now() - timedelta(days=25),
+                )
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    return references[0], references[1]
+
+
+def referrals_and_mail(database_url: str) -> tuple[list[str], int]:
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            references = sorted(session.scalars(select(Referral.reference)))
+            mail = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+            return references, int(mail)
+    finally:
+        engine.dispose()
+
+
+def test_purge_explains_itself() -> None:
+    result = portal("purge", "--help")
+    assert result.returncode == 0
+    assert "usage: portal purge" in result.stdout and "--dry-run" in result.stdout
+
+
+def test_purge_dry_run_prints_what_it_would_do_and_changes_nothing(database_url: str) -> None:
+    expired, due = old_drafts(database_url)
+    before = referrals_and_mail(database_url)
+
+    result = portal("purge", "--dry-run", env={"DATABASE_URL": database_url})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"would remind the owner of draft {due}",
+        f"would delete draft {expired}",
+    ]
+    assert referrals_and_mail(database_url) == before
+    assert "Zebedee" not in result.stdout + result.stderr
+
+
+def test_purge_prints_what_it_did_then_that_nothing_is_left(database_url: str) -> None:
+    expired, due = old_drafts(database_url)
+    env = {"DATABASE_URL": database_url}
+
+    result = portal("purge", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"remind the owner of draft {due}",
+        f"delete draft {expired}",
+    ]
+    assert referrals_and_mail(database_url) == ([due], 1)  # the reminder is queued
+    again = portal("purge", env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == ["nothing to purge"]
+    assert "Zebedee" not in result.stdout + result.stderr + again.stdout + again.stderr
+
+
+def test_purge_with_bad_retention_settings_says_which_and_does_nothing(
+    database_url: str,
+) -> None:
+    old_drafts(database_url)
+    before = referrals_and_mail(database_url)
+    result = portal("purge", env={"DATABASE_URL": database_url, "DRAFT_REMINDER_DAYS": "30"})
+    assert result.returncode == 2
+    assert "DRAFT_RETENTION_DAYS must be more than DRAFT_REMINDER_DAYS" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert referrals_and_mail(database_url) == before
+
+
+# portal create-user: hub staff are made by an operator, never through the web ---------------
+
+# (select, User and create_session_factory come from the imports at the top.)
+from starlette.applications import Starlette  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+from starlette.testclient import TestClient  # noqa: E402
+
+from app.settings import Settings  # noqa: E402
+from tests.journeys import (  # noqa: E402
+    OTHER_STRONG_PASSWORD,
+    STRONG_PASSWORD,
+    is_signed_in,
+    latest_code,
+    post,
+    register,
+    sign_in,
+    start_referral,
+)
+
+HUB_STAFF = "hattie.hub@hillingdon.example.gov.uk"
+PROFESSIONAL = "grace.hopper@school.example.org"
+
+
+def create_user(
+    database_url: str, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`portal create-user ...` with the password on standard input (not a terminal)."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "create-user", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+    )
+
+
+def role_of(database_url: str, email: str) -> str | None:
+    """The account's role, or None when there is no such account."""
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = session.scalars(select(User).where(User.email == email)).one_or_none()
+            return None if user is None else user.role
+    finally:
+        engine.dispose()
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode != 0, result.stdout
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_create_user_explains_itself() -> None:
+    result = portal("create-user", "--help")
+    assert result.returncode == 0
+    assert "usage: portal create-user" in result.stdout
+    for option in ("--role", "--email", "--name", "standard input"):
+        assert option in result.stdout
+    assert "create-user" in portal("--help").stdout
+
+
+def test_create_user_makes_hub_staff_who_can_sign_in(database_url: str, client: TestClient) -> None:
+    result = create_user(
+        database_url,
+        *("--role", "hub", "--email", HUB_STAFF, "--name", "Hattie Hub"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"created a hub account for {HUB_STAFF}" in result.stdout
+    assert role_of(database_url, HUB_STAFF) == "hub"
+    assert sign_in(client, HUB_STAFF).status_code == 303
+    home = client.get("/")
+    assert "Referrals inbox" in home.text and "Hattie Hub" in home.text
+    assert client.get("/hub/referrals").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "password", "message"),
+    [
+        (HUB_STAFF, "Hattie Hub", "password", "the password is not acceptable"),
+        (HUB_STAFF, "Hattie Hub", "", "the password is not acceptable"),
+        (
+            "info@hillingdon.example.gov.uk",
+            "Hattie Hub",
+            STRONG_PASSWORD,
+            "not a shared mailbox",
+        ),
+        (HUB_STAFF, "Hattie", STRONG_PASSWORD, 'give --name "Forename Surname"'),
+        ("hattie.hub", "Hattie Hub", STRONG_PASSWORD, "Enter an email address"),
+    ],
+    ids=["weak-password", "no-password", "generic-mailbox", "one-word-name", "not-an-email"],
+)
+def test_create_user_refuses_what_registering_would_refuse(
+    database_url: str, email: str, name: str, password: str, message: str
+) -> None:
+    result = create_user(
+        database_url, "--role", "hub", "--email", email, "--name", name, stdin=f"{password}\n"
+    )
+    assert_refused(result, message)
+    assert role_of(database_url, email) is None
+
+
+def test_create_user_refuses_an_existing_hub_account(database_url: str, client: TestClient) -> None:
+    hub = ("--role", "hub", "--name", "Hattie Hub")
+    first = create_user(database_url, *hub, "--email", HUB_STAFF, stdin=f"{STRONG_PASSWORD}\n")
+    assert first.returncode == 0, first.stderr
+    for email in (HUB_STAFF, HUB_STAFF.upper()):
+        again = create_user(
+            database_url, *hub, "--email", email, stdin=f"{OTHER_STRONG_PASSWORD}\n"
+        )
+        assert_refused(again, "already has a hub account")
+    # Its password is the one it was made with.
+    assert sign_in(client, HUB_STAFF, OTHER_STRONG_PASSWORD).status_code != 303
+    assert sign_in(client, HUB_STAFF).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--name", "Hattie Hub"), "the following arguments are required: --email"),
+        (("--email", HUB_STAFF), "the following arguments are required: --name"),
+        (("--role", "admin", "--email", HUB_STAFF, "--name", "Hattie Hub"), "invalid choice"),
+    ],
+    ids=["no-email", "no-name", "unknown-role"],
+)
+def test_create_user_refuses_missing_or_wrong_arguments(
+    database_url: str, args: tuple[str, ...], message: str
+) -> None:
+    result = create_user(database_url, *args, stdin=f"{STRONG_PASSWORD}\n")
+    assert result.returncode == 2
+    assert_refused(result, message)
+    assert "usage: portal create-user" in result.stderr
+
+
+def test_create_user_turns_a_professional_into_hub_staff_and_ends_their_sessions(
+    database_url: str, client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, PROFESSIONAL)
+    assert is_signed_in(client)
+    assert "Referrals inbox" not in client.get("/").text
+    # Any password given is not used: the account keeps its own.
+    result = create_user(
+        database_url,
+        *("--role", "hub", "--email", PROFESSIONAL, "--name", "Grace Hopper"),
+        stdin=f"{OTHER_STRONG_PASSWORD}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "is now a hub account" in result.stdout and "unchanged" in result.stdout
+    assert role_of(database_url, PROFESSIONAL) == "hub"
+    # The session opened as a professional has ended: the new rights need a fresh sign-in.
+    assert not is_signed_in(client)
+    assert sign_in(client, PROFESSIONAL, OTHER_STRONG_PASSWORD).status_code != 303
+    assert sign_in(client, PROFESSIONAL).status_code == 303
+    assert "Referrals inbox" in client.get("/").text
+    assert client.get("/hub/referrals").status_code == 200
+
+
+def test_create_user_on_a_database_not_yet_migrated_says_so_without_a_traceback(
+    empty_database_url: str,
+) -> None:
+    result = create_user(
+        empty_database_url,
+        *("--role", "hub", "--email", HUB_STAFF, "--name", "Hattie Hub"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert_refused(result, "portal migrate")
+    assert result.stderr.startswith("portal: ")
+
+
+def test_create_user_with_the_database_unreachable_says_so_without_a_traceback() -> None:
+    result = create_user(
+        "postgresql+psycopg://portal@127.0.0.1:1/portal",
+        *("--role", "hub", "--email", HUB_STAFF, "--name", "Hattie Hub"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert_refused(result, "portal: ")
+    assert result.stderr.startswith("portal: ")
+
+
+def posting_order(route: Route) -> tuple[bool, str]:
+    """Posts that end the session or delete the draft go last."""
+    return (route.path.endswith(("/logout", "/delete")), route.path)
+
+
+def test_nobody_makes_themselves_hub_staff_through_the_web(
+    client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    # Registering, with role=hub added to every step.
+    assert post(client, "/register", forename="Ada", surname="Lovelace", role="hub").is_redirect
+    account = post(
+        client,
+        "/register/account",
+        email=PROFESSIONAL,
+        password=STRONG_PASSWORD,
+        confirm_password=STRONG_PASSWORD,
+        role="hub",
+    )
+    assert account.headers["location"] == "/register/code"
+    code = latest_code(settings, PROFESSIONAL)
+    done = post(client, "/register/code", code=code, action="check", role="hub")
+    assert done.headers["location"] == "/register/complete"
+    assert role_of(settings.database_url, PROFESSIONAL) == "professional"
+    reference = start_referral(client)
+    # Then role=hub posted to every page that takes a post.
+    routes = [r for r in app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+    for route in sorted(routes, key=posting_order):
+        path = (
+            route.path.replace("{reference}", reference)
+            .replace("{section_id}", "your-details")
+            .replace("{question_id}", "child_address")
+            .replace("{key}", "A" * 32)
+            .replace("{option}", "early-help")
+        )
+        response = post(client, path, role="hub", roles="hub", is_hub="true", user_role="hub")
+        assert response.status_code < 500, path
+        assert role_of(settings.database_url, PROFESSIONAL) == "professional", path
+    assert sign_in(client, PROFESSIONAL).status_code == 303
+    assert client.get("/hub/referrals").status_code == 404
+    assert "Referrals inbox" not in client.get("/").text

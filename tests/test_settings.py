@@ -148,3 +148,89 @@ def test_bad_document_settings_are_refused_with_the_setting_named(
 ) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_environ(environ)
+
+
+def test_retention_defaults_follow_the_help_guide() -> None:
+    settings = Settings.from_environ({})
+    assert (settings.draft_retention_days, settings.draft_reminder_days) == (30, 7)
+    assert settings.submitted_visible_days == 90
+    assert settings.hub_retention_days is None  # kept until the council says otherwise
+    assert settings.purge_interval_minutes == 60
+    assert Settings.from_environ({"HUB_RETENTION_DAYS": ""}).hub_retention_days is None
+
+
+def test_retention_settings_are_read() -> None:
+    settings = Settings.from_environ(
+        {
+            "DRAFT_RETENTION_DAYS": "60",
+            "DRAFT_REMINDER_DAYS": "14",
+            "SUBMITTED_VISIBLE_DAYS": "180",
+            "HUB_RETENTION_DAYS": "2555",
+            "PURGE_INTERVAL_MINUTES": "15",
+        }
+    )
+    assert (settings.draft_retention_days, settings.draft_reminder_days) == (60, 14)
+    assert settings.submitted_visible_days == 180
+    assert settings.hub_retention_days == 2555
+    assert settings.purge_interval_minutes == 15
+    # The edges that are allowed: no reminder, and the hub keeping forms exactly as long as
+    # their referrers see them.
+    edges = Settings.from_environ({"DRAFT_REMINDER_DAYS": "0", "HUB_RETENTION_DAYS": "90"})
+    assert (edges.draft_reminder_days, edges.hub_retention_days) == (0, 90)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"DRAFT_REMINDER_DAYS": "30"}, "DRAFT_RETENTION_DAYS must be more than"),
+        ({"DRAFT_REMINDER_DAYS": "45"}, "DRAFT_RETENTION_DAYS must be more than"),
+        ({"DRAFT_RETENTION_DAYS": "5"}, "DRAFT_RETENTION_DAYS must be more than"),
+        ({"DRAFT_RETENTION_DAYS": "0", "DRAFT_REMINDER_DAYS": "0"}, "DRAFT_RETENTION_DAYS"),
+        ({"DRAFT_RETENTION_DAYS": "-30"}, "DRAFT_RETENTION_DAYS"),
+        ({"DRAFT_REMINDER_DAYS": "-1"}, "DRAFT_REMINDER_DAYS"),
+        ({"DRAFT_RETENTION_DAYS": "thirty"}, "DRAFT_RETENTION_DAYS"),
+        ({"DRAFT_REMINDER_DAYS": "1.5"}, "DRAFT_REMINDER_DAYS"),
+        ({"SUBMITTED_VISIBLE_DAYS": "0"}, "SUBMITTED_VISIBLE_DAYS"),
+        ({"SUBMITTED_VISIBLE_DAYS": "-90"}, "SUBMITTED_VISIBLE_DAYS"),
+        ({"SUBMITTED_VISIBLE_DAYS": "ninety"}, "SUBMITTED_VISIBLE_DAYS"),
+        ({"PURGE_INTERVAL_MINUTES": "0"}, "PURGE_INTERVAL_MINUTES"),
+        ({"PURGE_INTERVAL_MINUTES": "hourly"}, "PURGE_INTERVAL_MINUTES"),
+        ({"HUB_RETENTION_DAYS": "30"}, "HUB_RETENTION_DAYS must be empty (keep) or at least"),
+        (
+            {"HUB_RETENTION_DAYS": "100", "SUBMITTED_VISIBLE_DAYS": "120"},
+            "HUB_RETENTION_DAYS must be empty (keep) or at least SUBMITTED_VISIBLE_DAYS",
+        ),
+        ({"HUB_RETENTION_DAYS": "-1"}, "HUB_RETENTION_DAYS"),
+        ({"HUB_RETENTION_DAYS": "forever"}, "HUB_RETENTION_DAYS"),
+        ({"HUB_RETENTION_DAYS": "7 years"}, "HUB_RETENTION_DAYS"),
+        # So many days that the dates they lead to are past the calendar's end (year 9999):
+        # every purge pass, and every Recover a form page, would fail.
+        ({"DRAFT_RETENTION_DAYS": "3000000"}, "DRAFT_RETENTION_DAYS"),
+    ],
+    ids=[
+        "reminder-equals-retention",
+        "reminder-after-retention",
+        "retention-shorter-than-reminder",
+        "retention-zero",
+        "retention-negative",
+        "reminder-negative",
+        "retention-not-a-number",
+        "reminder-not-whole",
+        "visible-zero",
+        "visible-negative",
+        "visible-not-a-number",
+        "interval-zero",
+        "interval-not-a-number",
+        "hub-shorter-than-visible",
+        "hub-shorter-than-longer-visible",
+        "hub-negative",
+        "hub-not-a-number",
+        "hub-words",
+        "retention-beyond-the-calendar",
+    ],
+)
+def test_bad_retention_settings_are_refused_with_the_setting_named(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        Settings.from_environ(environ)

@@ -527,7 +527,13 @@ def address_partial_context(
 @require_user
 async def address_lookup(request: Request) -> Response:
     """htmx: Find Address / Enter Address / Use this address, answering with the address block.
-    (Without JavaScript the same buttons post the whole section instead.)"""
+    (Without JavaScript the same buttons post the whole section instead.) The question in the
+    path is the one the button acts on."""
+    async with request.form() as form:
+        action = form.get("action")
+    verb, _, question_id = str(action or "").partition(":")
+    if verb not in ADDRESS_ACTIONS or question_id != request.path_params["question_id"]:
+        raise HTTPException(404)
     return await section_page(request)
 
 

@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from starlette.exceptions import HTTPException
+from sqlalchemy import delete, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
-from app.form_handling import redirect
+from app.form_handling import go_to, redirect
 from app.models import Document, Referral, SectionAnswers
 from app.plain_text import clean_text
 from app.request_log import request_id_of
@@ -32,6 +31,29 @@ DELETED_FLASH = "draft_deleted"
 REPLIED_FLASH = "reply_sent"
 
 
+def last_saved_sections(request: Request, drafts: list[Referral]) -> dict[int, str]:
+    """Where each draft was left: the section its owner saved last. Sections filled in when
+    the draft was made (the child's name, services ticked by the tile) do not count; a tie
+    goes to the section later in the form."""
+    if not drafts:
+        return {}
+    created = {draft.id: draft.created_at for draft in drafts}
+    order = {section.id: n for n, section in enumerate(request.state.assessment.sections)}
+    rows = request_session(request).execute(
+        select(
+            SectionAnswers.referral_id, SectionAnswers.section_id, SectionAnswers.updated_at
+        ).where(SectionAnswers.referral_id.in_(created))
+    )
+    best: dict[int, tuple[datetime, int, str]] = {}
+    for referral_id, section_id, saved_at in rows:
+        if saved_at <= created[referral_id]:
+            continue
+        candidate = (saved_at, order.get(section_id, -1), section_id)
+        if referral_id not in best or candidate > best[referral_id]:
+            best[referral_id] = candidate
+    return {referral_id: entry[2] for referral_id, entry in best.items()}
+
+
 @require_user
 async def recover_a_form(request: Request) -> Response:
     """The user's drafts, newest first: child, reference, started, last saved, when it will be
@@ -46,22 +68,7 @@ async def recover_a_form(request: Request) -> Response:
             .order_by(Referral.updated_at.desc(), Referral.id.desc())
         )
     )
-    last_section: dict[int, str] = {}
-    if drafts:
-        latest = (
-            select(SectionAnswers.referral_id, func.max(SectionAnswers.updated_at).label("at"))
-            .where(SectionAnswers.referral_id.in_([d.id for d in drafts]))
-            .group_by(SectionAnswers.referral_id)
-            .subquery()
-        )
-        rows = db.execute(
-            select(SectionAnswers.referral_id, SectionAnswers.section_id).join(
-                latest,
-                (SectionAnswers.referral_id == latest.c.referral_id)
-                & (SectionAnswers.updated_at == latest.c.at),
-            )
-        )
-        last_section = {referral_id: section_id for referral_id, section_id in rows}
+    last_section = last_saved_sections(request, drafts)
     visible_sections = {section.id for section in request.state.assessment.sections}
     return render(
         request,
@@ -149,11 +156,17 @@ async def submitted_forms(request: Request) -> Response:
     )
 
 
+class NotSentYet(Exception):
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(referral.reference)
+        self.referral = referral
+
+
 def sent_referral_of_owner(request: Request) -> Referral:
-    """The signed-in user's own sent referral in the path (drafts go to their task list)."""
+    """The signed-in user's own sent referral in the path (a draft: NotSentYet)."""
     referral = owned_referral_or_404(request)
     if referral.status == DRAFT:
-        raise HTTPException(404)
+        raise NotSentYet(referral)
     return referral
 
 
@@ -177,8 +190,12 @@ def submitted_view_context(request: Request, referral: Referral, **extra: Any) -
 @require_user
 async def submitted_view(request: Request) -> Response:
     """A sent form as its referrer sees it: status, messages with the hub and a reply box, the
-    answers sent (read-only) and the documents. Opening it marks the hub's messages read."""
-    referral = sent_referral_of_owner(request)
+    answers sent (read-only) and the documents. Opening it marks the hub's messages read. A
+    draft has neither: its owner goes to its task list."""
+    try:
+        referral = sent_referral_of_owner(request)
+    except NotSentYet as draft:
+        return go_to(request, f"/referrals/{draft.referral.reference}")
     db = request_session(request)
     hub.mark_read(db, referral, reader_role=hub.REFERRER, now=now_for(request))
     db.commit()
@@ -189,7 +206,10 @@ async def submitted_view(request: Request) -> Response:
 
 @require_user
 async def reply(request: Request) -> Response:
-    referral = sent_referral_of_owner(request)
+    try:
+        referral = sent_referral_of_owner(request)
+    except NotSentYet as draft:
+        return go_to(request, f"/referrals/{draft.referral.reference}")
     async with request.form() as form:
         value = form.get("reply")
     text = clean_text(value).strip() if isinstance(value, str) else ""

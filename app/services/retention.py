@@ -51,6 +51,13 @@ CODE_KEEP = timedelta(days=1)
 SIGN_IN_ATTEMPT_KEEP = timedelta(days=30)
 SENT_MAIL_KEEP = timedelta(days=30)
 FIRST_PASS_DELAY_SECONDS = 30
+SINGULAR = {
+    "starts made before signing in": "start made before signing in",
+    "forms kept after a timeout": "form kept after a timeout",
+    "email codes": "email code",
+    "sign-in attempts": "sign-in attempt",
+    "sent or failed emails": "sent or failed email",
+}
 
 
 def deletion_date(referral: Referral, settings: Settings) -> datetime:
@@ -80,7 +87,10 @@ class PurgeReport:
             f"{would}delete sent referral {ref} (hub retention period)"
             for ref in self.deleted_submitted
         ]
-        lines += [f"{would}delete {count} {what}" for what, count in self.housekeeping.items()]
+        lines += [
+            f"{would}delete {count} {what if count != 1 else SINGULAR.get(what, what)}"
+            for what, count in self.housekeeping.items()
+        ]
         return lines or ["nothing to purge"]
 
 
