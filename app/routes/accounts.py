@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
-from app.form_handling import form_page, read_form, redirect
+from app.form_handling import form_page, read_form, redirect, wake_mail
 from app.models import OneTimeCode, User
 from app.request_log import request_id_of
 from app.security.sessions import (
@@ -35,7 +35,6 @@ from app.security.sessions import (
 from app.services import accounts
 from app.services.accounts import CodeCheck
 from app.services.audit import record_event
-from app.services.mail import MailWorker
 from app.services.passwords import checklist, password_problems, verify_password
 from app.templating import render
 
@@ -43,12 +42,6 @@ REGISTRATION = "registration"
 REGISTER_CODE = "register_code"
 RESET_CODE = "reset_code"
 RESET_ALLOWED = "reset_allowed"
-
-
-def wake_mail(request: Request) -> None:
-    worker: MailWorker | None = getattr(request.state, "mail_worker", None)
-    if worker is not None:
-        worker.wake()
 
 
 def confirm_problem(password: str, confirmation: str) -> str | None:

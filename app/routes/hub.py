@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
-from app.form_handling import go_to, is_htmx, varies
+from app.form_handling import go_to, is_htmx, varies, wake_mail
 from app.models import Document, Referral, User
 from app.plain_text import clean_text
 from app.request_log import request_id_of
@@ -92,8 +92,10 @@ async def inbox(request: Request) -> Response:
         "referral_options": REFERRAL_OPTIONS,
         "query_for": lambda **change: query_string({**filters, **change}),
     }
-    template = "partials/hub_inbox_results.html" if is_htmx(request) else "pages/hub/inbox.html"
-    return varies(render(request, template, context))
+    if is_htmx(request):
+        context["oob_count"] = True
+        return varies(render(request, "partials/hub_inbox_results.html", context))
+    return varies(render(request, "pages/hub/inbox.html", context))
 
 
 def query_string(values: dict[str, Any]) -> str:
@@ -158,6 +160,8 @@ def refused(
 
 
 def done(request: Request, referral: Referral, notice: str) -> Response:
+    """After an action (committed): any email it queued goes now; back to the referral."""
+    wake_mail(request)
     request.session[NOTICE] = notice
     return go_to(request, referral_url(referral))
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.db import request_session
-from app.form_handling import go_to, redirect
+from app.form_handling import go_to, redirect, wake_mail
 from app.models import Document, Referral, SectionAnswers
 from app.plain_text import clean_text
 from app.request_log import request_id_of
@@ -233,6 +233,7 @@ async def reply(request: Request) -> Response:
         request_id=request_id_of(request),
     )
     db.commit()
+    wake_mail(request)
     request.session[REPLIED_FLASH] = True
     return redirect(f"/referrals/{referral.reference}/view#timeline")
 

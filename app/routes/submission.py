@@ -14,7 +14,7 @@ from app.assessment import engine
 from app.assessment.engine import Problem
 from app.assessment.model import Assessment, Section
 from app.db import request_session
-from app.form_handling import go_to, is_htmx, varies
+from app.form_handling import go_to, is_htmx, varies, wake_mail
 from app.models import Referral
 from app.request_log import request_id_of
 from app.routes.assessment import assessment_of, today_for
@@ -106,6 +106,7 @@ async def send(request: Request) -> Response:
         request_id=request_id_of(request),
     )
     db.commit()
+    wake_mail(request)
     return go_to(request, sent_url(referral))
 
 
