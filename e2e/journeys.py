@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -156,3 +157,117 @@ def elements_wider_than_the_window(page: Page) -> list[str]:
             .map(e => e.tagName + '#' + e.id + '.' + e.className)"""
     )
     return wide
+
+
+# Every section of the assessment, answered through the form as a professional would: what
+# each section asks for, in the order Next takes them. The first section's date of birth can be
+# given wrong on purpose (`date_of_birth`), to see the error and put it right.
+EIGHT_QUESTIONS = [
+    "What is happening for this family?",
+    "What in the family's circumstances is currently impacting on them?",
+    "The parents' or carers' current capacity to meet the needs of the child or children",
+    "What help and support is required at this time?",
+    "Please comment on any specific risks to be considered",
+    "The wishes and feelings of the child, young person and their siblings",
+    "The views of the parents or carers, including what should happen next",
+    "How will we know when the family and universal services are able to meet the needs",
+]
+
+
+def answer_referrer_and_child_details(
+    page: Page, date_of_birth: tuple[str, str, str] = ("30", "4", "2019")
+) -> None:
+    """5.1: the referrer, the child's date of birth, sex, ethnicity, NHS number and address."""
+    page.get_by_label("Your telephone number").fill("01895 250111")
+    page.get_by_label("Your job title").fill("Class teacher")
+    page.get_by_label("Your organisation").fill("Colham Manor Primary")
+    page.get_by_label(
+        "I am completing this form for someone else in a professional capacity"
+    ).check()
+    page.get_by_label("Your relationship to the child").fill("Class teacher")
+    page.get_by_label("Yes", exact=True).check()
+    fill_date(page, "Date of birth", *date_of_birth)
+    page.get_by_label("Female").check()
+    page.get_by_label("The child's ethnicity").select_option("White and Asian")
+    page.get_by_label("The child's NHS number (optional)").fill("943 476 5919")
+    postcode, address = seeded_address()
+    find_address(page, "1", postcode.lower(), address)
+
+
+def answer_relationships(page: Page) -> None:
+    """5.2: one family member."""
+    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
+
+
+def answer_request_for_support(page: Page) -> None:
+    """5.3: optional; one service that adds no section."""
+    page.get_by_label("Portage").check()
+
+
+def answer_consent(page: Page) -> None:
+    """5.4: written consent, from whom and when."""
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Written consent").check()
+    page.get_by_label("Who gave consent?").fill("Jo Smith, mother")
+    fill_date(page, "When was consent given?", "20", "11", "2026")
+
+
+def answer_additional_details(page: Page) -> None:
+    """5.5: UPN, no disabilities, special educational needs with their details."""
+    page.get_by_label("The child's Unique Pupil Number (UPN) (optional)").fill("B801200005001")
+    page.get_by_role("group", name="Does the child have any disabilities").get_by_label(
+        "No", exact=True
+    ).check()
+    page.get_by_role("group", name="Does the child have special educational needs").get_by_label(
+        "Yes", exact=True
+    ).check()
+    page.get_by_label("Give details of the special educational needs").fill("SEN support in class")
+
+
+def answer_services(page: Page) -> None:
+    """5.8: none added now, none before."""
+    choose(page, "Were any services involved with the family before now?", "None")
+
+
+def answer_assessment(page: Page) -> None:
+    """5.9: all eight questions, each on two lines."""
+    for question in EIGHT_QUESTIONS:
+        page.get_by_label(question).fill(f"Answer to: {question}\nA second line.")
+
+
+SECTIONS: list[tuple[str, Callable[[Page], None]]] = [
+    ("Referrer and child details", answer_referrer_and_child_details),
+    ("Relationships and the Wider Family Details", answer_relationships),
+    ("Request for Support", answer_request_for_support),
+    ("Consent", answer_consent),
+    ("Additional Details", answer_additional_details),
+    ("Services", answer_services),
+    ("The Child and their Family's Assessment", answer_assessment),
+]
+
+
+def no_check(page: Page) -> None:
+    """Nothing more to check on a page."""
+
+
+def answer_sections(
+    page: Page,
+    sections: Sequence[tuple[str, Callable[[Page], None]]],
+    *,
+    check: Callable[[Page], None] = no_check,
+) -> None:
+    """From the first of `sections`, already open: answer each, `check` it, then Next. Ends on
+    Upload Documents, which follows the last section."""
+    for title, answer in sections:
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        answer(page)
+        check(page)
+        page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload Documents")
+
+
+def complete_every_section(page: Page, *, check: Callable[[Page], None] = no_check) -> None:
+    """From the form's contents (or any section): every section answered in turn with Next,
+    ending on Upload Documents."""
+    open_section(page, SECTIONS[0][0])
+    answer_sections(page, SECTIONS, check=check)

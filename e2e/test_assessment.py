@@ -8,29 +8,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from e2e.conftest import assert_accessible
 from e2e.journeys import (
-    choose,
-    family_member,
+    SECTIONS,
+    answer_referrer_and_child_details,
+    answer_sections,
     fill_date,
-    fill_family_member,
-    find_address,
     new_email,
     open_section,
     register,
-    seeded_address,
     start_referral,
 )
 from e2e.mail import MailCapture
-
-EIGHT_QUESTIONS = [
-    "What is happening for this family?",
-    "What in the family's circumstances is currently impacting on them?",
-    "The parents' or carers' current capacity to meet the needs of the child or children",
-    "What help and support is required at this time?",
-    "Please comment on any specific risks to be considered",
-    "The wishes and feelings of the child, young person and their siblings",
-    "The views of the parents or carers, including what should happen next",
-    "How will we know when the family and universal services are able to meet the needs",
-]
 
 
 def next_section(page: Page) -> None:
@@ -47,20 +34,7 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
     open_section(page, "Referrer and child details")
     assert_accessible(page)
     expect(page.get_by_label("The child's forename")).to_have_value("Sam")
-    page.get_by_label("Your telephone number").fill("01895 250111")
-    page.get_by_label("Your job title").fill("Class teacher")
-    page.get_by_label("Your organisation").fill("Colham Manor Primary")
-    page.get_by_label(
-        "I am completing this form for someone else in a professional capacity"
-    ).check()
-    page.get_by_label("Your relationship to the child").fill("Class teacher")
-    page.get_by_label("Yes", exact=True).check()
-    fill_date(page, "Date of birth", "31", "4", "2019")
-    page.get_by_label("Female").check()
-    page.get_by_label("The child's ethnicity").select_option("White and Asian")
-    page.get_by_label("The child's NHS number (optional)").fill("943 476 5919")
-    postcode, address = seeded_address()
-    find_address(page, "1", postcode.lower(), address)
+    answer_referrer_and_child_details(page, date_of_birth=("31", "4", "2019"))
     next_section(page)
     expect(page).to_have_title(re.compile("^Error: Referrer and child details"))
     summary = page.get_by_role("alert")
@@ -69,59 +43,11 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
     fill_date(page, "Date of birth", "30", "4", "2019")
     next_section(page)
 
-    # 5.2 Relationships and the Wider Family Details: one family member.
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Relationships and the Wider Family Details"
-    )
-    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
-    assert_accessible(page)
-    next_section(page)
-
-    # 5.3 Request for Support: optional.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Request for Support")
-    assert_accessible(page)
-    page.get_by_label("Portage").check()
-    next_section(page)
-
-    # 5.4 Consent.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
-    page.get_by_label("Yes", exact=True).check()
-    page.get_by_label("Written consent").check()
-    page.get_by_label("Who gave consent?").fill("Jo Smith, mother")
-    fill_date(page, "When was consent given?", "20", "11", "2026")
-    assert_accessible(page)
-    next_section(page)
-
-    # 5.5 Additional Details.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Additional Details")
-    page.get_by_label("The child's Unique Pupil Number (UPN) (optional)").fill("B801200005001")
-    page.get_by_role("group", name="Does the child have any disabilities").get_by_label(
-        "No", exact=True
-    ).check()
-    page.get_by_role("group", name="Does the child have special educational needs").get_by_label(
-        "Yes", exact=True
-    ).check()
-    page.get_by_label("Give details of the special educational needs").fill("SEN support in class")
-    assert_accessible(page)
-    next_section(page)
-
-    # 5.8 Services: none added now, none before.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Services")
-    choose(page, "Were any services involved with the family before now?", "None")
-    assert_accessible(page)
-    next_section(page)
-
-    # 5.9 The Child and their Family's Assessment: all eight questions.
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "The Child and their Family's Assessment"
-    )
-    for question in EIGHT_QUESTIONS:
-        page.get_by_label(question).fill(f"Answer to: {question}\nA second line.")
-    assert_accessible(page)
-    next_section(page)
+    # 5.2 to 5.9: a family member, Request for Support, Consent, Additional Details, Services
+    # and the eight assessment questions, each page checked with axe before Next.
+    answer_sections(page, SECTIONS[1:], check=assert_accessible)
 
     # 5.10 Upload Documents is optional: back to the form's contents.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Upload Documents")
     page.get_by_role("link", name="Back to the form's contents").click()
 
     # Back on the task list: everything completed, check answers open.
