@@ -18,7 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("referral", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reminder_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("reminder_sent_at", sa.DateTime(timezone=True), nullable=True)
+        )
         # The purge looks for drafts by their last save.
         batch_op.create_index(batch_op.f("ix_referral_updated_at"), ["updated_at"], unique=False)
 
