@@ -17,11 +17,10 @@ from app.db import request_session
 from app.form_handling import is_htmx, redirect
 from app.models import Document, Referral
 from app.plain_text import clean_text
-from app.request_log import request_id_of
+from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
-from app.services.audit import record_event
 from app.services.referrals import lock_draft
 from app.settings import Settings
 from app.templating import render
@@ -173,18 +172,14 @@ async def upload(request: Request, referral: Referral) -> Response:
             db, settings, referral, user, uploads, description, now=now
         )
         for document in added:
-            record_event(
-                db,
+            audit(
+                request,
                 "document.uploaded",
-                actor_user_id=user.id,
                 subject_type="document",
                 subject_id=document.key,
-                request_id=request_id_of(request),
-                details={
-                    "referral": referral.reference,
-                    "kind": document.kind,
-                    "size": document.size,
-                },
+                referral=referral.reference,
+                kind=document.kind,
+                size=document.size,
             )
         db.commit()
     except BaseException:
@@ -209,7 +204,7 @@ async def upload(request: Request, referral: Referral) -> Response:
     return redirect(documents_url(referral))
 
 
-def owned_document_or_404(request: Request, referral: Referral) -> Document:
+def referral_document_or_404(request: Request, referral: Referral) -> Document:
     """The document in the path if it belongs to `referral` and has not been removed."""
     document = request_session(request).scalar(
         select(Document).where(
@@ -230,14 +225,12 @@ def document_download(request: Request, referral: Referral, document: Document) 
         content = store.read_content(db, settings, document)
     except FileNotFoundError:
         raise HTTPException(404) from None
-    record_event(
-        db,
+    audit(
+        request,
         "document.downloaded",
-        actor_user_id=signed_in_user(request).id,
         subject_type="document",
         subject_id=document.key,
-        request_id=request_id_of(request),
-        details={"referral": referral.reference},
+        referral=referral.reference,
     )
     db.commit()
     return Response(
@@ -256,24 +249,23 @@ def document_download(request: Request, referral: Referral, document: Document) 
 @require_user
 async def download(request: Request) -> Response:
     referral = owned_referral_or_404(request)
-    return document_download(request, referral, owned_document_or_404(request, referral))
+    return document_download(request, referral, referral_document_or_404(request, referral))
 
 
 @require_user
 async def remove(request: Request) -> Response:
     referral = editable_referral_or_404(request)
-    document = owned_document_or_404(request, referral)
+    document = referral_document_or_404(request, referral)
     settings: Settings = request.state.settings
     db = request_session(request)
     lock_draft(db, referral, now=now_for(request))
-    record_event(
-        db,
+    audit(
+        request,
         "document.removed",
-        actor_user_id=signed_in_user(request).id,
         subject_type="document",
         subject_id=document.key,
-        request_id=request_id_of(request),
-        details={"referral": referral.reference, "by": "referrer"},
+        referral=referral.reference,
+        by="referrer",
     )
     db.delete(document)
     db.commit()

@@ -9,7 +9,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,16 +17,16 @@ from starlette.routing import Route
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies, wake_mail
-from app.models import Document, Referral, User
+from app.models import Referral, User
 from app.plain_text import clean_text
 from app.request_log import request_id_of
-from app.routes.documents import document_download
+from app.routes.auditing import audit
+from app.routes.documents import document_download, referral_document_or_404
 from app.routes.pdf import pdf_response
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services import hub
-from app.services.audit import record_event
 from app.settings import Settings
 from app.templating import render
 
@@ -129,15 +128,7 @@ async def referral_view(request: Request) -> Response:
     the actions. Opening it is audited and marks the referrer's replies read."""
     referral = sent_referral_or_404(request)
     db = request_session(request)
-    user = signed_in_user(request)
-    record_event(
-        db,
-        "referral.viewed",
-        actor_user_id=user.id,
-        subject_type="referral",
-        subject_id=referral.reference,
-        request_id=request_id_of(request),
-    )
+    audit(request, "referral.viewed", subject_type="referral", subject_id=referral.reference)
     hub.mark_read(db, referral, reader_role=hub.HUB, now=now_for(request))
     db.commit()
     return render(request, "pages/hub/referral.html", view_context(request, referral))
@@ -173,8 +164,9 @@ async def change_status(request: Request) -> Response:
     errors = {}
     if values["status"] not in hub.STATUSES:
         errors["status"] = "Select a status"
-    if len(values["status_message"]) > hub.MESSAGE_MAX:
-        errors["status_message"] = f"The message must be {hub.MESSAGE_MAX:,} characters or fewer"
+    problem = hub.message_problem(values["status_message"], missing="", name="The message")
+    if problem:
+        errors["status_message"] = problem
     if errors:
         return refused(request, referral, errors, values)
     db = request_session(request)
@@ -216,11 +208,9 @@ async def send_message(request: Request) -> Response:
     referral = sent_referral_or_404(request)
     values = await read_fields(request, "message")
     message = values["message"]
-    if not message:
-        return refused(request, referral, {"message": "Enter a message"}, values)
-    if len(message) > hub.MESSAGE_MAX:
-        error = f"The message must be {hub.MESSAGE_MAX:,} characters or fewer"
-        return refused(request, referral, {"message": error}, values)
+    problem = hub.message_problem(message, missing="Enter a message", name="The message")
+    if problem:
+        return refused(request, referral, {"message": problem}, values)
     db = request_session(request)
     hub.send_message(
         db,
@@ -236,28 +226,17 @@ async def send_message(request: Request) -> Response:
     return done(request, referral, "Message sent to the referrer")
 
 
-def document_or_404(request: Request, referral: Referral) -> Document:
-    document = request_session(request).scalar(
-        select(Document).where(
-            Document.referral_id == referral.id, Document.key == request.path_params["key"]
-        )
-    )
-    if document is None or document.removed_at is not None:
-        raise HTTPException(404)
-    return document
-
-
 @require_hub
 async def download(request: Request) -> Response:
     referral = sent_referral_or_404(request)
-    return document_download(request, referral, document_or_404(request, referral))
+    return document_download(request, referral, referral_document_or_404(request, referral))
 
 
 @require_hub
 async def remove_document(request: Request) -> Response:
     """GET: why is it being removed? POST: its content is destroyed; the record stays."""
     referral = sent_referral_or_404(request)
-    document = document_or_404(request, referral)
+    document = referral_document_or_404(request, referral)
     context: dict[str, Any] = {
         "referral": referral,
         "document": document,

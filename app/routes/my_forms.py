@@ -16,12 +16,12 @@ from app.form_handling import go_to, redirect, wake_mail
 from app.models import Document, Referral, SectionAnswers
 from app.plain_text import clean_text
 from app.request_log import request_id_of
+from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services import hub
-from app.services.audit import record_event
 from app.services.referrals import DRAFT, SUBMITTED, lock_draft
 from app.services.retention import deletion_date, visible_until
 from app.settings import Settings
@@ -103,14 +103,14 @@ async def delete_draft(request: Request) -> Response:
     now: datetime = now_for(request)
     lock_draft(db, referral, now=now)
     documents = list(db.scalars(select(Document).where(Document.referral_id == referral.id)))
-    record_event(
-        db,
+    audit(
+        request,
         "referral.deleted",
-        actor_user_id=signed_in_user(request).id,
         subject_type="referral",
         subject_id=referral.reference,
-        request_id=request_id_of(request),
-        details={"reason": "deleted-by-owner", "status": DRAFT, "documents": len(documents)},
+        reason="deleted-by-owner",
+        status=DRAFT,
+        documents=len(documents),
     )
     db.execute(delete(Referral).where(Referral.id == referral.id))
     db.commit()
@@ -213,11 +213,7 @@ async def reply(request: Request) -> Response:
     async with request.form() as form:
         value = form.get("reply")
     text = clean_text(value).strip() if isinstance(value, str) else ""
-    error = None
-    if not text:
-        error = "Enter your reply"
-    elif len(text) > hub.MESSAGE_MAX:
-        error = f"Your reply must be {hub.MESSAGE_MAX:,} characters or fewer"
+    error = hub.message_problem(text, missing="Enter your reply", name="Your reply")
     if error:
         context = submitted_view_context(request, referral, errors={"reply": error}, reply=text)
         return render(request, "pages/forms/submitted_view.html", context, status_code=422)

@@ -8,11 +8,10 @@ from starlette.routing import Route
 
 from app.db import request_session
 from app.models import Referral, ReferralMessage, User
-from app.request_log import request_id_of
+from app.routes.auditing import audit
 from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
-from app.services.audit import record_event
 from app.services.hub import STATUSES, URGENCIES, authors_of
 from app.services.pdf import PdfRenderer
 from app.services.referrals import DRAFT
@@ -28,7 +27,6 @@ async def pdf_response(
 ) -> Response:
     """`EH-2026-000123-2026-11-23.pdf` as a download, made now from the saved answers; with a
     `timeline` (the hub's view) its status changes and messages are included."""
-    user = signed_in_user(request)
     now = now_for(request)
     draft = referral.status == DRAFT
     status_text = (
@@ -49,14 +47,12 @@ async def pdf_response(
     html = templates.get_template("pages/pdf/assessment.html").render(context)
     renderer: PdfRenderer = request.state.pdf_renderer
     pdf = await renderer.render(html)
-    record_event(
-        db,
+    audit(
+        request,
         "referral.pdf-created",
-        actor_user_id=user.id,
         subject_type="referral",
         subject_id=referral.reference,
-        request_id=request_id_of(request),
-        details={"draft": draft},
+        draft=draft,
     )
     db.commit()
     filename = f"{referral.reference}-{now.astimezone(UK_TIME):%Y-%m-%d}.pdf"

@@ -40,6 +40,16 @@ PER_PAGE = 25
 REFERENCE = re.compile(r"(?i)(?:EH-?)?\d{4}-?\d{1,6}|EH-\d*")
 
 
+def message_problem(text: str, *, missing: str, name: str) -> str | None:
+    """What is wrong with a message, a reply or a status message, if anything: `missing` when
+    it must be given and is empty (None when it is optional)."""
+    if not text:
+        return missing or None
+    if len(text) > MESSAGE_MAX:
+        return f"{name} must be {MESSAGE_MAX:,} characters or fewer"
+    return None
+
+
 def is_hub(user: User | None) -> bool:
     return user is not None and user.role == HUB
 
