@@ -4,6 +4,7 @@ multipart form; with htmx it shows progress and the list updates in place."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -115,7 +116,7 @@ async def upload(request: Request, referral: Referral) -> Response:
     settings: Settings = request.state.settings
     limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
     length = request.headers.get("content-length", "")
-    if not length.isdigit():
+    if not re.fullmatch(r"[0-9]{1,15}", length):
         # Browsers always say how big an upload is; without it the size cannot be checked.
         message = "The selected files could not be uploaded: try again"
         context = page_context(request, referral, errors=[("documents", message)])

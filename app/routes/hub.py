@@ -4,6 +4,7 @@ if the pages did not exist. Hub staff see sent referrals only, never drafts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -16,7 +17,7 @@ from starlette.routing import Route
 
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
-from app.form_handling import go_to, is_htmx, varies, wake_mail
+from app.form_handling import go_to, is_htmx, read_form, varies, wake_mail
 from app.models import Referral, User
 from app.plain_text import clean_text
 from app.request_log import request_id_of
@@ -59,7 +60,8 @@ def referral_url(referral: Referral) -> str:
 
 
 def number(value: str | None, default: int = 1) -> int:
-    return int(value) if value and value.isdigit() and len(value) < 7 else default
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else default
 
 
 @require_hub
@@ -135,12 +137,9 @@ async def referral_view(request: Request) -> Response:
 
 
 async def read_fields(request: Request, *names: str) -> dict[str, str]:
-    async with request.form() as form:
-        values = {}
-        for name in names:
-            value = form.get(name)
-            values[name] = clean_text(value).strip() if isinstance(value, str) else ""
-        return values
+    """The named fields of the posted form, cleaned and trimmed ("" when absent)."""
+    posted = await read_form(request)
+    return {name: posted.get(name, "").strip() for name in names}
 
 
 def refused(
@@ -257,15 +256,19 @@ async def remove_document(request: Request) -> Response:
         return render(request, "pages/hub/remove_document.html", context, status_code=422)
     settings: Settings = request.state.settings
     db = request_session(request)
-    hub.remove_document(
-        db,
-        referral,
-        document,
-        signed_in_user(request),
-        reason,
-        now=now_for(request),
-        request_id=request_id_of(request),
-    )
+    try:
+        hub.remove_document(
+            db,
+            referral,
+            document,
+            signed_in_user(request),
+            reason,
+            now=now_for(request),
+            request_id=request_id_of(request),
+        )
+    except hub.AlreadyRemoved:
+        db.rollback()
+        return done(request, referral, f"{document.filename} had already been removed")
     db.commit()
     store.forget_file(settings, document)
     return done(request, referral, f"{document.filename} has been removed")

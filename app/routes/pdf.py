@@ -46,16 +46,15 @@ async def pdf_response(
     templates = request.state.templates
     html = templates.get_template("pages/pdf/assessment.html").render(context)
     renderer: PdfRenderer = request.state.pdf_renderer
+    reference = referral.reference
+    # Reading is done: give the connection back while the PDF is drawn (it may wait its turn).
+    db.rollback()
     pdf = await renderer.render(html)
     audit(
-        request,
-        "referral.pdf-created",
-        subject_type="referral",
-        subject_id=referral.reference,
-        draft=draft,
+        request, "referral.pdf-created", subject_type="referral", subject_id=reference, draft=draft
     )
     db.commit()
-    filename = f"{referral.reference}-{now.astimezone(UK_TIME):%Y-%m-%d}.pdf"
+    filename = f"{reference}-{now.astimezone(UK_TIME):%Y-%m-%d}.pdf"
     return Response(
         pdf,
         media_type="application/pdf",

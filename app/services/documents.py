@@ -310,6 +310,27 @@ def add_documents(
     written to the directory store are removed again (`forget_file`)."""
     added: list[Document] = []
     problems: list[str] = []
+    try:
+        _add_each(session, settings, referral, user, uploads, description, now, added, problems)
+    except BaseException:
+        # Nothing partial: files already written for this upload go with the transaction.
+        for document in added:
+            forget_file(settings, document)
+        raise
+    return added, problems
+
+
+def _add_each(
+    session: Session,
+    settings: Settings,
+    referral: Referral,
+    user: User,
+    uploads: Sequence[Upload],
+    description: str,
+    now: datetime,
+    added: list[Document],
+    problems: list[str],
+) -> None:
     used = total_size(session, referral)
     allowed_total = settings.max_referral_documents_mb * MB
     for upload in uploads:
@@ -342,7 +363,6 @@ def add_documents(
         )
         session.add(document)
         session.flush()
+        added.append(document)
         write_content(session, settings, document, upload.data)
         used += len(upload.data)
-        added.append(document)
-    return added, problems

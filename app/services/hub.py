@@ -50,6 +50,10 @@ def message_problem(text: str, *, missing: str, name: str) -> str | None:
     return None
 
 
+class AlreadyRemoved(Exception):
+    """The document was removed by someone else a moment ago."""
+
+
 def is_hub(user: User | None) -> bool:
     return user is not None and user.role == HUB
 
@@ -330,13 +334,20 @@ def remove_document(
     request_id: str | None = None,
 ) -> None:
     """Destroy a document attached in error, keeping the record of it: who removed it, when
-    and why. The caller commits, then removes a directory-stored file (`store.forget_file`)."""
+    and why. The caller commits, then removes a directory-stored file (`store.forget_file`).
+    Two staff removing it at once: one does, the other gets AlreadyRemoved."""
+    result = session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.removed_at.is_(None))
+        .values(removed_at=now, removed_by_id=hub_user.id, removed_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise AlreadyRemoved(document.filename)
+    session.refresh(document)
     content = session.get(DocumentContent, document.id)
     if content is not None:
         session.delete(content)
-    document.removed_at = now
-    document.removed_by_id = hub_user.id
-    document.removed_reason = reason
     _entry(
         session,
         referral,
@@ -355,10 +366,6 @@ def remove_document(
         document=document.key,
         by="hub",
     )
-
-
-def document_is_available(document: Document) -> bool:
-    return document.removed_at is None
 
 
 # Emails: never any child or family data, only the reference and where to read --------------

@@ -51,9 +51,8 @@ def submit(
                 )
             )
     except IntegrityError:
-        # Recorded already: the referral's status said otherwise only if someone changed it
-        # by hand. The database keeps it to one submission either way.
-        session.rollback()
+        # Recorded already (the savepoint is rolled back): the referral's status said otherwise
+        # only if someone changed it by hand. The database keeps it to one submission.
         session.refresh(referral)
         return False
     session.refresh(referral)
