@@ -168,6 +168,9 @@ def _run_axe_on_javascript_off_page(page: Page) -> Any:
 
 def assert_accessible(page: Page) -> None:
     """Fail on any axe-core WCAG 2.2 A/AA violation on the page as it is now."""
+    # After a click that navigates, the new document may not have arrived yet: check the page
+    # the user will see, not the empty one in between.
+    page.wait_for_load_state("load")
     if id(page.context) in _javascript_off_contexts:
         results = _run_axe_on_javascript_off_page(page)
     else:
