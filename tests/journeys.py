@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 
 import httpx
 from sqlalchemy import select
@@ -183,3 +184,23 @@ def complete_referral(client: TestClient, reference: str) -> None:
     """Answer every section of an early help referral, so that it can be sent."""
     for section, answers in COMPLETE_ANSWERS.items():
         complete_section(client, reference, section, answers)
+
+
+def make_hub_user(settings: Settings, email: str, *, now: datetime) -> None:
+    """Hub staff, made the only way there is: by an operator (`portal create-user`'s service)."""
+    from app.services.accounts import create_user_by_operator
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            create_user_by_operator(
+                session,
+                email=email,
+                name="Hattie Hub",
+                role="hub",
+                password=STRONG_PASSWORD,
+                now=now,
+            )
+            session.commit()
+    finally:
+        engine.dispose()

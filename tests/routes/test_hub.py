@@ -13,15 +13,14 @@ from starlette.testclient import TestClient
 
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, Document, DocumentContent, Referral, User
-from app.services.accounts import create_user_by_operator
 from app.settings import Settings
 from tests.conftest import Clock, csrf_token_from
 from tests.journeys import (
     COMPLETE_ANSWERS,
-    STRONG_PASSWORD,
     complete_referral,
     complete_section,
     mail_to,
+    make_hub_user,
     post,
     register,
     sign_in,
@@ -31,23 +30,6 @@ from tests.journeys import (
 REFERRER = "grace.hopper@school.example.org"
 HUB = "hub.worker@hillingdon.example.gov.uk"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def make_hub_user(settings: Settings, clock: Clock, email: str = HUB) -> None:
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            create_user_by_operator(
-                session,
-                email=email,
-                name="Hattie Hub",
-                role="hub",
-                password=STRONG_PASSWORD,
-                now=clock(),
-            )
-            session.commit()
-    finally:
-        engine.dispose()
 
 
 def upload(client: TestClient, reference: str) -> None:
@@ -77,7 +59,7 @@ def sent(client: TestClient, settings: Settings) -> str:
 
 @pytest.fixture
 def hub_client(app: Starlette, settings: Settings, clock: Clock) -> Iterator[TestClient]:
-    make_hub_user(settings, clock)
+    make_hub_user(settings, HUB, now=clock())
     with TestClient(app, headers={"Accept-Encoding": "identity"}) as hub:
         sign_in(hub, HUB)
         yield hub

@@ -28,13 +28,12 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.models import Document, Referral
-from app.services.accounts import create_user_by_operator
 from app.settings import Settings
 from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.journeys import (
-    STRONG_PASSWORD,
     VERSION_FIELD,
     complete_referral,
+    make_hub_user,
     post,
     register,
     sign_in,
@@ -327,23 +326,6 @@ def document_keys(settings: Settings, reference: str) -> dict[str, str]:
         engine.dispose()
 
 
-def make_hub_user(settings: Settings, clock: Clock) -> None:
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            create_user_by_operator(
-                session,
-                email=HUB_EMAIL,
-                name="Hattie Hub",
-                role="hub",
-                password=STRONG_PASSWORD,
-                now=clock(),
-            )
-            session.commit()
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module", params=backends())
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -383,7 +365,7 @@ def world(
             register(other, settings, OTHER_EMAIL)
             others_draft = start_referral(other, "Olly", "Ownchild")
 
-            make_hub_user(settings, clock)
+            make_hub_user(settings, HUB_EMAIL, now=clock())
             assert sign_in(hub, HUB_EMAIL).status_code == 303
 
             draft_keys = document_keys(settings, draft)
