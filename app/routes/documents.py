@@ -4,6 +4,7 @@ multipart form; with htmx it shows progress and the list updates in place."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -26,6 +27,8 @@ from app.services.referrals import lock_draft
 from app.settings import Settings
 from app.templating import render
 
+logger = logging.getLogger("portal.documents")
+
 REMOVED_FLASH = "document_removed"
 ADDED_FLASH = "documents_added"
 # What the document is: suggestions, or the user's own words.
@@ -39,6 +42,10 @@ DESCRIPTION_MAX = 200
 # Multipart overhead allowed on top of the files themselves (boundaries, headers, fields).
 FORM_OVERHEAD = 64 * 1024
 MAX_FILES_AT_ONCE = 20
+STORAGE_FAILED = (
+    "The selected files could not be saved. Nothing was added to this form. Try again in a "
+    "few minutes"
+)
 
 
 def documents_url(referral: Referral) -> str:
@@ -183,6 +190,22 @@ async def upload(request: Request, referral: Referral) -> Response:
                 size=document.size,
             )
         db.commit()
+    except OSError:
+        # The document store could not write (disk full, storage unreachable): nothing is kept,
+        # the referral is as it was, and the person is told plainly rather than shown an error.
+        db.rollback()
+        for document in added:
+            store.forget_file(settings, document)
+        logger.exception("documents could not be stored for an upload")
+        context = page_context(
+            request,
+            referral,
+            errors=[("documents", STORAGE_FAILED)],
+            **context_extra,
+        )
+        response = answer(request, context, status_code=503)
+        response.headers["Retry-After"] = "60"
+        return response
     except BaseException:
         db.rollback()
         for document in added:
