@@ -10,7 +10,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -39,6 +38,7 @@ from app.routes import (
 from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
+from app.security.sessions import RotatingSessionMiddleware
 from app.services.mail import MailWorker
 from app.services.pdf import PdfRenderer
 from app.services.retention import RetentionWorker
@@ -130,8 +130,8 @@ def create_app(
         Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
         Middleware(CompressionMiddleware, minimum_size=500),
         Middleware(
-            SessionMiddleware,
-            secret_key=str(settings.secret_key),
+            RotatingSessionMiddleware,
+            secret_keys=settings.secret_keys,
             session_cookie=settings.session_cookie_name,
             max_age=SESSION_COOKIE_MAX_AGE,
             same_site="lax",

@@ -27,7 +27,8 @@ def utc_now() -> datetime:
 
 
 class AuditEvent(Base):
-    """One thing that happened, appended and never changed: who, what, to what, when.
+    """One thing that happened, appended and never changed: who, what, to what, when and from
+    where.
 
     `details` holds identifiers and codes only, never a child's or family's personal data, so
     the audit can outlive the records it describes.
@@ -42,6 +43,8 @@ class AuditEvent(Base):
     subject_type: Mapped[str | None] = mapped_column(String(32))
     subject_id: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(32))
+    # The client's address (IPv4 or IPv6): from where.
+    client_address: Mapped[str | None] = mapped_column(String(45))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 

@@ -14,6 +14,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.services.audit import Origin
+
 logger = logging.getLogger("portal.request")
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -27,6 +29,11 @@ def request_id_of(request: Request) -> str | None:
     """This request's id (for the audit log), if the logging middleware gave it one."""
     value = getattr(request.state, "request_id", None)
     return value if isinstance(value, str) else None
+
+
+def origin_of(request: Request) -> Origin:
+    """Where this request came from, for the audit log: its id and the client's address."""
+    return Origin(request_id_of(request), request.client.host if request.client else None)
 
 
 def route_template(scope: Scope) -> str:

@@ -64,6 +64,8 @@ class Settings:
 
     database_url: str = f"sqlite:///{DEFAULT_SQLITE_PATH}"
     secret_key: Secret = field(default_factory=lambda: Secret(secrets.token_urlsafe(32)))
+    # Keys being retired: still accepted for sessions and email codes, never used to sign.
+    previous_secret_keys: tuple[Secret, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     environment: Environment = "development"
     host: str = "127.0.0.1"
@@ -107,6 +109,11 @@ class Settings:
     security_contact: str = "mailto:security@childrens-portal.invalid"
 
     @property
+    def secret_keys(self) -> list[str]:
+        """Every key that verifies, oldest first; the last (SECRET_KEY) is the one that signs."""
+        return [*(str(key) for key in self.previous_secret_keys), str(self.secret_key)]
+
+    @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
@@ -136,6 +143,12 @@ class Settings:
             secret = secrets.token_urlsafe(32)
         if environment == "production" and len(secret) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        previous = [key.strip() for key in config("PREVIOUS_SECRET_KEYS", default="").split(",")]
+        previous = [key for key in previous if key]
+        if environment == "production" and any(len(key) < 32 for key in previous):
+            raise SettingsError(
+                "PREVIOUS_SECRET_KEYS must be keys of at least 32 characters, separated by commas"
+            )
         base_url = config("BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
         if environment == "production" and not base_url.startswith("https://"):
             raise SettingsError("BASE_URL must start with https:// in production")
@@ -225,6 +238,7 @@ class Settings:
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
+            previous_secret_keys=tuple(Secret(key) for key in previous),
             base_url=base_url,
             environment=environment,
             host=config("HOST", default="127.0.0.1"),

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import create_database_engine, create_session_factory
-from app.models import OutboxMessage
+from app.models import AuditEvent, OutboxMessage, User
 from app.services.mail import enqueue_mail
 from e2e.mail import MailCapture, start_mail_server
 from tests.live import (
@@ -193,3 +193,28 @@ def test_the_outbox_is_sent_once_by_two_instances_at_the_same_moment(pair: Pair)
         assert attempts == [1] * OUTBOX_MAILS
     finally:
         engine.dispose()
+
+
+def test_the_audit_log_records_the_address_the_trusted_proxy_passes_on(pair: Pair) -> None:
+    """`portal serve` trusts X-Forwarded-For from its proxy (loopback here), so the audit log
+    says from where the person signed in, not the proxy's address."""
+    [(email, _reference)] = make_professionals(pair.database_url, 1, prefix="origin")
+    with client_for(pair.first) as client:
+        answer = client.post(
+            "/login",
+            data={"csrf_token": csrf_token(client, "/login"), "email": email, "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        assert answer.status_code == 303
+    engine = create_database_engine(pair.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            event = session.scalars(
+                select(AuditEvent)
+                .join(User, User.id == AuditEvent.actor_user_id)
+                .where(User.email == email, AuditEvent.event_type == "signed-in")
+            ).one()
+    finally:
+        engine.dispose()
+    assert event.client_address == "203.0.113.9"
+    assert event.request_id

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect, wake_mail
 from app.models import OneTimeCode, User
-from app.request_log import request_id_of
+from app.request_log import origin_of
 from app.security.sessions import (
     ENDED,
     LOGIN_REASON,
@@ -88,7 +88,7 @@ async def login(request: Request) -> Response:
         password=password,
         client_address=request.client.host if request.client else "unknown",
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     wake_mail(request)
@@ -291,9 +291,7 @@ async def register_code(request: Request) -> Response:
         return response
     assert code is not None
     db = request_session(request)
-    user = accounts.complete_registration(
-        db, code, now=now_for(request), request_id=request_id_of(request)
-    )
+    user = accounts.complete_registration(db, code, now=now_for(request), origin=origin_of(request))
     if user is not None:
         try:
             db.commit()
@@ -373,7 +371,7 @@ async def change_password(request: Request) -> Response:
         values["password"],
         now=now_for(request),
         event="password-changed",
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     wake_mail(request)
@@ -468,7 +466,7 @@ async def reset_password(request: Request) -> Response:
         values["password"],
         now=now,
         event="password-reset",
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     code.payload = {"spent": True}  # an old copy of the session cookie cannot reset it again
     db.commit()

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from app.db import request_session
-from app.request_log import request_id_of
+from app.request_log import origin_of
 from app.security.sessions import signed_in_user
 from app.services.audit import record_event
 
@@ -24,6 +24,6 @@ def audit(
         actor_user_id=signed_in_user(request).id,
         subject_type=subject_type,
         subject_id=subject_id,
-        request_id=request_id_of(request),
+        origin=origin_of(request),
         details=details,
     )

@@ -20,7 +20,7 @@ from app.db import request_session
 from app.form_handling import go_to, is_htmx, read_form, varies, wake_mail
 from app.models import Referral, User
 from app.plain_text import clean_text
-from app.request_log import request_id_of
+from app.request_log import origin_of
 from app.routes.auditing import audit
 from app.routes.documents import document_download, referral_document_or_404
 from app.routes.pdf import pdf_response
@@ -177,7 +177,7 @@ async def change_status(request: Request) -> Response:
         values["status"],
         values["status_message"],
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     return done(request, referral, f"Status changed to {hub.STATUSES[values['status']]}")
@@ -196,7 +196,7 @@ async def change_urgency(request: Request) -> Response:
         signed_in_user(request),
         values["urgency"],
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     return done(request, referral, f"Urgency set to {hub.URGENCIES[values['urgency']]}")
@@ -219,7 +219,7 @@ async def send_message(request: Request) -> Response:
         message,
         role=hub.HUB,
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     return done(request, referral, "Message sent to the referrer")
@@ -264,7 +264,7 @@ async def remove_document(request: Request) -> Response:
             signed_in_user(request),
             reason,
             now=now_for(request),
-            request_id=request_id_of(request),
+            origin=origin_of(request),
         )
     except hub.AlreadyRemoved:
         db.rollback()

@@ -15,7 +15,7 @@ from app.db import request_session
 from app.form_handling import go_to, redirect, wake_mail
 from app.models import Document, Referral, SectionAnswers
 from app.plain_text import clean_text
-from app.request_log import request_id_of
+from app.request_log import origin_of
 from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.routes.summary import referral_summary
@@ -226,7 +226,7 @@ async def reply(request: Request) -> Response:
         text,
         role=hub.REFERRER,
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     wake_mail(request)

@@ -16,7 +16,7 @@ from app.assessment.model import Assessment, Section
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies, wake_mail
 from app.models import Referral
-from app.request_log import request_id_of
+from app.request_log import origin_of
 from app.routes.assessment import assessment_of, today_for
 from app.routes.referrals import owned_referral_or_404, sent_url
 from app.routes.summary import referral_summary
@@ -103,7 +103,7 @@ async def send(request: Request) -> Response:
         referral,
         signed_in_user(request),
         now=now_for(request),
-        request_id=request_id_of(request),
+        origin=origin_of(request),
     )
     db.commit()
     wake_mail(request)

@@ -15,8 +15,11 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
+import itsdangerous
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp
 
 from app.db import request_session
 from app.models import User
@@ -41,6 +44,19 @@ ENDED = "ended"  # why the last session ended: "idle", "expired" or "signed-out"
 _NOT_LOADED = object()
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class RotatingSessionMiddleware(SessionMiddleware):
+    """Starlette's signed-cookie sessions, also accepting cookies signed with a retired key.
+
+    The last key signs; every key verifies (itsdangerous tries them newest first). An operator
+    rotating SECRET_KEY puts the old one in PREVIOUS_SECRET_KEYS for a day or so: nobody is
+    signed out, and every cookie is signed with the new key the next time it is sent back.
+    """
+
+    def __init__(self, app: ASGIApp, /, secret_keys: list[str], **options: Any) -> None:
+        super().__init__(app, secret_key=secret_keys[-1], **options)
+        self.signer = itsdangerous.TimestampSigner(secret_keys)
 
 
 def now_for(request: Request) -> datetime:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
 from app.services import account_mail
-from app.services.audit import record_event
+from app.services.audit import Origin, record_event
 from app.services.passwords import (
     HISTORY_SIZE,
     hash_password,
@@ -126,10 +126,11 @@ def name_problem(value: str, label: str) -> str | None:
     return None
 
 
-def _code_hash(settings: Settings, purpose: str, key: str, value: str) -> str:
+def _code_hash(settings: Settings, purpose: str, key: str, value: str, secret: str = "") -> str:
     # Keyed, so a leaked table does not give up its 6-digit codes to a quick brute force.
     message = f"{purpose}:{key}:{value}".encode()
-    return hmac.new(str(settings.secret_key).encode(), message, hashlib.sha256).hexdigest()
+    secret = secret or str(settings.secret_key)
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def _new_code(
@@ -206,9 +207,14 @@ def check_code(
     if code.expires_at <= now:
         return CodeCheck.EXPIRED
     digits = re.sub(r"[\s-]", "", entered)
-    expected = code.code_hash
-    actual = _code_hash(settings, code.purpose, code.email_key, digits)
-    if not hmac.compare_digest(expected, actual):
+    # A code sent before the key was rotated still works with the key that made it.
+    matches = [
+        hmac.compare_digest(
+            code.code_hash, _code_hash(settings, code.purpose, code.email_key, digits, secret)
+        )
+        for secret in settings.secret_keys
+    ]
+    if not any(matches):
         code.failed_attempts += 1
         if code.failed_attempts >= CODE_MAX_ATTEMPTS:
             return CodeCheck.TOO_MANY_TRIES
@@ -268,7 +274,7 @@ def resend_code(
 
 
 def complete_registration(
-    session: Session, code: OneTimeCode, *, now: datetime, request_id: str | None
+    session: Session, code: OneTimeCode, *, now: datetime, origin: Origin | None
 ) -> User | None:
     """Create the account from an accepted registration code (None if the address was taken
     meanwhile)."""
@@ -290,8 +296,8 @@ def complete_registration(
     session.flush()
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     code.payload = {}  # the password hash has done its job
-    record_event(session, "registered", actor_user_id=user.id, request_id=request_id)
-    record_event(session, "email-verified", actor_user_id=user.id, request_id=request_id)
+    record_event(session, "registered", actor_user_id=user.id, origin=origin)
+    record_event(session, "email-verified", actor_user_id=user.id, origin=origin)
     return user
 
 
@@ -323,7 +329,7 @@ def sign_in(
     password: str,
     client_address: str,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> SignInResult:
     """Check the email and password, with throttling by account and by client address."""
     key = email_key(email)
@@ -337,7 +343,7 @@ def sign_in(
             session,
             "sign-in-throttled",
             actor_user_id=user.id if user else None,
-            request_id=request_id,
+            origin=origin,
         )
         return SignInResult(None, throttled=True)
 
@@ -350,12 +356,10 @@ def sign_in(
         SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
     )
     if ok and user is not None:
-        record_event(session, "signed-in", actor_user_id=user.id, request_id=request_id)
+        record_event(session, "signed-in", actor_user_id=user.id, origin=origin)
         return SignInResult(user)
 
-    record_event(
-        session, "sign-in-failed", actor_user_id=user.id if user else None, request_id=request_id
-    )
+    record_event(session, "sign-in-failed", actor_user_id=user.id if user else None, origin=origin)
     failures = _recent_failures(session, now=now, email_key=key) + 1
     if failures == SIGN_IN_FAILURES_PER_ACCOUNT and user is not None:
         account_mail.sign_in_throttled(session, settings, user=user)
@@ -385,7 +389,7 @@ def set_password(
     *,
     now: datetime,
     event: str,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> None:
     """Store a new password, end every session of the user, keep the history, tell them."""
     user.password_hash = hash_password(password)
@@ -405,7 +409,7 @@ def set_password(
         )
     ):
         session.delete(old)
-    record_event(session, event, actor_user_id=user.id, request_id=request_id)
+    record_event(session, event, actor_user_id=user.id, origin=origin)
     account_mail.password_changed(session, settings, user=user)
 
 

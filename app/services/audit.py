@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an action came from: the request (whose id leads to its log line) and the client's
+    address (the person's, when the proxy in front is trusted with X-Forwarded-For)."""
+
+    request_id: str | None = None
+    client_address: str | None = None
 
 
 def record_event(
@@ -16,7 +26,7 @@ def record_event(
     actor_user_id: int | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
-    request_id: str | None = None,
+    origin: Origin | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; it is written when the caller commits its work.
@@ -28,7 +38,8 @@ def record_event(
         actor_user_id=actor_user_id,
         subject_type=subject_type,
         subject_id=subject_id,
-        request_id=request_id,
+        request_id=origin.request_id if origin else None,
+        client_address=origin.client_address[:45] if origin and origin.client_address else None,
         details=details or {},
     )
     session.add(event)

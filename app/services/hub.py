@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
 from app.services.account_mail import SERVICE, compose
-from app.services.audit import record_event
+from app.services.audit import Origin, record_event
 from app.services.referrals import SUBMITTED
 from app.settings import Settings
 
@@ -248,7 +248,7 @@ def _audit(
     event: str,
     actor: User,
     referral: Referral,
-    request_id: str | None,
+    origin: Origin | None,
     **details: object,
 ) -> None:
     record_event(
@@ -257,7 +257,7 @@ def _audit(
         actor_user_id=actor.id,
         subject_type="referral",
         subject_id=referral.reference,
-        request_id=request_id,
+        origin=origin,
         details=dict(details),
     )
 
@@ -271,7 +271,7 @@ def set_status(
     message: str,
     *,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> None:
     """A new triage status, with an optional message to the referrer (emailed that there is
     one)."""
@@ -281,7 +281,7 @@ def set_status(
     _entry(
         session, referral, hub_user, role=HUB, kind="status", status=status, body=message, now=now
     )
-    _audit(session, "referral.status-changed", hub_user, referral, request_id, status=status)
+    _audit(session, "referral.status-changed", hub_user, referral, origin, status=status)
     if message:
         new_message_mail(session, settings, referral)
 
@@ -293,13 +293,13 @@ def set_urgency(
     urgency: str,
     *,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> None:
     if urgency not in URGENCIES:
         raise ValueError(urgency)
     referral.urgency = urgency
     _entry(session, referral, hub_user, role=HUB, kind="urgency", status=urgency, now=now)
-    _audit(session, "referral.urgency-changed", hub_user, referral, request_id, urgency=urgency)
+    _audit(session, "referral.urgency-changed", hub_user, referral, origin, urgency=urgency)
 
 
 def send_message(
@@ -311,12 +311,12 @@ def send_message(
     *,
     role: str,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> None:
     """A message from the hub to the referrer, or the referrer's reply; the other side is
     emailed that there is one."""
     _entry(session, referral, author, role=role, kind="message", body=body, now=now)
-    _audit(session, "referral.message-sent", author, referral, request_id, by=role)
+    _audit(session, "referral.message-sent", author, referral, origin, by=role)
     if role == HUB:
         new_message_mail(session, settings, referral)
     elif settings.hub_notify_email:
@@ -331,7 +331,7 @@ def remove_document(
     reason: str,
     *,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> None:
     """Destroy a document attached in error, keeping the record of it: who removed it, when
     and why. The caller commits, then removes a directory-stored file (`store.forget_file`).
@@ -362,7 +362,7 @@ def remove_document(
         "document.removed",
         hub_user,
         referral,
-        request_id,
+        origin,
         document=document.key,
         by="hub",
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Referral, ReferralSubmission, User
 from app.services.account_mail import SERVICE, compose
-from app.services.audit import record_event
+from app.services.audit import Origin, record_event
 from app.services.referrals import DRAFT, RECEIVED, SUBMITTED
 from app.settings import Settings
 from app.templating import uk_datetime
@@ -30,7 +30,7 @@ def submit(
     user: User,
     *,
     now: datetime,
-    request_id: str | None = None,
+    origin: Origin | None = None,
 ) -> bool:
     """Send the referral to the hub: True if this call sent it, False if it had been sent
     already (by this call's twin). The caller has checked the answers, and commits."""
@@ -62,7 +62,7 @@ def submit(
         actor_user_id=user.id,
         subject_type="referral",
         subject_id=referral.reference,
-        request_id=request_id,
+        origin=origin,
         details={"referral_option": referral.referral_option},
     )
     confirmation_mail(session, settings, referral, user)
