@@ -137,7 +137,11 @@ def create_app(
             same_site="lax",
             https_only=settings.is_production,
         ),
-        Middleware(CSRFMiddleware, reject=errors.render_request_rejection),
+        Middleware(
+            CSRFMiddleware,
+            reject=errors.render_request_rejection,
+            large_bodies=documents.takes_files,
+        ),
         Middleware(DatabaseSessionMiddleware),
     ]
     return Starlette(

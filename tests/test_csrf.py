@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 
 import pytest
 from starlette.applications import Starlette
@@ -12,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from app.routes.documents import takes_files
+from app.security.csrf import MAX_FORM_BYTES
 from tests.conftest import csrf_token_from
 
 
@@ -140,3 +143,44 @@ def test_an_oversized_urlencoded_form_gets_413_not_a_crash(echo_client: TestClie
 def test_safe_methods_need_no_token(client: TestClient) -> None:
     assert client.get("/").status_code == 200
     assert client.head("/").status_code == 200
+
+
+def test_every_form_body_is_bounded_however_it_is_sent(echo_client: TestClient) -> None:
+    """Declared too large, or growing too large as it arrives (no Content-Length); urlencoded
+    or multipart; the token in the field or the header: 413 with the GOV.UK page, and the
+    handler never sees the form."""
+    big = "y" * (MAX_FORM_BYTES + 1)
+    csrf = token(echo_client)
+
+    def arriving() -> Iterator[bytes]:
+        body = f"note={big}".encode()
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    answers = [
+        echo_client.post("/echo", data={"note": big}, headers={"X-CSRF-Token": csrf}),
+        echo_client.post("/echo", data={"csrf_token": csrf}, files={"note": (None, big)}),
+        echo_client.post("/echo", data={"csrf_token": csrf}, files={"f": ("a.txt", big)}),
+        echo_client.post(
+            "/echo",
+            content=arriving(),
+            headers={"X-CSRF-Token": csrf, "Content-Type": "application/x-www-form-urlencoded"},
+        ),
+    ]
+    for answer in answers:
+        assert answer.status_code == 413
+        assert "The form was too large to send" in answer.text
+
+
+def test_only_the_upload_route_takes_bodies_larger_than_a_form() -> None:
+    def scope(method: str, path: str) -> dict[str, object]:
+        return {"type": "http", "method": method, "path": path}
+
+    assert takes_files(scope("POST", "/referrals/EH-2026-000001/documents"))  # type: ignore[arg-type]
+    for method, path in [
+        ("GET", "/referrals/EH-2026-000001/documents"),
+        ("POST", "/referrals/EH-2026-000001/documents/abc/remove"),
+        ("POST", "/referrals/EH-2026-000001/sections/family/autosave"),
+        ("POST", "/referrals/x/documents/../sections/family"),
+    ]:
+        assert not takes_files(scope(method, path))  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from app.db import request_session
 from app.form_handling import is_htmx, redirect
@@ -298,6 +299,15 @@ async def remove(request: Request) -> Response:
         return answer(request, page_context(request, referral, removed=document.filename))
     request.session[REMOVED_FLASH] = document.filename
     return redirect(documents_url(referral))
+
+
+UPLOAD_PATH = re.compile(r"/referrals/[^/]+/documents")
+
+
+def takes_files(scope: Scope) -> bool:
+    """Whether this request is an upload, whose body may be larger than a form's: the upload
+    checks its own Content-Length against the document limits."""
+    return scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]) is not None
 
 
 routes = [

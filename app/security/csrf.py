@@ -5,6 +5,10 @@ with the secret each render) so that compressed responses never repeat it byte f
 request proves itself with the token in the `X-CSRF-Token` header (htmx, from `hx-headers` on
 `<main>`) or in the `csrf_token` field, which every form places first so that a multipart upload
 is checked from its first bytes without reading the file.
+
+It also bounds every unsafe request's body: a form is at most MAX_FORM_BYTES (a body declared
+larger is refused at once, one that grows larger is stopped as it is read), except on the routes
+that take files, which set their own limits.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_KEY = "csrf"
@@ -25,12 +30,34 @@ FIELD_NAME = "csrf_token"
 HEADER_NAME = b"x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 SECRET_BYTES = 32
-# A urlencoded form larger than this is refused before it is parsed.
-MAX_URLENCODED_BYTES = 1024 * 1024
+# A form larger than this is refused before it is parsed (the routes that take files excepted).
+MAX_FORM_BYTES = 1024 * 1024
 # The token field leads every multipart form: it must be complete within this many bytes.
 MULTIPART_PREFIX_BYTES = 16 * 1024
 
 Rejection = Callable[[Scope, int], Awaitable[Any]]
+LargeBodies = Callable[[Scope], bool]
+
+
+def _no_large_bodies(_scope: Scope) -> bool:
+    return False
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """`receive`, stopping the request with 413 once its body passes `limit` bytes (a body sent
+    without Content-Length, or longer than it said)."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413)
+        return message
+
+    return limited
 
 
 def _b64encode(raw: bytes) -> str:
@@ -113,8 +140,11 @@ def _first_multipart_field(body: bytes, boundary: bytes) -> tuple[bytes, bytes] 
     )
     try:
         parser.write(body)
-    except Exception:  # noqa: BLE001 - a malformed body simply has no valid token
-        return None
+    except Exception:  # noqa: BLE001 - a malformed body has no valid token after the first part
+        # The first part may have ended before the malformed one: its token still counts, and
+        # the form's own handler says what is wrong with the rest.
+        if "value" not in found:
+            return None
     if "value" not in found:
         return None
     return found["name"], found["value"]
@@ -123,9 +153,12 @@ def _first_multipart_field(body: bytes, boundary: bytes) -> tuple[bytes, bytes] 
 class CSRFMiddleware:
     """Refuses any unsafe request that does not carry the session's token (403)."""
 
-    def __init__(self, app: ASGIApp, reject: Rejection) -> None:
+    def __init__(
+        self, app: ASGIApp, reject: Rejection, large_bodies: LargeBodies = _no_large_bodies
+    ) -> None:
         self.app = app
         self.reject = reject
+        self.large_bodies = large_bodies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
@@ -133,6 +166,12 @@ class CSRFMiddleware:
             return
         session = scope.get("session", {})
         headers = dict(scope["headers"])
+        if not self.large_bodies(scope):
+            declared = headers.get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+                await self._reject(scope, receive, send, 413)
+                return
+            receive = _limited(receive, MAX_FORM_BYTES)
         header_token = headers.get(HEADER_NAME)
         if header_token is not None:
             if token_is_valid(session, header_token):
@@ -146,7 +185,7 @@ class CSRFMiddleware:
         body = bytearray()
         more_body = True
         if content_type == b"application/x-www-form-urlencoded":
-            limit = MAX_URLENCODED_BYTES
+            limit = MAX_FORM_BYTES
         elif content_type == b"multipart/form-data" and options.get(b"boundary"):
             limit = MULTIPART_PREFIX_BYTES
         else:
@@ -155,7 +194,11 @@ class CSRFMiddleware:
 
         submitted: bytes | None = None
         while more_body:
-            message = await receive()
+            try:
+                message = await receive()
+            except HTTPException as too_large:
+                await self._reject(scope, receive, send, too_large.status_code)
+                return
             buffered.append(message)
             if message["type"] != "http.request":
                 break
