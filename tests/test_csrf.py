@@ -184,3 +184,27 @@ def test_only_the_upload_route_takes_bodies_larger_than_a_form() -> None:
         ("POST", "/referrals/x/documents/../sections/family"),
     ]:
         assert not takes_files(scope(method, path))  # type: ignore[arg-type]
+
+
+def test_a_malformed_part_after_a_valid_token_is_not_taken_for_a_missing_token(
+    echo_client: TestClient,
+) -> None:
+    """The token part ended before the bad one: the token counts, and the form's own handling
+    says what is wrong (here Starlette's 400 for a malformed body), not "could not accept"."""
+    boundary = "b0undary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{token(echo_client)}\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="f"; filename="a\rb.txt"\r\n\r\n'
+        "text\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    response = echo_client.post(
+        "/echo",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code != 403
+    assert 400 <= response.status_code < 500
