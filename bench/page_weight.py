@@ -7,12 +7,14 @@ docs/PERFORMANCE.md.
 
 from __future__ import annotations
 
+import csv
 import posixpath
 import re
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.testclient import TestClient
 
@@ -28,6 +30,10 @@ EMAIL = "bench.user@school.example.org"
 PASSWORD = "Correct-Horse-Battery-9"  # noqa: S105 - a throwaway account in a temporary database
 ASSET_PATTERN = re.compile(r'(?:href|src)="(/(?:static|theme)[^"]*)"')
 MODULE_IMPORT_PATTERN = re.compile(r"(?:from|import)\s+'(\.{1,2}/[^']+)'")
+TOKEN_PATTERN = re.compile(r'"X-CSRF-Token": "([^"]+)"')
+VERSION_PATTERN = re.compile(r'id="section-version" value="([0-9]+)"')
+FAMILY_KEY_PATTERN = re.compile(r'name="family_members-item" value="([0-9a-f]{8})"')
+GAZETTEER = Path(__file__).resolve().parents[1] / "db" / "seed" / "gazetteer.csv"
 PAGES = ["/", "/accessibility"]
 
 
@@ -91,6 +97,81 @@ def signed_in_with_a_draft(client: TestClient, url: str) -> str:
     return reference
 
 
+def wire_size(response: Any) -> tuple[int, int]:
+    """(bytes on the wire, bytes uncompressed) of a response read whole, headers excluded."""
+    body = response.read()
+    return response.num_bytes_downloaded, len(body)
+
+
+def post_htmx(client: TestClient, path: str, token: str, data: dict[str, str]) -> tuple[int, int]:
+    headers = {"HX-Request": "true", "X-CSRF-Token": token, "Accept-Encoding": "gzip"}
+    with client.stream("POST", path, data=data, headers=headers) as response:
+        assert response.status_code == 200, (path, response.status_code)
+        return wire_size(response)
+
+
+def partials(client: TestClient, reference: str) -> list[tuple[str, int, int]]:
+    """What htmx fetches while a section is filled in: (what, on the wire, uncompressed)."""
+    section = f"/referrals/{reference}/sections/your-details"
+    page = client.get(section).text
+    token = TOKEN_PATTERN.search(page)
+    version = VERSION_PATTERN.search(page)
+    assert token and version
+    with GAZETTEER.open() as file:
+        postcode = next(csv.DictReader(file))["postcode"]
+    rows = [
+        (
+            "autosave answer (Your details)",
+            *post_htmx(
+                client,
+                f"{section}/autosave",
+                token.group(1),
+                {"version": version.group(1), "referrer_job_title": "Health visitor"},
+            ),
+        )
+    ]
+    page = client.get(section).text
+    version = VERSION_PATTERN.search(page)
+    assert version
+    rows.append(
+        (
+            "Find Address results (one postcode)",
+            *post_htmx(
+                client,
+                f"{section}/address/child_address",
+                token.group(1),
+                {
+                    "version": version.group(1),
+                    "child_address-mode": "lookup",
+                    "child_address-lookup_postcode": postcode,
+                    "action": "find-address:child_address",
+                },
+            ),
+        )
+    )
+    family = f"/referrals/{reference}/sections/family"
+    page = client.get(family).text
+    version = VERSION_PATTERN.search(page)
+    first = FAMILY_KEY_PATTERN.search(page)
+    assert version and first
+    rows.append(
+        (
+            "a new family member column (Add another family member)",
+            *post_htmx(
+                client,
+                family,
+                token.group(1),
+                {
+                    "version": version.group(1),
+                    "family_members-item": first.group(1),
+                    "action": "add-item:family_members",
+                },
+            ),
+        )
+    )
+    return rows
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -119,6 +200,11 @@ def main() -> int:
                     f"\nRepeat visit: the page itself ({rows[0][1]:,} B), hashed assets from the "
                     f"cache, and a 304 check for each of the {revalidated} imported modules."
                 )
+            print("\n#### htmx answers while a section is filled in\n")
+            print("| request | transferred (gzip) | uncompressed |")
+            print("|---|---:|---:|")
+            for name, wire, raw in partials(client, reference):
+                print(f"| {name} | {wire:,} B | {raw:,} B |")
     return 0
 
 
