@@ -150,10 +150,11 @@ async def upload(request: Request, referral: Referral) -> Response:
                     continue
                 if not item.filename and not item.size:
                     continue  # the empty part a browser sends when no file was chosen
+                # Read once, never copied: a file over the limit is only named in the error.
                 data = await item.read(per_file + 1)
-                uploads.append(
-                    store.Upload(item.filename or "", data[:per_file], len(data) > per_file)
-                )
+                too_big = len(data) > per_file
+                uploads.append(store.Upload(item.filename or "", b"" if too_big else data, too_big))
+                del data
     except HTTPException as error:
         if error.status_code != 400:
             raise
