@@ -1,4 +1,4 @@
-"""The `portal` command for operators: serve, migrate, purge, create-user."""
+"""The `portal` command for operators: serve, migrate, purge, create-user, reset-two-factor."""
 
 from __future__ import annotations
 
@@ -95,6 +95,27 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _reset_two_factor(args: argparse.Namespace, settings: Settings) -> int:
+    from app.db import create_database_engine, create_session_factory
+    from app.models import utc_now
+    from app.services.accounts import user_by_email
+    from app.services.two_factor import reset_by_operator
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = user_by_email(session, args.email)
+            if user is None:
+                print(f"portal: there is no account for {args.email}", file=sys.stderr)
+                return 1
+            outcome = reset_by_operator(session, user, now=utc_now())
+            session.commit()
+    finally:
+        engine.dispose()
+    print(outcome)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal",
@@ -152,6 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--email", required=True, help="their own work email address")
     create_user.add_argument("--name", required=True, help='forename and surname, "Ada Lovelace"')
     create_user.set_defaults(handler=_create_user)
+
+    reset = commands.add_parser(
+        "reset-two-factor",
+        help="turn off someone's two-factor sign-in (a lost phone and recovery codes)",
+        description="Turn off two-factor sign-in for an account and end its sessions, after "
+        "checking who is asking. Hub staff set up a new authenticator app when they next sign "
+        "in; a professional signs in with their password alone until they set one up again.",
+    )
+    reset.add_argument("--email", required=True, help="the account's email address")
+    reset.set_defaults(handler=_reset_two_factor)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -34,6 +35,7 @@ from app.routes import (
     referrals,
     start,
     submission,
+    two_factor,
 )
 from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
@@ -66,10 +68,16 @@ class VersionedStaticFiles(StaticFiles):
 
 
 def configure_logging(settings: Settings) -> None:
+    """Log lines in UTC with the zone shown, whatever the server's own time zone is, so lines
+    from several servers (and the audit log, which is UTC) line up."""
     logging.basicConfig(
         level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        format="%(asctime)s.%(msecs)03dZ %(levelname)s %(name)s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
     )
+    for handler in logging.getLogger().handlers:
+        if handler.formatter is not None:
+            handler.formatter.converter = time.gmtime
 
 
 def create_app(
@@ -114,6 +122,7 @@ def create_app(
         *home.routes,
         *health.routes,
         *accounts.routes,
+        *two_factor.routes,
         *my_forms.routes,
         *start.routes,
         *referrals.routes,
@@ -144,13 +153,17 @@ def create_app(
         ),
         Middleware(DatabaseSessionMiddleware),
     ]
-    return Starlette(
+    app = Starlette(
         debug=False,
         routes=routes,
         middleware=middleware,
         exception_handlers=errors.exception_handlers,
         lifespan=lifespan,
     )
+    # For code holding the app rather than a request (the tests' journeys): the same objects
+    # every request sees.
+    app.state.settings, app.state.clock = settings, clock
+    return app
 
 
 def create_app_from_environ() -> Starlette:

@@ -65,6 +65,16 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    # Two-factor sign-in with an authenticator app (TOTP, RFC 6238): the shared secret (base32)
+    # once confirmed, the one being set up, and the last time step used (a code works once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
     @property
     def full_name(self) -> str:
@@ -110,6 +120,21 @@ class OneTimeCode(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RecoveryCode(Base):
+    """A one-use code that stands in for the authenticator app once (a lost phone). Only a
+    salted scrypt hash of it is kept ("salt$hash")."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import httpx
+import pyotp
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
@@ -72,7 +73,45 @@ def register(
 
 
 def sign_in(client: TestClient, email: str, password: str = STRONG_PASSWORD) -> httpx.Response:
-    return post(client, "/login", email=email, password=password)
+    """Sign in as a person would: the password, then, for an account with two-factor sign-in,
+    the code their authenticator app shows (and for hub staff without one, setting one up).
+    Returns the answer to the last step."""
+    answer = post(client, "/login", email=email, password=password)
+    location = answer.headers.get("location", "")
+    if location not in ("/login/two-factor", "/login/two-factor/set-up"):
+        return answer
+    app = client.app
+    settings: Settings = app.state.settings  # type: ignore[attr-defined]
+    now: datetime = app.state.clock()  # type: ignore[attr-defined]
+    if location.endswith("set-up"):
+        client.get(location)  # the page makes the secret to set up
+    return post(client, location, code=authenticator_code(settings, email, now=now))
+
+
+def authenticator_code(settings: Settings, email: str, *, now: datetime) -> str:
+    """What the user's authenticator app shows at `now`: for the secret they use or are setting
+    up, and for a time step not used yet (a test signs in many times within one step)."""
+    from app.services.accounts import user_by_email
+    from app.services.two_factor import STEP_SECONDS, WINDOW_STEPS
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = user_by_email(session, email)
+            assert user is not None, email
+            secret = user.totp_secret or user.totp_pending_secret
+            last = user.totp_last_step
+    finally:
+        engine.dispose()
+    assert secret is not None, f"{email} has no authenticator to ask"
+    current = int(now.timestamp()) // STEP_SECONDS
+    unused = [
+        step
+        for step in range(current - WINDOW_STEPS, current + WINDOW_STEPS + 1)
+        if last is None or step > last
+    ]
+    assert unused, "every code of this moment is used: move the test's clock on"
+    return pyotp.TOTP(secret).at(unused[0] * STEP_SECONDS)
 
 
 def is_signed_in(client: TestClient) -> bool:
@@ -186,9 +225,14 @@ def complete_referral(client: TestClient, reference: str) -> None:
         complete_section(client, reference, section, answers)
 
 
-def make_hub_user(settings: Settings, email: str, *, now: datetime) -> None:
-    """Hub staff, made the only way there is: by an operator (`portal create-user`'s service)."""
-    from app.services.accounts import create_user_by_operator
+def make_hub_user(
+    settings: Settings, email: str, *, now: datetime, authenticator: bool = True
+) -> None:
+    """Hub staff, made the only way there is: by an operator (`portal create-user`'s service).
+    With `authenticator`, they have already set up their app (as every hub user has after
+    their first sign-in); without, their first sign-in asks them to."""
+    from app.services.accounts import create_user_by_operator, user_by_email
+    from app.services.two_factor import new_secret
 
     engine = create_database_engine(settings.database_url)
     try:
@@ -201,6 +245,9 @@ def make_hub_user(settings: Settings, email: str, *, now: datetime) -> None:
                 password=STRONG_PASSWORD,
                 now=now,
             )
+            user = user_by_email(session, email)
+            if authenticator and user is not None:
+                user.totp_secret, user.totp_enabled_at = new_secret(), now
             session.commit()
     finally:
         engine.dispose()

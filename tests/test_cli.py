@@ -224,7 +224,8 @@ def test_create_user_makes_hub_staff_who_can_sign_in(database_url: str, client: 
     assert result.returncode == 0, result.stderr
     assert f"created a hub account for {HUB_STAFF}" in result.stdout
     assert role_of(database_url, HUB_STAFF) == "hub"
-    assert sign_in(client, HUB_STAFF).status_code == 303
+    # Hub staff set up an authenticator app the first time they sign in.
+    assert "Two-factor sign-in is on" in sign_in(client, HUB_STAFF).text
     home = client.get("/")
     assert "Referrals inbox" in home.text and "Hattie Hub" in home.text
     assert client.get("/hub/referrals").status_code == 200
@@ -266,8 +267,8 @@ def test_create_user_refuses_an_existing_hub_account(database_url: str, client: 
         )
         assert_refused(again, "already has a hub account")
     # Its password is the one it was made with.
-    assert sign_in(client, HUB_STAFF, OTHER_STRONG_PASSWORD).status_code != 303
-    assert sign_in(client, HUB_STAFF).status_code == 303
+    assert sign_in(client, HUB_STAFF, OTHER_STRONG_PASSWORD).status_code == 422
+    assert "Two-factor sign-in is on" in sign_in(client, HUB_STAFF).text
 
 
 @pytest.mark.parametrize(
@@ -305,8 +306,9 @@ def test_create_user_turns_a_professional_into_hub_staff_and_ends_their_sessions
     assert role_of(database_url, PROFESSIONAL) == "hub"
     # The session opened as a professional has ended: the new rights need a fresh sign-in.
     assert not is_signed_in(client)
-    assert sign_in(client, PROFESSIONAL, OTHER_STRONG_PASSWORD).status_code != 303
-    assert sign_in(client, PROFESSIONAL).status_code == 303
+    assert sign_in(client, PROFESSIONAL, OTHER_STRONG_PASSWORD).status_code == 422
+    # Now hub staff, they must set up an authenticator app to carry on.
+    assert "Two-factor sign-in is on" in sign_in(client, PROFESSIONAL).text
     assert "Referrals inbox" in client.get("/").text
     assert client.get("/hub/referrals").status_code == 200
 

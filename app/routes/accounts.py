@@ -19,6 +19,7 @@ from app.db import request_session
 from app.form_handling import form_page, read_form, redirect, wake_mail
 from app.models import OneTimeCode, User
 from app.request_log import origin_of
+from app.routes.two_factor import await_second_factor
 from app.security.sessions import (
     ENDED,
     LOGIN_REASON,
@@ -102,6 +103,8 @@ async def login(request: Request) -> Response:
     if errors:
         return form_page(request, "pages/account/login.html", errors, {"email": email})
     assert result.user is not None
+    if result.second_factor:
+        return await_second_factor(request, result.user)
     begin_session(request, result.user)
     return redirect(pop_return_path(request))
 
@@ -324,7 +327,12 @@ async def register_complete(request: Request) -> Response:
 
 @require_user
 async def my_account(request: Request) -> Response:
-    return render(request, "pages/account/my_account.html", {"user": signed_in_user(request)})
+    turned_off = request.query_params.get("two-factor") == "off"
+    return render(
+        request,
+        "pages/account/my_account.html",
+        {"user": signed_in_user(request), "two_factor_turned_off": turned_off},
+    )
 
 
 @require_user

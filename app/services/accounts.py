@@ -305,9 +305,11 @@ def complete_registration(
 class SignInResult:
     user: User | None
     throttled: bool = False
+    # The password was right; the authenticator code comes next (or setting one up: hub staff).
+    second_factor: bool = False
 
 
-def _recent_failures(session: Session, *, now: datetime, **match: str) -> int:
+def recent_failures(session: Session, *, now: datetime, **match: str) -> int:
     column, value = next(iter(match.items()))
     count = session.scalar(
         select(func.count())
@@ -335,8 +337,8 @@ def sign_in(
     key = email_key(email)
     user = user_by_email(session, email)
     if (
-        _recent_failures(session, now=now, email_key=key) >= SIGN_IN_FAILURES_PER_ACCOUNT
-        or _recent_failures(session, now=now, client_address=client_address)
+        recent_failures(session, now=now, email_key=key) >= SIGN_IN_FAILURES_PER_ACCOUNT
+        or recent_failures(session, now=now, client_address=client_address)
         >= SIGN_IN_FAILURES_PER_CLIENT
     ):
         record_event(
@@ -356,11 +358,14 @@ def sign_in(
         SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
     )
     if ok and user is not None:
+        if user.has_two_factor or user.is_hub_staff:
+            record_event(session, "password-accepted", actor_user_id=user.id, origin=origin)
+            return SignInResult(user, second_factor=True)
         record_event(session, "signed-in", actor_user_id=user.id, origin=origin)
         return SignInResult(user)
 
     record_event(session, "sign-in-failed", actor_user_id=user.id if user else None, origin=origin)
-    failures = _recent_failures(session, now=now, email_key=key) + 1
+    failures = recent_failures(session, now=now, email_key=key) + 1
     if failures == SIGN_IN_FAILURES_PER_ACCOUNT and user is not None:
         account_mail.sign_in_throttled(session, settings, user=user)
     return SignInResult(None)
