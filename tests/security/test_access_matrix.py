@@ -1,9 +1,12 @@
-"""Who may open what: every route that takes an id, for every kind of visitor.
+"""Who may open what: every route that takes an id, and every route of two-factor sign-in,
+for every kind of visitor.
 
 A professional gets 404 for any referral, document or message that is not theirs and for every
 hub route; hub staff see sent referrals only, never drafts; someone signed out is sent to sign
-in. The routes come from the app's own routing table, so a new route with an id in its path
-fails here until it has an entry in the expectations below.
+in. The second step of signing in acts only for a session that has just passed the password
+step: for everyone else it leads back to sign in. The routes come from the app's own routing
+table, so a new route with an id in its path, or under two-factor sign-in, fails here until it
+has an entry in the expectations below.
 
 The referrals are built once per database (module scope); each case is then one request, named
 route-method-actor-state. The cases that change something (delete a draft, remove a document)
@@ -17,9 +20,11 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount, Route
@@ -28,6 +33,8 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.models import Document, Referral
+from app.services import two_factor
+from app.services.accounts import user_by_email
 from app.settings import Settings
 from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.journeys import (
@@ -171,6 +178,57 @@ PUBLIC_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
     ("/start/{option}", "POST"): {"early-help": Expected(422), "made-up-option": NOT_FOUND},
 }
 
+# Two-factor sign-in: no id in the path, so the answer depends on who asks alone. The owner has
+# no authenticator app, the other professional has one, and so have hub staff (who must). None
+# of them has just passed the password step: the second step leads everyone back to sign in.
+# Someone signed out is sent to sign in for the account's pages, as for every page of their own.
+TWO_FACTOR_PREFIXES = ("/login/two-factor", "/login/recovery-code", "/account/two-factor")
+NO_PASSWORD_STEP = "no-password-step"
+OWN_ACCOUNT = "own-account"
+TO_SIGN_IN = to("/login")
+MANAGE_PAGE = to("/account/two-factor")
+SIGN_IN_STEPS: dict[tuple[str, str], Expected] = {
+    ("/login/two-factor", "GET"): TO_SIGN_IN,
+    ("/login/two-factor", "POST"): TO_SIGN_IN,
+    ("/login/recovery-code", "GET"): TO_SIGN_IN,
+    ("/login/recovery-code", "POST"): TO_SIGN_IN,
+    ("/login/two-factor/set-up", "GET"): TO_SIGN_IN,
+    ("/login/two-factor/set-up", "POST"): TO_SIGN_IN,
+}
+# The account's two-factor pages: what each signed-in visitor gets. Posts send no code, so
+# they are asked for one (422) wherever the form is theirs to use, and nothing changes.
+ACCOUNT_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
+    ("/account/two-factor", "GET"): {
+        OWNER: Expected(200),
+        OTHER: Expected(200),
+        HUB: Expected(200),
+    },
+    # Setting up is for someone without an app.
+    ("/account/two-factor/set-up", "GET"): {
+        OWNER: Expected(200),
+        OTHER: MANAGE_PAGE,
+        HUB: MANAGE_PAGE,
+    },
+    ("/account/two-factor/set-up", "POST"): {
+        OWNER: Expected(422),
+        OTHER: MANAGE_PAGE,
+        HUB: MANAGE_PAGE,
+    },
+    # New recovery codes are for someone with an app.
+    ("/account/two-factor/recovery-codes", "POST"): {
+        OWNER: MANAGE_PAGE,
+        OTHER: Expected(422),
+        HUB: Expected(422),
+    },
+    # Turning it off is for a professional with an app: hub staff cannot.
+    ("/account/two-factor/turn-off", "POST"): {
+        OWNER: MANAGE_PAGE,
+        OTHER: Expected(422),
+        HUB: MANAGE_PAGE,
+    },
+}
+EXPECTATION_TABLES = (REFERRER_ROUTES, HUB_ROUTES, PUBLIC_ROUTES, SIGN_IN_STEPS, ACCOUNT_ROUTES)
+
 # What each POST sends besides the CSRF token.
 POST_DATA: dict[str, dict[str, str]] = {
     "/referrals/{reference}/sections/{section_id}": {"version": "0", "action": "next"},
@@ -186,6 +244,12 @@ POST_DATA: dict[str, dict[str, str]] = {
     "/hub/referrals/{reference}/messages": {"message": "Could you send the school reports?"},
     "/hub/referrals/{reference}/documents/{key}/remove": {"reason": ""},
     "/start/{option}": {"child_forename": "", "child_surname": ""},
+    "/login/two-factor": {"code": ""},
+    "/login/recovery-code": {"code": ""},
+    "/login/two-factor/set-up": {"code": ""},
+    "/account/two-factor/set-up": {"code": ""},
+    "/account/two-factor/recovery-codes": {"code": ""},
+    "/account/two-factor/turn-off": {"code": ""},
 }
 
 
@@ -201,19 +265,47 @@ def routes_with_ids(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple
             yield prefix + route.path, route
 
 
+def every_route(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
+    """Every Route with its full path (inside Mounts too)."""
+    for route in routes:
+        if isinstance(route, Mount):
+            yield from every_route(list(route.routes), prefix + route.path)
+        elif isinstance(route, Route):
+            yield prefix + route.path, route
+
+
+def methods_of(routes: Iterator[tuple[str, Route]]) -> list[tuple[str, str]]:
+    return [
+        (path, method)
+        for path, route in routes
+        for method in sorted(route.methods or {"GET"})
+        if method != "HEAD"
+    ]
+
+
 def id_routes() -> list[tuple[str, str]]:
     """(path, method) of every route with an id, in the app as built for development (which
     has every route production has, and more)."""
     app = create_app(make_settings("sqlite://", environment="development"))
-    found = []
-    for path, route in routes_with_ids(list(app.routes)):
-        for method in sorted(route.methods or {"GET"}):
-            if method != "HEAD":
-                found.append((path, method))
-    return found
+    return methods_of(routes_with_ids(list(app.routes)))
+
+
+def two_factor_routes() -> list[tuple[str, str]]:
+    """(path, method) of every route of two-factor sign-in, in the app as built for
+    development."""
+    app = create_app(make_settings("sqlite://", environment="development"))
+    return methods_of(
+        (path, route)
+        for path, route in every_route(list(app.routes))
+        if path.startswith(TWO_FACTOR_PREFIXES)
+    )
 
 
 def states_for(path: str) -> list[str]:
+    if path.startswith("/login/"):
+        return [NO_PASSWORD_STEP]
+    if path.startswith("/account/"):
+        return [OWN_ACCOUNT]
     if path.startswith("/start/"):
         return ["early-help", "made-up-option"]
     states = ["draft", "sent", "made-up-reference"]
@@ -249,12 +341,12 @@ class NoExpectation:
 
 
 def known(path: str, method: str) -> bool:
-    return any((path, method) in table for table in (REFERRER_ROUTES, HUB_ROUTES, PUBLIC_ROUTES))
+    return any((path, method) in table for table in EXPECTATION_TABLES)
 
 
 def all_cases() -> list[Case | NoExpectation]:
     cases: list[Case | NoExpectation] = []
-    for path, method in id_routes():
+    for path, method in id_routes() + two_factor_routes():
         if not known(path, method):
             cases.append(NoExpectation(path, method))
             continue
@@ -271,6 +363,8 @@ def expected_for(case: Case) -> Expected:
     key = (case.path, case.method)
     if key in PUBLIC_ROUTES:
         return PUBLIC_ROUTES[key][case.state]
+    if key in SIGN_IN_STEPS:
+        return SIGN_IN_STEPS[key]
     if case.actor == SIGNED_OUT:
         return to("/login")
     if case.actor == SIGNED_OUT_HTMX:
@@ -278,6 +372,8 @@ def expected_for(case: Case) -> Expected:
         # the user to sign in again); everything else says 401 so the page can tell the user.
         is_section_page = case.path == "/referrals/{reference}/sections/{section_id}"
         return Expected(200, "/login") if is_section_page else Expected(401)
+    if key in ACCOUNT_ROUTES:
+        return ACCOUNT_ROUTES[key][case.actor]
     if case.state not in ("draft", "sent"):
         return NOT_FOUND
     if key in REFERRER_ROUTES:
@@ -298,6 +394,26 @@ class World:
     draft_document: str
     draft_document_to_remove: str
     sent_document: str
+
+
+def turn_on_two_factor(settings: Settings, email: str, *, now: datetime) -> list[str]:
+    """Turn on two-factor sign-in for a user, as setting up from My Account does, with the
+    code their app showed one step before `now` (this moment's codes are left for signing in).
+    Returns their recovery codes."""
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = user_by_email(session, email)
+            assert user is not None, email
+            secret = two_factor.pending_secret(session, user)
+            earlier = now - timedelta(seconds=two_factor.STEP_SECONDS)
+            code = pyotp.TOTP(secret).at(earlier)
+            codes = two_factor.confirm_setup(session, user, code, now=now)
+            assert codes is not None, f"the set-up of {email} did not take its own code"
+            session.commit()
+            return codes
+    finally:
+        engine.dispose()
 
 
 def upload(client: TestClient, reference: str, filename: str) -> None:
@@ -364,6 +480,7 @@ def world(
 
             register(other, settings, OTHER_EMAIL)
             others_draft = start_referral(other, "Olly", "Ownchild")
+            turn_on_two_factor(settings, OTHER_EMAIL, now=clock())
 
             make_hub_user(settings, HUB_EMAIL, now=clock())
             assert sign_in(hub, HUB_EMAIL).status_code == 303
@@ -472,10 +589,10 @@ def test_access(case: Case | NoExpectation, world: World) -> None:
 
 
 def test_every_expectation_is_for_a_route_that_exists() -> None:
-    routes = set(id_routes())
+    routes = set(id_routes() + two_factor_routes())
     stale = [
         f"{method} {path}"
-        for table in (REFERRER_ROUTES, HUB_ROUTES, PUBLIC_ROUTES)
+        for table in EXPECTATION_TABLES
         for path, method in table
         if (path, method) not in routes
     ]
@@ -486,4 +603,8 @@ def test_the_matrix_covers_the_referral_hub_and_document_routes() -> None:
     paths = {path for path, _ in id_routes()}
     assert "/referrals/{reference}/documents/{key}" in paths
     assert "/hub/referrals/{reference}/documents/{key}/remove" in paths
+    assert {path for path, _ in two_factor_routes()} >= {
+        "/login/two-factor",
+        "/account/two-factor/turn-off",
+    }
     assert len(CASES) > 400

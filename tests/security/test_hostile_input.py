@@ -19,11 +19,13 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -39,8 +41,13 @@ from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.models import Document, Referral, SectionAnswers
 from app.security.csrf import MAX_FORM_BYTES
-from app.services import hub
-from app.services.accounts import create_user_by_operator
+from app.services import hub, two_factor
+from app.services.accounts import (
+    create_user_by_operator,
+    email_key,
+    recent_failures,
+    user_by_email,
+)
 from app.settings import Settings
 from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.journeys import (
@@ -76,12 +83,19 @@ from tests.security.hostile import (
     multipart,
     section_fields,
 )
+from tests.security.test_access_matrix import turn_on_two_factor
 
 OWNER_EMAIL = "olive.owner@school.example.org"
 HUB_EMAIL = "hattie.hub@hillingdon.example.gov.uk"
+# Hub staff sign in with a code from their app, each code once, and the test's clock stands
+# still (three codes a moment): each hub route's client signs in as hub staff of its own.
+URGENCY_HUB_EMAIL = "ursula.urgency@hillingdon.example.gov.uk"
+MESSAGES_HUB_EMAIL = "milo.messages@hillingdon.example.gov.uk"
+REMOVER_HUB_EMAIL = "rhoda.remover@hillingdon.example.gov.uk"
 LEAVER_EMAIL = "lionel.leaver@school.example.org"
 STARTER_EMAIL = "stella.starter@clinic.example.org"
 RESETTER_EMAIL = "rita.resetter@clinic.example.org"
+SETTER_EMAIL = "seth.setter@school.example.org"
 VISITOR = "visitor"
 EXAMPLES_PER_ROUTE = 10
 DOCUMENT_POOL = 20
@@ -131,16 +145,27 @@ class World:
     owner: TestClient
     upload_draft: str
     clients: dict[str, TestClient] = field(default_factory=dict)
+    # Two-factor sign-in: the account each of its routes' clients uses now, and how many
+    # accounts have been made for them.
+    accounts: dict[str, Account] = field(default_factory=dict)
+    made: int = 0
 
-    def new_client(self) -> TestClient:
+    def new_client(self, address: str = "testclient") -> TestClient:
         return self.stack.enter_context(
-            TestClient(self.app, headers={"Accept-Encoding": "identity"})
+            TestClient(self.app, headers={"Accept-Encoding": "identity"}, client=(address, 50000))
         )
+
+    def now(self) -> datetime:
+        return self.app.state.clock()
+
+    def new_email(self, name: str, domain: str = "school.example.org") -> str:
+        self.made += 1
+        return f"{name}.{self.made}@{domain}"
 
     def client_for(self, path: str, recipe: Recipe) -> TestClient:
         """The route's own client, signed in as the recipe says, made on first use."""
         if path not in self.clients:
-            client = self.new_client()
+            client = self.new_client(recipe.address)
             if recipe.actor != VISITOR:
                 assert sign_in(client, recipe.actor).status_code == 303
             if recipe.setup is not None:
@@ -149,7 +174,15 @@ class World:
         return self.clients[path]
 
 
-def make_professional(settings: Settings, email: str, clock: Clock) -> None:
+@dataclass
+class Account:
+    """Who a two-factor route's client is now, and their recovery codes (if known)."""
+
+    email: str
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+def make_professional(settings: Settings, email: str, clock: Callable[[], datetime]) -> None:
     engine = create_database_engine(settings.database_url)
     try:
         with create_session_factory(engine)() as session:
@@ -221,9 +254,10 @@ def world(
     with pytest.MonkeyPatch.context() as patch, ExitStack() as stack:
         patch.setattr("app.services.passwords.BCRYPT_COST", 4)
         app = create_app(settings, clock=clock)
-        for email in (OWNER_EMAIL, LEAVER_EMAIL, STARTER_EMAIL, RESETTER_EMAIL):
+        for email in (OWNER_EMAIL, LEAVER_EMAIL, STARTER_EMAIL, RESETTER_EMAIL, SETTER_EMAIL):
             make_professional(settings, email, clock)
-        make_hub_user(settings, HUB_EMAIL, now=clock())
+        for email in (HUB_EMAIL, URGENCY_HUB_EMAIL, MESSAGES_HUB_EMAIL, REMOVER_HUB_EMAIL):
+            make_hub_user(settings, email, now=clock())
         owner = stack.enter_context(TestClient(app, headers={"Accept-Encoding": "identity"}))
         assert sign_in(owner, OWNER_EMAIL).status_code == 303
         sent = start_referral(owner, "Sam", "Sentinel")
@@ -285,6 +319,10 @@ class Recipe:
     actor: str
     target: TargetFor
     setup: Callable[[World, TestClient], None] | None = None
+    # Where the client posts from. Wrong codes count as failed sign-ins, by account and by
+    # address: the routes that check codes post from an address of their own, so that they
+    # never lock everyone else out of signing in from the test client's.
+    address: str = "testclient"
 
 
 def fixed(path: str, *fields: str, **values: list[str]) -> TargetFor:
@@ -381,6 +419,147 @@ def start_option(_world: World, _client: TestClient, draw: Draw) -> Target:
     )
 
 
+# Two-factor sign-in -------------------------------------------------------------------------
+
+# Wrong codes an account takes before the next try moves on to a new account (ten lock it).
+WRONG_CODES_PER_ACCOUNT = 8
+CODES_NOBODY_HAS = [
+    "123456",
+    "000000",
+    "12 34 56",
+    "123-456",
+    "１２３４５６",
+    "abcd-efgh-jkmn-pqrs",
+]
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """A user's two-factor sign-in as it stands: whether they have an app, their failed
+    sign-ins that count now, and the codes their app (or the one being set up) shows now that
+    would still be taken."""
+
+    has_app: bool
+    failures: int
+    codes: list[str]
+
+
+def second_factor_of(settings: Settings, email: str, *, now: datetime) -> SecondFactor:
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = user_by_email(session, email)
+            assert user is not None, email
+            failures = recent_failures(session, now=now, email_key=email_key(email))
+            secret = user.totp_secret or user.totp_pending_secret
+            last, has_app = user.totp_last_step, user.has_two_factor
+    finally:
+        engine.dispose()
+    current = int(now.timestamp()) // two_factor.STEP_SECONDS
+    steps = range(current - two_factor.WINDOW_STEPS, current + two_factor.WINDOW_STEPS + 1)
+    codes = [
+        pyotp.TOTP(secret).at(step * two_factor.STEP_SECONDS)
+        for step in steps
+        if secret is not None and (last is None or step > last)
+    ]
+    return SecondFactor(has_app, failures, codes)
+
+
+def turn_off_two_factor(settings: Settings, email: str, *, now: datetime) -> None:
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = user_by_email(session, email)
+            assert user is not None, email
+            two_factor.turn_off(session, user, now=now)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def code_target(path: str, right: str | None) -> Target:
+    """The form's one field, `code`: sometimes right (so that the hostile fields around it
+    reach what a right code does), mostly not. As many choices whether or not a right code is
+    left, so that the draws are the same from one try to the next."""
+    choices = [right or CODES_NOBODY_HAS[0], *CODES_NOBODY_HAS]
+    return Target(path, ["code"], {"code": st.sampled_from(choices)})
+
+
+def first(codes: list[str]) -> str | None:
+    return codes[0] if codes else None
+
+
+def awaiting_code(path: str) -> TargetFor:
+    """The code step (or the recovery code's) for a professional with an app who has just
+    entered their password: again, as a new account, once a right code has signed them in or
+    wrong ones have locked the account (which ends the step)."""
+
+    def target(world: World, client: TestClient, _draw: Draw) -> Target:
+        if client.get(path, follow_redirects=False).status_code != 200:
+            client.cookies.clear()
+            email = world.new_email("cora.code")
+            make_professional(world.settings, email, world.now)
+            codes = turn_on_two_factor(world.settings, email, now=world.now())
+            response = post(client, "/login", email=email, password=STRONG_PASSWORD)
+            assert response.headers["location"] == "/login/two-factor"
+            world.accounts[path] = Account(email, codes)
+        account = world.accounts[path]
+        if path == "/login/recovery-code":
+            return code_target(path, first(account.recovery_codes))
+        state = second_factor_of(world.settings, account.email, now=world.now())
+        return code_target(path, first(state.codes))
+
+    return target
+
+
+def awaiting_set_up(world: World, client: TestClient, _draw: Draw) -> Target:
+    """Hub staff without an app, who have just entered their password: again, as a new
+    account, once a right code has set it up and signed them in."""
+    path = "/login/two-factor/set-up"
+    if client.get(path, follow_redirects=False).status_code != 200:
+        client.cookies.clear()
+        email = world.new_email("hana.hub", "hillingdon.example.gov.uk")
+        make_hub_user(world.settings, email, now=world.now(), authenticator=False)
+        response = post(client, "/login", email=email, password=STRONG_PASSWORD)
+        assert response.headers["location"] == path
+        assert client.get(path).status_code == 200  # the page makes the secret to set up
+        world.accounts[path] = Account(email)
+    state = second_factor_of(world.settings, world.accounts[path].email, now=world.now())
+    return code_target(path, first(state.codes))
+
+
+def without_an_app(world: World, client: TestClient, _draw: Draw) -> Target:
+    """Setting up from My Account: turned off again once a right code has turned it on."""
+    path = "/account/two-factor/set-up"
+    if client.get(path, follow_redirects=False).status_code != 200:
+        turn_off_two_factor(world.settings, SETTER_EMAIL, now=world.now())
+        assert client.get(path, follow_redirects=False).status_code == 200
+    state = second_factor_of(world.settings, SETTER_EMAIL, now=world.now())
+    return code_target(path, first(state.codes))
+
+
+def with_an_app(path: str) -> TargetFor:
+    """A professional signed in with an app: a new one once a right code has turned it off,
+    or the account has had its share of wrong codes."""
+
+    def target(world: World, client: TestClient, _draw: Draw) -> Target:
+        account = world.accounts.get(path)
+        state = (
+            second_factor_of(world.settings, account.email, now=world.now()) if account else None
+        )
+        if state is None or not state.has_app or state.failures >= WRONG_CODES_PER_ACCOUNT:
+            client.cookies.clear()
+            email = world.new_email("tess.twofactor")
+            make_professional(world.settings, email, world.now)
+            turn_on_two_factor(world.settings, email, now=world.now())
+            assert sign_in(client, email).status_code == 303
+            world.accounts[path] = Account(email)
+            state = second_factor_of(world.settings, email, now=world.now())
+        return code_target(path, first(state.codes))
+
+    return target
+
+
 SECTIONS = {section.id: section for section in ASSESSMENT.sections}
 # The sections an early help referral shows (others answer 404 until an answer reveals them).
 SHOWN_SECTIONS = list(COMPLETE_ANSWERS)
@@ -440,6 +619,19 @@ def documents(world: World, _client: TestClient, _draw: Draw) -> Target:
 
 RECIPES: dict[str, Recipe] = {
     "/login": Recipe(VISITOR, fixed("/login", "email", "password")),
+    "/login/two-factor": Recipe(VISITOR, awaiting_code("/login/two-factor"), address="192.0.2.1"),
+    "/login/recovery-code": Recipe(
+        VISITOR, awaiting_code("/login/recovery-code"), address="192.0.2.2"
+    ),
+    "/login/two-factor/set-up": Recipe(VISITOR, awaiting_set_up),
+    "/account/two-factor/set-up": Recipe(SETTER_EMAIL, without_an_app),
+    # Signed in by the target itself, as a new account now and then.
+    "/account/two-factor/recovery-codes": Recipe(
+        VISITOR, with_an_app("/account/two-factor/recovery-codes"), address="192.0.2.3"
+    ),
+    "/account/two-factor/turn-off": Recipe(
+        VISITOR, with_an_app("/account/two-factor/turn-off"), address="192.0.2.4"
+    ),
     "/logout": Recipe(LEAVER_EMAIL, signed_in_again(LEAVER_EMAIL)),
     "/session/keep-alive": Recipe(OWNER_EMAIL, fixed("/session/keep-alive")),
     "/register": Recipe(VISITOR, fixed("/register", "forename", "surname")),
@@ -482,12 +674,13 @@ RECIPES: dict[str, Recipe] = {
         ),
     ),
     "/hub/referrals/{reference}/urgency": Recipe(
-        HUB_EMAIL, fixed("/hub/referrals/{sent}/urgency", "urgency", urgency=list(hub.URGENCIES))
+        URGENCY_HUB_EMAIL,
+        fixed("/hub/referrals/{sent}/urgency", "urgency", urgency=list(hub.URGENCIES)),
     ),
     "/hub/referrals/{reference}/messages": Recipe(
-        HUB_EMAIL, fixed("/hub/referrals/{sent}/messages", "message")
+        MESSAGES_HUB_EMAIL, fixed("/hub/referrals/{sent}/messages", "message")
     ),
-    "/hub/referrals/{reference}/documents/{key}/remove": Recipe(HUB_EMAIL, sent_document),
+    "/hub/referrals/{reference}/documents/{key}/remove": Recipe(REMOVER_HUB_EMAIL, sent_document),
 }
 
 POST_ROUTES = post_routes()

@@ -51,6 +51,7 @@ from tests.security.test_access_matrix import (
     World,
     document_keys,
     path_for,
+    turn_on_two_factor,
     upload,
 )
 
@@ -58,6 +59,7 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OWNER_EMAIL = "rina.referrer@school.example.org"
 OTHER_EMAIL = "omar.other@clinic.example.org"
 HUB_EMAIL = "harriet.hub@hillingdon.example.gov.uk"
+NEW_HUB_EMAIL = "nadia.newhub@hillingdon.example.gov.uk"
 
 # Who each route is for. A route's requests are made as that kind of visitor:
 #   "anyone": a page for everyone (tried signed out, as a professional and as hub staff);
@@ -72,6 +74,20 @@ REFERRER = "referrer"
 HUB_STAFF = "hub"
 DEVELOPMENT = "development"
 
+# The visitors two-factor sign-in acts for, tried besides the usual ones: a session that has
+# passed the password step and awaits the code (a professional with an app), one awaiting an
+# app's set-up (hub staff without one), and a professional signed in with an app.
+AWAITING_CODE = "awaiting-code"
+AWAITING_SET_UP = "awaiting-set-up"
+WITH_APP = "professional-with-app"
+ACTS_FOR: dict[str, str] = {
+    "/login/two-factor": AWAITING_CODE,
+    "/login/recovery-code": AWAITING_CODE,
+    "/login/two-factor/set-up": AWAITING_SET_UP,
+    "/account/two-factor/recovery-codes": WITH_APP,
+    "/account/two-factor/turn-off": WITH_APP,
+}
+
 ROUTES: dict[str, str] = {
     "/": ANYONE,
     "/accessibility": ANYONE,
@@ -80,6 +96,11 @@ ROUTES: dict[str, str] = {
     "/theme.css": ANYONE,
     "/.well-known/security.txt": ANYONE,
     "/login": ANYONE,
+    # The second step of signing in: open to anyone, acting only for a session that has just
+    # passed the password step (anyone else is sent back to sign in).
+    "/login/two-factor": ANYONE,
+    "/login/recovery-code": ANYONE,
+    "/login/two-factor/set-up": ANYONE,
     "/logout": SIGNED_IN,
     "/signed-out": ANYONE,
     "/session/keep-alive": SIGNED_IN,
@@ -90,6 +111,10 @@ ROUTES: dict[str, str] = {
     "/account": SIGNED_IN,
     "/account/change-password": SIGNED_IN,
     "/account/password-changed": SIGNED_IN,
+    "/account/two-factor": SIGNED_IN,
+    "/account/two-factor/set-up": SIGNED_IN,
+    "/account/two-factor/recovery-codes": SIGNED_IN,
+    "/account/two-factor/turn-off": SIGNED_IN,
     "/forgotten-password": ANYONE,
     "/forgotten-password/code": ANYONE,
     "/forgotten-password/new": ANYONE,
@@ -133,6 +158,10 @@ AUDIT_OF_HUB_VIEWS = "opening a sent referral as hub staff is audited (referral.
 AUDIT_OF_DOWNLOADS = "every download of a document is audited (document.downloaded)"
 AUDIT_OF_PDFS = "every PDF made of a referral is audited (referral.pdf-created)"
 MESSAGES_READ = "opening the thread marks the other side's messages read (read_at)"
+SECRET_TO_SET_UP = (
+    "the set-up page makes the secret its QR code shows on the first visit, and keeps it until "
+    "a code from it is entered (user_account.totp_pending_secret)"
+)
 READ_RECORDS: dict[str, dict[str, str]] = {
     "/hub/referrals/{reference}": {
         "audit_event": AUDIT_OF_HUB_VIEWS,
@@ -143,6 +172,8 @@ READ_RECORDS: dict[str, dict[str, str]] = {
     "/hub/referrals/{reference}/documents/{key}": {"audit_event": AUDIT_OF_DOWNLOADS},
     "/referrals/{reference}/documents/{key}": {"audit_event": AUDIT_OF_DOWNLOADS},
     "/referrals/{reference}/pdf": {"audit_event": AUDIT_OF_PDFS},
+    "/login/two-factor/set-up": {"user_account": SECRET_TO_SET_UP},
+    "/account/two-factor/set-up": {"user_account": SECRET_TO_SET_UP},
 }
 
 # What each unsafe request sends besides the token: enough to do its work if the token were
@@ -175,6 +206,14 @@ FORM_DATA: dict[str, dict[str, str]] = {
     "/password-policy": {"password": "short"},
     "/start/continue": {"action": "confirm"},
     "/start/{option}": {"child_forename": "Pat", "child_surname": "Pending"},
+    # A code is checked against the app's at the moment of asking, so none can be fixed here:
+    # a wrong one does work all the same (it counts as a failed sign-in, or is refused).
+    "/login/two-factor": {"code": "123456"},
+    "/login/recovery-code": {"code": "abcd-efgh-jkmn-pqrs"},
+    "/login/two-factor/set-up": {"code": "123456"},
+    "/account/two-factor/set-up": {"code": "123456"},
+    "/account/two-factor/recovery-codes": {"code": "123456"},
+    "/account/two-factor/turn-off": {"code": "123456"},
 }
 
 
@@ -239,8 +278,12 @@ def requests_for(path: str, method: str) -> list[Request]:
     if kind == HUB_STAFF:
         return [Request(path, method, HUB, "sent")]
     if method in UNSAFE_METHODS:
-        return [Request(path, method, SIGNED_OUT if kind == ANYONE else OWNER, "early-help")]
-    return [Request(path, method, actor, "early-help") for actor in (SIGNED_OUT, OWNER, HUB)]
+        actors = [SIGNED_OUT if kind == ANYONE else OWNER]
+    else:
+        actors = [SIGNED_OUT, OWNER, HUB]
+    if path in ACTS_FOR:
+        actors.append(ACTS_FOR[path])
+    return [Request(path, method, actor, "early-help") for actor in actors]
 
 
 def cases(table: list[tuple[str, str]], *, unsafe: bool) -> list[Request | Unclassified]:
@@ -334,6 +377,8 @@ def inventory(
             TestClient(app, headers=headers) as hub,
             TestClient(app, headers=headers) as signed_out,
             TestClient(app, headers=headers) as stranger,
+            TestClient(app, headers=headers) as awaiting_code,
+            TestClient(app, headers=headers) as awaiting_set_up,
         ):
             register(owner, settings, OWNER_EMAIL)
             sent = start_referral(owner, "Sam", "Sentinel")
@@ -346,8 +391,17 @@ def inventory(
             draft_to_delete = start_referral(owner, "Dora", "Draftling")
             register(other, settings, OTHER_EMAIL)
             others_draft = start_referral(other, "Olly", "Ownchild")
+            turn_on_two_factor(settings, OTHER_EMAIL, now=clock())
             make_hub_user(settings, HUB_EMAIL, now=clock())
             assert sign_in(hub, HUB_EMAIL).status_code == 303
+            # Right passwords, and no second step yet.
+            response = post(awaiting_code, "/login", email=OTHER_EMAIL, password=STRONG_PASSWORD)
+            assert response.headers["location"] == "/login/two-factor"
+            make_hub_user(settings, NEW_HUB_EMAIL, now=clock(), authenticator=False)
+            response = post(
+                awaiting_set_up, "/login", email=NEW_HUB_EMAIL, password=STRONG_PASSWORD
+            )
+            assert response.headers["location"] == "/login/two-factor/set-up"
             # A message each way, unread by the other side.
             message = {"message": "Could you send the school reports?"}
             assert post(hub, f"/hub/referrals/{sent}/messages", **message).status_code == 303
@@ -357,7 +411,14 @@ def inventory(
             signed_out.get("/")
             draft_keys = document_keys(settings, draft)
             world = World(
-                clients={OWNER: owner, HUB: hub, SIGNED_OUT: signed_out},
+                clients={
+                    OWNER: owner,
+                    HUB: hub,
+                    SIGNED_OUT: signed_out,
+                    AWAITING_CODE: awaiting_code,
+                    AWAITING_SET_UP: awaiting_set_up,
+                    WITH_APP: other,
+                },
                 draft=draft,
                 draft_to_delete=draft_to_delete,
                 sent=sent,
@@ -440,6 +501,9 @@ def test_a_get_changes_nothing_but_its_read_records(
     response = client.get(url, follow_redirects=False)
     after = inventory.snapshot()
     assert response.status_code < 500, f"GET {url} as {case.actor}: {response.status_code}"
+    if case.actor == ACTS_FOR.get(case.path):
+        # The page itself, not a way back to sign in: the state it acts in was reached.
+        assert response.status_code == 200, f"GET {url} as {case.actor}: {response.status_code}"
     allowed = set(READ_RECORDS.get(case.path, {}))
     unexpected = changed_tables(before, after) - allowed
     assert not unexpected, f"GET {url} as {case.actor} changed {sorted(unexpected)}"
@@ -470,6 +534,7 @@ def test_every_classification_is_for_a_route_that_exists() -> None:
     stale = sorted(set(ROUTES) - paths)
     assert not stale, f"ROUTES classifies routes the app no longer has: {stale}"
     assert set(FORM_DATA) <= paths
+    assert set(ACTS_FOR) <= set(ROUTES)
 
 
 def test_the_inventory_covers_the_whole_routing_table() -> None:
