@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 GOVUK_FRONTEND_VERSION := 6.3.0
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test e2e unit lint css bench clean
+.PHONY: run test e2e e2e-gallery unit lint css bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ unit: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest e2e
+
+# Every distinct page the journeys reach, as a screenshot: e2e/artifacts/gallery/index.html.
+e2e-gallery: $(STAMP)
+	E2E_GALLERY=1 $(BIN)/python -m pytest e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests e2e db bench conftest.py

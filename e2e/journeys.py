@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Locator, Page, expect
+import pyotp
+from playwright.sync_api import FilePayload, Locator, Page, expect
+from pypdf import PdfReader
 
 from e2e.conftest import assert_accessible
-from e2e.mail import MailCapture
+from e2e.mail import CapturedMail, MailCapture
 
 PASSWORD = "Correct-Horse-Battery-9"
 NEW_PASSWORD = "Another-Strong-Passphrase-7"
 GAZETTEER = Path(__file__).resolve().parents[1] / "db" / "seed" / "gazetteer.csv"
+UK_TIME = ZoneInfo("Europe/London")
+SEND_QUESTION = "Send the form to the Local Authority?"
+HUB_STAFF_NAME = "Hana Okafor"
+REFERRER_NAME = "Priya Shah"
+SEARCH = "Search by reference, child's name or NHS number"
+INBOX_TABLE = "Sent referrals, newest first"
+ACCEPTED = "Accepted for Early Help"
 
 
 def new_email(name: str = "ada") -> str:
@@ -57,11 +70,55 @@ def register(page: Page, mail: MailCapture, email: str, password: str = PASSWORD
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Email address and password; then, for an account with two-factor sign-in, the code from
+    its authenticator app (hub staff without one set one up first)."""
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Your account")).to_be_visible()
+    signed_in = page.get_by_role("navigation", name="Your account")
+    set_up = page.get_by_role("heading", level=1, name="Set up two-factor sign-in")
+    code = page.get_by_role("heading", level=1, name=AUTHENTICATOR_QUESTION)
+    expect(signed_in.or_(set_up).or_(code)).to_be_visible()
+    if set_up.is_visible():
+        set_up_authenticator(page, email)
+    elif code.is_visible():
+        page.get_by_label(AUTHENTICATOR_QUESTION).fill(authenticator_code(email))
+        page.get_by_role("button", name="Sign in").click()
+    expect(signed_in).to_be_visible()
+
+
+# Each person's authenticator app, as their phone keeps it: the key they added to it, and the
+# last time step whose code they used (the portal accepts each step's code once).
+AUTHENTICATOR_QUESTION = "Enter the code from your authenticator app"
+_authenticator_keys: dict[str, str] = {}
+_last_steps: dict[str, int] = {}
+TOTP_STEP_SECONDS = 30
+
+
+def set_up_authenticator(page: Page, email: str) -> None:
+    """On "Set up two-factor sign-in": type the key shown into the app, enter its code, and
+    continue past the recovery codes."""
+    assert_accessible(page)
+    key = page.get_by_text(re.compile(r"^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$"))
+    _authenticator_keys[email] = key.inner_text().replace(" ", "")
+    page.get_by_label("Enter the 6-digit code the app shows").fill(authenticator_code(email))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue").click()
+
+
+def authenticator_code(email: str) -> str:
+    """The code the app shows now, for a time step not used yet: the portal also allows the
+    next step (a phone's clock a little ahead), so a second sign-in within 30 seconds uses it."""
+    key = _authenticator_keys.get(email)
+    assert key, f"{email} has no authenticator set up in this run"
+    now = int(time.time()) // TOTP_STEP_SECONDS
+    unused = [step for step in (now, now + 1) if step > _last_steps.get(email, -1)]
+    assert unused, f"{email} has used every code of this minute: sign in less often"
+    _last_steps[email] = unused[0]
+    return pyotp.TOTP(key).at(unused[0] * TOTP_STEP_SECONDS)
 
 
 def sign_out(page: Page) -> None:
@@ -271,3 +328,241 @@ def complete_every_section(page: Page, *, check: Callable[[Page], None] = no_che
     ending on Upload Documents."""
     open_section(page, SECTIONS[0][0])
     answer_sections(page, SECTIONS, check=check)
+
+
+# Things on many pages ------------------------------------------------------------------------
+
+
+def error_summary(page: Page) -> Locator:
+    """GOV.UK's error summary, at the top of a page with problems."""
+    return page.get_by_role("alert").filter(has_text="There is a problem")
+
+
+def success_banner(page: Page) -> Locator:
+    return page.get_by_role("alert", name="Success")
+
+
+def expect_error(page: Page, message: str, javascript: bool) -> None:
+    """The GOV.UK error summary, its link to the field, "Error: " in the title, a 422 page."""
+    summary = error_summary(page)
+    expect(summary.get_by_role("link", name=message)).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    if javascript:
+        # GOV.UK's error summary takes focus (its wrapper, around the alert).
+        expect(page.locator(":focus")).to_contain_text("There is a problem")
+
+
+def summary_card(page: Page, title: str) -> Locator:
+    """A card of answers under its heading ("Family member 3: Ann Smith", or a form's
+    child and reference): the heading together with its list of answers and its actions."""
+    heading = page.get_by_role("heading", name=title, exact=True)
+    return heading.locator("xpath=ancestor::*[.//dl][1]")
+
+
+# Create PDF (help guide 7) -------------------------------------------------------------------
+
+
+def uk_today() -> str:
+    return datetime.now(UK_TIME).date().isoformat()
+
+
+def create_pdf(page: Page, reference: str) -> str:
+    """Create PDF: a download named after the reference and today's date, a real PDF; its
+    text, as a PDF reader finds it."""
+    dates = {uk_today()}
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Create PDF").click()
+    download = download_info.value
+    dates.add(uk_today())
+    match = re.fullmatch(
+        rf"{reference}-(\d{{4}}-\d{{2}}-\d{{2}})\.pdf", download.suggested_filename
+    )
+    assert match, download.suggested_filename
+    assert match.group(1) in dates
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF-"), data[:16]
+    return "\n".join(pdf_page.extract_text() for pdf_page in PdfReader(io.BytesIO(data)).pages)
+
+
+# Hub staff (help guide 6) --------------------------------------------------------------------
+
+
+def hub_signs_in(page: Page, email: str, name: str = HUB_STAFF_NAME) -> None:
+    """Through /login; the header then offers the Referrals inbox, which hub staff open."""
+    sign_in(page, email)
+    header = page.get_by_role("navigation", name="Your account")
+    expect(header).to_contain_text(name)
+    header.get_by_role("link", name="Referrals inbox").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Referrals inbox")
+
+
+def inbox_table(page: Page) -> Locator:
+    return page.get_by_role("table", name=INBOX_TABLE)
+
+
+def inbox_row(page: Page, reference: str) -> Locator:
+    link = page.get_by_role("link", name=reference, exact=True)
+    return inbox_table(page).get_by_role("row").filter(has=link)
+
+
+def expect_inbox_lists(page: Page, *references: str) -> None:
+    """The results are exactly these referrals, in this order."""
+    links = inbox_table(page).get_by_role("link", name=re.compile(r"^EH-\d{4}-\d{6}$"))
+    expect(links).to_have_text(list(references))
+
+
+def search_inbox(page: Page, text: str, javascript: bool) -> None:
+    """Type in the search box: with JavaScript the results follow the typing; without, the
+    Search button sends the same GET form."""
+    box = page.get_by_label(SEARCH)
+    box.fill("")
+    if javascript:
+        box.press_sequentially(text)
+    else:
+        box.fill(text)
+        page.get_by_role("button", name="Search").click()
+
+
+def filter_inbox(page: Page, label: str, option: str, javascript: bool) -> None:
+    page.get_by_label(label, exact=True).select_option(label=option)
+    if not javascript:
+        page.get_by_role("button", name="Search").click()
+
+
+def new_message_mails(
+    mail: MailCapture, address: str, reference: str, count: int, *, within: float = 30
+) -> list[CapturedMail]:
+    """Wait up to `within` seconds for `address` to have had `count` "new message" emails about
+    `reference` (other emails to them may come in between)."""
+    subject = f"you have a new message about referral {reference}".lower()
+    deadline = time.monotonic() + within
+    while True:
+        received = mail.all_to(address)
+        found = [m for m in received if subject in m.subject.lower()]
+        if len(found) >= count:
+            return found
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"{count} new-message emails about {reference}: {len(found)}")
+        mail.latest_to(address, after=len(received), timeout=left)
+
+
+# Upload Documents (help guide 5.10) ----------------------------------------------------------
+
+
+def open_upload_documents(page: Page) -> None:
+    """From the form's contents."""
+    page.get_by_role("link", name="Upload Documents").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Upload Documents")
+
+
+def upload(page: Page, files: list[FilePayload], kind: str, describe: str | None = None) -> None:
+    page.get_by_label("Choose one or more files").set_input_files(files)
+    choose(page, "What is in the file?", kind)
+    if describe is not None:
+        page.get_by_label("Describe the document").fill(describe)
+    page.get_by_role("button", name="Upload Document").click()
+
+
+def document_in_list(page: Page, name: str) -> Locator:
+    return page.get_by_role("listitem").filter(has=page.get_by_role("link", name=name, exact=True))
+
+
+# The keyboard ---------------------------------------------------------------------------------
+
+
+def focus_is_inside(container: Locator) -> tuple[bool, str]:
+    """Whether the page has the keyboard focus on an element inside `container` (not on the
+    page's body, nor out of the page in the browser's own toolbar); and where it is."""
+    where: list[object] = container.evaluate(
+        """container => {
+            const active = document.activeElement
+            const inPage = document.hasFocus()
+            return [
+                inPage && container.contains(active),
+                (inPage ? '' : 'outside the page, ') + active.outerHTML.slice(0, 80),
+            ]
+        }"""
+    )
+    return bool(where[0]), str(where[1])
+
+
+# Each element's style, focused and not: what a sighted keyboard user sees move. A radio or a
+# checkbox is drawn by its label (GOV.UK hides the input and rings the label's circle or box).
+_FOCUS_INDICATOR = """() => {
+    const active = document.activeElement
+    if (!active || active === document.body || !document.hasFocus()) return {inPage: false}
+    window.__focusIds = window.__focusIds || new WeakMap()
+    window.__focusCount = window.__focusCount || 0
+    if (!window.__focusIds.has(active)) window.__focusIds.set(active, ++window.__focusCount)
+    const drawnBy = active.matches('input[type=radio], input[type=checkbox]') && active.labels
+        ? [active.labels[0], '::before'] : [active, null]
+    const look = () => {
+        const style = getComputedStyle(drawnBy[0], drawnBy[1])
+        const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+            && !/^(transparent|rgba\\(.*,\\s*0\\))$/.test(style.outlineColor)
+        return {
+            outline: outline ? style.outlineStyle + style.outlineWidth + style.outlineColor : '',
+            shadow: style.boxShadow,
+            background: style.backgroundColor,
+        }
+    }
+    const focused = look()
+    active.blur()
+    const unfocused = look()
+    active.focus({preventScroll: true})
+    const name = (active.labels && active.labels[0] ? active.labels[0].innerText
+        : active.getAttribute('aria-label') || active.innerText || active.name || '').trim()
+    return {
+        inPage: true,
+        id: window.__focusIds.get(active),
+        what: active.tagName.toLowerCase() + ' "' + name.slice(0, 60) + '"',
+        visible: (focused.outline !== '' && focused.outline !== unfocused.outline)
+            || (focused.shadow !== 'none' && focused.shadow !== unfocused.shadow)
+            || focused.background !== unfocused.background,
+    }
+}"""
+
+
+def focus_indicator(page: Page) -> dict[str, object]:
+    """Where the keyboard focus is (`inPage`, an `id` for the element, `what` it is) and whether
+    it is `visible`: its outline, shadow or background changes when it has the focus."""
+    found: dict[str, object] = page.evaluate(_FOCUS_INDICATOR)
+    return found
+
+
+def tab_to(page: Page, target: Locator, *, limit: int = 60) -> None:
+    """Press Tab until `target` has the focus, checking at every stop that the focus can be
+    seen; fail if it is not reached within `limit` presses."""
+    stops: list[str] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        where = focus_indicator(page)
+        if where["inPage"]:
+            assert where["visible"], f"no visible focus on {where['what']} after {stops}"
+            stops.append(str(where["what"]))
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"Tab did not reach {target} in {limit} presses: {stops}")
+
+
+def tab_through_the_page(page: Page, *, limit: int = 250) -> list[str]:
+    """Tab from the top of a page just loaded past its last control: every stop has a visible
+    focus, and
+    the focus is never trapped (it leaves the page, or comes round to the first stop again,
+    without going round a smaller circle first). Returns the stops."""
+    stops: list[tuple[int, str]] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        where = focus_indicator(page)
+        if not where["inPage"]:
+            if stops:
+                return [what for _, what in stops]
+            continue
+        element = (int(str(where["id"])), str(where["what"]))
+        if stops and element == stops[0]:
+            return [what for _, what in stops]
+        assert element not in stops, f"focus is trapped: back to {element[1]} after {stops}"
+        assert where["visible"], f"no visible focus on {element[1]}"
+        stops.append(element)
+    raise AssertionError(f"focus never left the page in {limit} presses: {stops[-10:]}")

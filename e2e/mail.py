@@ -57,8 +57,8 @@ class MailCapture:
             return [m for m in self.messages if address.lower() in m.recipients][-1]
 
 
-def start_mail_server(port: int) -> tuple[Controller, MailCapture]:
+def start_mail_server(port: int, host: str = "127.0.0.1") -> tuple[Controller, MailCapture]:
     capture = MailCapture()
-    controller = Controller(capture, hostname="127.0.0.1", port=port)
+    controller = Controller(capture, hostname=host, port=port)
     controller.start()
     return controller, capture

@@ -1,5 +1,6 @@
-"""Help guide 5.2 and 5.8: family members and services, one column each, added and removed with
-and without JavaScript; and 5.3: Request for Support decides which sections the form has."""
+"""Help guide 5.2, Relationships and the Wider Family Details, and 5.8, Services: family
+members and services, one column each, added and removed with and without JavaScript, errors
+linked to the one field they are about, follow-up questions in every column, at 320 pixels."""
 
 from __future__ import annotations
 
@@ -20,14 +21,13 @@ from e2e.journeys import (
     register,
     seeded_address,
     start_referral,
+    summary_card,
     table_item,
 )
 from e2e.mail import MailCapture
 
 FAMILY = "Relationships and the Wider Family Details"
 PREVIOUS_SERVICES = "Were any services involved with the family before now?"
-PARTICIPATION_CHOICE = "Participation Team"
-SEND_CHOICE = "Special Educational Needs or Disabilities Services"
 
 
 def sections_of_this_form(page: Page) -> Locator:
@@ -48,12 +48,6 @@ def add(page: Page, button: str, new_heading: str) -> Locator:
     heading = page.get_by_role("heading", name=new_heading, exact=True)
     expect(heading).to_be_focused()
     return page.get_by_role("group", name=new_heading, exact=True)
-
-
-def summary_card(page: Page, title: str) -> Locator:
-    """A check-your-answers card ("Family member 3: Ann Smith") and its rows."""
-    heading = page.get_by_role("heading", name=title, exact=True)
-    return page.locator(".govuk-summary-card").filter(has=heading)
 
 
 def test_build_a_family_and_services_then_check_answers(
@@ -325,102 +319,3 @@ def test_adding_a_member_while_an_autosave_is_on_its_way_is_not_taken_for_anothe
     page.reload()
     expect(family_member(page, 2)).to_be_visible()
     expect(family_member(page, 1).get_by_label("Forename")).to_have_value("Jo")
-
-
-def test_section_list_follows_request_for_support_without_a_reload(
-    js_page: Page, mail_server: MailCapture
-) -> None:
-    page = js_page
-    register(page, mail_server, new_email("section-list"))
-    start_referral(page)
-    open_section(page, "Request for Support")
-    page.wait_for_load_state()
-    sections = sections_of_this_form(page)
-    status = page.get_by_role("status")
-    participation = sections.get_by_role("link", name="Participation Team", exact=True)
-    send = sections.get_by_role("link", name="SEND Information", exact=True)
-    page.evaluate("window.sameDocument = true")
-    expect(participation).to_have_count(0)
-    expect(send).to_have_count(0)
-
-    page.get_by_label(PARTICIPATION_CHOICE).check()
-    expect(participation).to_be_visible()
-    expect(status).to_contain_text("The Participation Team section has been added to this form.")
-    page.get_by_label(SEND_CHOICE).check()
-    expect(send).to_be_visible()
-    expect(status).to_contain_text("The SEND Information section has been added to this form.")
-    expect(sections.get_by_role("link", name="Request for Support")).to_have_attribute(
-        "aria-current", "page"
-    )
-    assert_accessible(page)
-
-    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
-    expect(participation).to_have_count(0)
-    expect(status).to_contain_text("The Participation Team section has been taken out of")
-    expect(send).to_be_visible()
-    page.get_by_label(SEND_CHOICE).uncheck()
-    expect(send).to_have_count(0)
-    expect(status).to_contain_text("The SEND Information section has been taken out of")
-    assert page.evaluate("window.sameDocument === true")
-
-    # Answers in Participation Team are kept while it is hidden, and come back with it.
-    page.get_by_label(PARTICIPATION_CHOICE).check()
-    expect(participation).to_be_visible()
-    go_to_section(page, "Participation Team")
-    page.get_by_label("A child's attendance at school").check()
-    school = page.get_by_label("Which school does the child attend?")
-    school.fill("Harefield Academy")
-    school.press("Tab")
-    expect(page.get_by_role("status")).to_contain_text("Saved at")
-    go_to_section(page, "Request for Support")
-    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
-    expect(participation).to_have_count(0)
-    page.get_by_label(PARTICIPATION_CHOICE).check()
-    expect(participation).to_be_visible()
-    go_to_section(page, "Participation Team")
-    expect(page.get_by_label("A child's attendance at school")).to_be_checked()
-    expect(page.get_by_label("Which school does the child attend?")).to_have_value(
-        "Harefield Academy"
-    )
-
-
-def test_without_javascript_next_changes_the_sections_and_keeps_hidden_answers(
-    nojs_page: Page, mail_server: MailCapture
-) -> None:
-    page = nojs_page
-    register(page, mail_server, new_email("sections-nojs"))
-    reference = start_referral(page)
-    open_section(page, "Request for Support")
-    page.get_by_label(PARTICIPATION_CHOICE).check()
-    page.get_by_label(SEND_CHOICE).check()
-    page.get_by_role("button", name="Next").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
-    sections = sections_of_this_form(page)
-    expect(sections.get_by_role("link", name="Participation Team", exact=True)).to_be_visible()
-    expect(sections.get_by_role("link", name="SEND Information", exact=True)).to_be_visible()
-
-    page.goto(f"/referrals/{reference}")
-    contents = page.get_by_role("list").filter(has_text="Request for Support")
-    expect(contents.get_by_role("link", name="Participation Team")).to_be_visible()
-    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
-    open_section(page, "Participation Team")
-    page.get_by_label("A child's attendance at school").check()
-    page.get_by_label("Which school does the child attend?").fill("Harefield Academy")
-    page.get_by_role("button", name="Save and come back later").click()
-
-    open_section(page, "Request for Support")
-    page.get_by_label(PARTICIPATION_CHOICE).uncheck()
-    page.get_by_role("button", name="Next").click()
-    page.goto(f"/referrals/{reference}")
-    expect(contents.get_by_role("link", name="Participation Team")).to_have_count(0)
-    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
-
-    open_section(page, "Request for Support")
-    page.get_by_label(PARTICIPATION_CHOICE).check()
-    page.get_by_role("button", name="Next").click()
-    go_to_section(page, "Participation Team")
-    expect(page.get_by_label("A child's attendance at school")).to_be_checked()
-    expect(page.get_by_label("Which school does the child attend?")).to_have_value(
-        "Harefield Academy"
-    )
-    assert_accessible(page)

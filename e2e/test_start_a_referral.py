@@ -1,4 +1,5 @@
-"""Help guide section 3: start the referral process from the portal home."""
+"""Help guide 3, Start the Referral Process: the portal home, its tiles, the LEAP tile and the
+professionals page; starting before signing in, registering, and landing back on the form."""
 
 from __future__ import annotations
 
@@ -10,6 +11,17 @@ from playwright.sync_api import Page, expect
 from e2e.conftest import assert_accessible
 from e2e.journeys import PASSWORD, code_from, new_email
 from e2e.mail import MailCapture
+
+
+def test_home_page_shows_the_service_and_passes_axe(any_page: Page) -> None:
+    response = any_page.goto("/")
+    assert response is not None and response.status == 200
+    expect(any_page).to_have_title(re.compile(r"^Home – Children's Portal – "))
+    expect(any_page.get_by_role("heading", level=1, name="Children's Portal")).to_be_visible()
+    expect(any_page.get_by_role("banner")).to_contain_text("London Borough of Hillingdon")
+    expect(any_page.get_by_role("link", name="Accessibility statement")).to_be_visible()
+    assert_accessible(any_page)
+
 
 TILES = [
     ("Refer a Family for Early Help or Social Care Support", "What is the child's name?"),

@@ -1,4 +1,10 @@
-"""Help guide section 5 (5.1, 5.3, 5.4, 5.5, 5.9): complete the Early Help Assessment."""
+"""Help guide 5, Complete and Submit an Early Help Assessment (5.1 to 5.9): every section
+answered with Next, a mistake shown and put right, check your answers and Change; answers saved
+as they are typed (autosave), a second tab told rather than overwritten, a failed save said.
+
+The sections chosen in Request for Support (5.3, 5.6, 5.7) are in test_request_for_support.py,
+the family members and services tables (5.2, 5.8) in test_relationships_and_services.py, and
+every question page at 400% zoom in test_accessibility.py."""
 
 from __future__ import annotations
 
@@ -140,48 +146,3 @@ def test_a_failed_autosave_says_so_keeps_the_answer_and_saves_next_time(
     expect(page.get_by_role("status")).to_contain_text("Saved at")
     page.reload()
     expect(field).to_have_value("Offline School, Hayes")
-
-
-def test_participation_and_send_sections_appear_and_go(
-    any_page: Page, mail_server: MailCapture
-) -> None:
-    page = any_page
-    register(page, mail_server, new_email("sections"))
-    start_referral(page)
-    contents = page.get_by_role("list").filter(has_text="Request for Support")
-    expect(contents.get_by_role("link", name="Participation Team")).to_have_count(0)
-    open_section(page, "Request for Support")
-    page.get_by_label("Participation Team").check()
-    page.get_by_label("Special Educational Needs or Disabilities Services").check()
-    next_section(page)
-    page.get_by_role("link", name="Back to the form's contents").click()
-    expect(contents.get_by_role("link", name="Participation Team")).to_be_visible()
-    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
-    open_section(page, "Participation Team")
-    page.get_by_label("A child's attendance at school").check()
-    expect(page.get_by_label("Which school does the child attend?")).to_be_visible()
-    assert_accessible(page)
-    page.get_by_role("link", name="Back to the form's contents").click()
-    open_section(page, "Request for Support")
-    page.get_by_label("Participation Team").uncheck()
-    next_section(page)
-    page.get_by_role("link", name="Back to the form's contents").click()
-    expect(contents.get_by_role("link", name="Participation Team")).to_have_count(0)
-    expect(contents.get_by_role("link", name="SEND Information")).to_be_visible()
-
-
-def test_a_section_page_works_at_320_pixels_wide(js_page: Page, mail_server: MailCapture) -> None:
-    page = js_page
-    page.set_viewport_size({"width": 320, "height": 640})
-    register(page, mail_server, new_email("narrow"))
-    start_referral(page)
-    open_section(page, "Referrer and child details")
-    assert_accessible(page)
-    wide = page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-            .map(e => e.tagName + '.' + e.className)"""
-    )
-    assert wide == []
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], widths

@@ -1,0 +1,61 @@
+"""Help guide 7, Save a PDF Copy of the Submitted Form: Create PDF, on any section of the form
+and after sending, downloads a real PDF of the answers saved so far, named after the reference
+and the day; marked as a draft until the form is sent. Hub staff create the same PDF.
+
+The final PDF after sending in the browser is also checked in test_submit.py and
+test_whole_referral.py."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from e2e.journeys import (
+    create_pdf,
+    hub_signs_in,
+    new_email,
+    open_section,
+    register,
+    sign_in,
+    sign_out,
+    start_referral,
+)
+from e2e.mail import MailCapture
+from e2e.records import Portal, letters
+
+
+def test_create_a_draft_pdf_from_any_section(any_page: Page, mail_server: MailCapture) -> None:
+    page = any_page
+    register(page, mail_server, new_email("pdf"))
+    reference = start_referral(page, "Petra", "Pdfington")
+    open_section(page, "Additional Details")
+    page.get_by_label("The child's current education setting (optional)").fill("Harefield Academy")
+    page.get_by_role("button", name="Save and come back later").click()
+    # Another section: the PDF has every answer saved so far.
+    open_section(page, "Consent")
+    text = create_pdf(page, reference)
+    assert "DRAFT" in text
+    assert reference in text
+    assert "Petra" in text and "Pdfington" in text
+    assert "Harefield Academy" in text
+
+
+def test_the_referrer_and_the_hub_create_the_pdf_of_a_sent_form(
+    js_page: Page, portal: Portal
+) -> None:
+    page = js_page
+    surname = "Pdfsent" + letters()
+    referrer = portal.create_referrer()
+    reference = portal.referral(referrer, "Quin", surname)
+
+    sign_in(page, referrer)
+    page.goto(f"/referrals/{reference}/view")
+    text = create_pdf(page, reference)
+    assert "DRAFT" not in text
+    assert "Quin" in text and surname in text
+    sign_out(page)
+
+    hub_signs_in(page, portal.hub_email)
+    page.goto(f"/hub/referrals/{reference}")
+    text = create_pdf(page, reference)
+    assert "DRAFT" not in text
+    assert "Quin" in text and surname in text
