@@ -102,6 +102,7 @@ def create_app(
         await mail_worker.start()
         retention_worker = RetentionWorker(session_factory, settings, clock)
         await retention_worker.start()
+        pdf_renderer = PdfRenderer(settings.pdf_concurrency)
         try:
             yield {
                 "settings": settings,
@@ -111,9 +112,10 @@ def create_app(
                 "clock": clock,
                 "assessment": assessment,
                 "mail_worker": mail_worker,
-                "pdf_renderer": PdfRenderer(settings.pdf_concurrency),
+                "pdf_renderer": pdf_renderer,
             }
         finally:
+            pdf_renderer.close()
             await retention_worker.stop()
             await mail_worker.stop()
             engine.dispose()

@@ -110,12 +110,14 @@ def save_section(
                 updated_at=now,
                 **stamp,
             )
+            .returning(SectionAnswers.version)
             .execution_options(synchronize_session=False)
         )
-        current = session.scalar(select(SectionAnswers.version).where(*where_section))
-        if getattr(result, "rowcount", 0) != 1:
+        written = result.scalar_one_or_none()
+        if written is None:
+            current = session.scalar(select(SectionAnswers.version).where(*where_section))
             raise StaleAnswers(current or 0)
-        new_version = int(current or 0)
+        new_version = int(written)
     copy_list_fields(referral, section, answers, today=now.date())
     return new_version
 

@@ -3,18 +3,25 @@ summary as check your answers, with a small print stylesheet, as tagged PDF/UA-1
 
 The PDF is made in memory and never written to disk. It cannot fetch anything: every URL it
 meets is refused, so nothing in an answer can make the server open a file or a web address.
-Renders run in a worker thread, at most `PDF_CONCURRENCY` at a time per app instance, so page
-loads and autosaves stay quick while PDFs are made.
+Renders run in worker processes, at most `PDF_CONCURRENCY` at a time per app instance.
+WeasyPrint's layout is Python that holds the interpreter lock while it works: in a thread it
+would stall every other request of the process for most of a second; in a process of its own
+it only takes a CPU core, so page loads and autosaves stay quick while PDFs are made.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from weasyprint import CSS, HTML
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "pdf" / "assessment.css"
@@ -41,12 +48,50 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _start_worker() -> None:
+    """In each PDF worker: end with the app process however it ends (even SIGKILL), and give way
+    to requests: a PDF can wait a moment, a keystroke's save should not."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the app ended while this worker started
+        os._exit(0)
+    os.nice(10)
+
+
 class PdfRenderer:
-    """Makes PDFs off the event loop, a bounded number at a time."""
+    """Makes PDFs in worker processes, a bounded number at a time; the workers start with the
+    first PDF and stop with the app (`close`)."""
 
     def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
         self.slots = asyncio.Semaphore(concurrency)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> Executor:
+        if self._pool is None:
+            # Spawned, not forked: a fresh interpreter, never a copy of the app's threads and
+            # connections; WeasyPrint is loaded once per worker, with the first PDF.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.concurrency,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+            )
+        return self._pool
 
     async def render(self, html: str) -> bytes:
+        loop = asyncio.get_running_loop()
         async with self.slots:
-            return await run_in_threadpool(html_to_pdf, html)
+            try:
+                return await loop.run_in_executor(self._executor(), html_to_pdf, html)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): start new ones and try once more.
+                self.close()
+                return await loop.run_in_executor(self._executor(), html_to_pdf, html)
+
+    def close(self) -> None:
+        """Stop the workers (a PDF being made is finished first)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
