@@ -5,11 +5,14 @@ and a language; only the owner gets it; it is a download that is never cached.""
 from __future__ import annotations
 
 import io
+import os
 import re
+from pathlib import Path
 
 import pypdf
 import pytest
 from sqlalchemy import select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.db import create_database_engine, create_session_factory
@@ -17,7 +20,7 @@ from app.models import AuditEvent, Referral, User
 from app.services.submission import submit as send_referral
 from app.settings import Settings
 from tests.conftest import Clock
-from tests.journeys import post, register
+from tests.journeys import post, register, start_referral
 from tests.routes.test_assessment import YOUR_DETAILS, submit
 from tests.routes.test_tables import ANN, BOB, member, send
 
@@ -173,3 +176,25 @@ def test_create_pdf_is_on_every_page_of_the_form(
 ) -> None:
     page = client.get(f"/referrals/{reference}/{path}").text
     assert re.search(rf'<a href="/referrals/{reference}/pdf"[^>]*download>Create PDF</a>', page)
+
+
+def child_processes() -> set[int]:
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update(int(pid) for pid in (task / "children").read_text().split())
+    return found
+
+
+def test_pdfs_are_made_in_worker_processes_that_stop_with_the_app(
+    app: Starlette, settings: Settings
+) -> None:
+    before = child_processes()
+    with TestClient(app) as client:
+        register(client, settings, "ada@school.example.org")
+        reference = start_referral(client)
+        assert client.get(f"/referrals/{reference}/pdf").content.startswith(b"%PDF-")
+        workers = child_processes() - before
+        assert workers, "the PDF was not made in a worker process"
+        for pid in workers:  # lower priority than the app's requests
+            assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0)
+    assert not (child_processes() & workers)
