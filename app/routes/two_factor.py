@@ -69,6 +69,23 @@ def pending_user(request: Request) -> User | None:
     return user
 
 
+async def check_code(
+    request: Request, user: User, entered: str, *, recovery: bool
+) -> two_factor.SecondFactor:
+    """Check an authenticator or recovery code for `user` in this request's database session
+    (the caller commits). Off the event loop: recovery codes are checked with scrypt."""
+    return await run_in_threadpool(
+        two_factor.check,
+        request_session(request),
+        user,
+        entered,
+        recovery=recovery,
+        client_address=request.client.host if request.client else "unknown",
+        now=now_for(request),
+        origin=origin_of(request),
+    )
+
+
 def finish_sign_in(request: Request, user: User) -> Response:
     request.session.pop(PENDING, None)
     begin_session(request, user)
@@ -110,17 +127,7 @@ async def _second_step(request: Request, *, recovery: bool) -> Response:
             {"code": entered},
         )
     db = request_session(request)
-    # scrypt for recovery codes: off the event loop.
-    result = await run_in_threadpool(
-        two_factor.check,
-        db,
-        user,
-        entered,
-        recovery=recovery,
-        client_address=request.client.host if request.client else "unknown",
-        now=now_for(request),
-        origin=origin_of(request),
-    )
+    result = await check_code(request, user, entered, recovery=recovery)
     db.commit()
     if result.ok:
         return finish_sign_in(request, user)
@@ -235,16 +242,7 @@ async def _confirmed_change(request: Request, change: str) -> Response:
     if not entered:
         problem = CODE_FORMAT
     else:
-        result = await run_in_threadpool(
-            two_factor.check,
-            db,
-            user,
-            entered,
-            recovery=False,
-            client_address=request.client.host if request.client else "unknown",
-            now=now_for(request),
-            origin=origin_of(request),
-        )
+        result = await check_code(request, user, entered, recovery=False)
         if result.throttled:
             problem = THROTTLED
         elif not result.ok:

@@ -246,20 +246,6 @@ def routing_table() -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
-class Request:
-    """One request of the inventory: a route, as one visitor, in one state."""
-
-    path: str
-    method: str
-    actor: str
-    state: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.path}-{self.method}-{self.actor}-{self.state}"
-
-
-@dataclass(frozen=True)
 class Unclassified:
     path: str
     method: str
@@ -269,25 +255,25 @@ class Unclassified:
         return f"{self.path}-{self.method}-unclassified"
 
 
-def requests_for(path: str, method: str) -> list[Request]:
+def requests_for(path: str, method: str) -> list[Case]:
     kind = ROUTES[path]
     if kind == REFERRER:
         # An unsafe request is refused before anything looks at the referral: one state does.
         states = ["draft"] if method in UNSAFE_METHODS else ["draft", "sent"]
-        return [Request(path, method, OWNER, state) for state in states]
+        return [Case(path, method, OWNER, state) for state in states]
     if kind == HUB_STAFF:
-        return [Request(path, method, HUB, "sent")]
+        return [Case(path, method, HUB, "sent")]
     if method in UNSAFE_METHODS:
         actors = [SIGNED_OUT if kind == ANYONE else OWNER]
     else:
         actors = [SIGNED_OUT, OWNER, HUB]
     if path in ACTS_FOR:
         actors.append(ACTS_FOR[path])
-    return [Request(path, method, actor, "early-help") for actor in actors]
+    return [Case(path, method, actor, "early-help") for actor in actors]
 
 
-def cases(table: list[tuple[str, str]], *, unsafe: bool) -> list[Request | Unclassified]:
-    found: list[Request | Unclassified] = []
+def cases(table: list[tuple[str, str]], *, unsafe: bool) -> list[Case | Unclassified]:
+    found: list[Case | Unclassified] = []
     for path, method in table:
         if (method in UNSAFE_METHODS) != unsafe:
             continue
@@ -433,14 +419,14 @@ def inventory(
                 engine.dispose()
 
 
-def url_for(case: Request, inventory: Inventory) -> str:
+def url_for(case: Case, inventory: Inventory) -> str:
     if case.path == "/static/{path}":
         return "/static/css/portal.css"
-    return path_for(Case(case.path, case.method, case.actor, case.state), inventory.world)
+    return path_for(case, inventory.world)
 
 
 def unsafe_request(
-    case: Request, inventory: Inventory, token: str | None
+    case: Case, inventory: Inventory, token: str | None
 ) -> tuple[str, httpx2.Response]:
     """The route's request as the right visitor would send it, with `token` (or none)."""
     client = inventory.world.clients[case.actor]
@@ -471,7 +457,7 @@ def fail_unclassified(case: Unclassified) -> None:
 @pytest.mark.parametrize("token", ["missing", "wrong"])
 @pytest.mark.parametrize("case", UNSAFE_CASES, ids=[case.id for case in UNSAFE_CASES])
 def test_a_change_without_the_sessions_token_is_refused_and_changes_nothing(
-    case: Request | Unclassified, token: str, inventory: Inventory
+    case: Case | Unclassified, token: str, inventory: Inventory
 ) -> None:
     if isinstance(case, Unclassified):
         fail_unclassified(case)
@@ -490,7 +476,7 @@ def test_a_change_without_the_sessions_token_is_refused_and_changes_nothing(
 
 @pytest.mark.parametrize("case", GET_CASES, ids=[case.id for case in GET_CASES])
 def test_a_get_changes_nothing_but_its_read_records(
-    case: Request | Unclassified, inventory: Inventory
+    case: Case | Unclassified, inventory: Inventory
 ) -> None:
     if isinstance(case, Unclassified):
         fail_unclassified(case)
