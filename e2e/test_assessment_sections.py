@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from e2e.conftest import assert_accessible
 from e2e.journeys import (
@@ -86,6 +86,56 @@ def test_answers_autosave_and_survive_a_reload(js_page: Page, mail_server: MailC
     expect(page.get_by_label("The child's current education setting (optional)")).to_have_value(
         "Harefield Academy"
     )
+
+
+def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    """On a slow line the first autosave can still be travelling when the next change is made:
+    the second waits for the first and then goes, with every answer; it is never dropped."""
+    page = js_page
+    register(page, mail_server, new_email("queued"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    # Count the autosaves htmx is asked to make (sent, queued or dropped alike).
+    page.evaluate(
+        """() => {
+          window.autosavesAsked = 0
+          document.body.addEventListener('htmx:confirm', (event) => {
+            if (event.detail.path.endsWith('/autosave')) window.autosavesAsked += 1
+          })
+        }"""
+    )
+    held: list[Route] = []
+
+    def hold_the_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # the first save is held on its way
+
+    page.route("**/autosave", hold_the_first)
+    upn = page.get_by_label("The child's Unique Pupil Number (UPN)")
+    setting = page.get_by_label("The child's current education setting (optional)")
+    upn.fill("B801200005001")
+    upn.press("Tab")
+    page.wait_for_function("() => window.autosavesAsked === 1")
+    setting.fill("Harefield Academy")
+    setting.press("Tab")
+    page.wait_for_function("() => window.autosavesAsked === 2")
+    assert len(held) == 1, "the second save went while the first was still on its way"
+    with page.expect_response(
+        lambda response: (
+            response.url.endswith("/autosave")
+            and "education_setting=Harefield" in (response.request.post_data or "")
+        )
+    ) as second:
+        held[0].continue_()
+    assert second.value.ok
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"Saved at"))
+    page.reload()
+    expect(upn).to_have_value("B801200005001")
+    expect(setting).to_have_value("Harefield Academy")
 
 
 def test_a_second_tab_with_stale_answers_is_told_not_overwritten(

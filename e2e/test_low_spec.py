@@ -87,8 +87,15 @@ def test_core_journey_works_on_a_slow_machine_and_network(
     # a reload shows every answer kept.
     address_line = page.get_by_label("Address line 1").input_value()
     page.get_by_label("Your job title").fill("Year 2 class teacher")
-    with page.expect_response(lambda response: response.url.endswith("/autosave")) as autosave:
-        page.keyboard.press("Tab")  # leaving the field is the change that autosaves
+    # Leaving the field is the change that autosaves. An earlier autosave may still be on its
+    # way over the slow line: this one waits for it, so wait for the save that carries the change.
+    with page.expect_response(
+        lambda response: (
+            response.url.endswith("/autosave")
+            and "referrer_job_title=Year" in (response.request.post_data or "")
+        )
+    ) as autosave:
+        page.keyboard.press("Tab")
     assert autosave.value.ok
     expect(page.get_by_role("status").filter(has_text="Saved at")).to_be_visible()
     assert_accessible(page)
