@@ -138,6 +138,57 @@ def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
     expect(setting).to_have_value("Harefield Academy")
 
 
+def test_answers_not_yet_saved_are_saved_before_a_link_leaves_the_page(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    """Typed, not left, and straight to a link: the link waits for the save, then goes."""
+    page = js_page
+    register(page, mail_server, new_email("leaving"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    setting = page.get_by_label("The child's current education setting (optional)")
+    setting.fill("Harefield Academy")  # the field is never left, so no change event yet
+    with page.expect_response(lambda response: response.url.endswith("/autosave")) as saved:
+        page.get_by_role("link", name="All sections and their status").click()
+    assert saved.value.ok
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Additional Details")
+    open_section(page, "Additional Details")
+    expect(setting).to_have_value("Harefield Academy")
+
+    # The same when the save cannot get through: the page says so and keeps the answer; the
+    # link a second time leaves without saving.
+    setting.fill("Harefield Academy, Uxbridge")
+    page.route("**/autosave", lambda route: route.abort("internetdisconnected"))
+    page.get_by_role("link", name="All sections and their status").click()
+    expect(page.get_by_role("status")).to_contain_text("could not be saved before leaving")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Additional Details")
+    expect(setting).to_have_value("Harefield Academy, Uxbridge")
+    assert_accessible(page)
+    page.get_by_role("link", name="All sections and their status").click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Additional Details")
+
+
+def test_answers_not_yet_saved_are_sent_as_the_page_goes(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    """Typed, not left, and another address typed in: the answers go with the page (keepalive).
+    That save lands just after the next page has been asked for, so look a few times."""
+    page = js_page
+    register(page, mail_server, new_email("pagehide"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    section_url = page.url
+    page.get_by_label("The child's current education setting (optional)").fill("Ruislip High")
+    page.goto(section_url.split("/referrals/")[0] + "/submitted")
+    for _ in range(20):
+        page.goto(section_url)
+        value = page.get_by_label("The child's current education setting (optional)").input_value()
+        if value == "Ruislip High":
+            break
+        page.wait_for_timeout(250)
+    assert value == "Ruislip High"
+
+
 def test_a_second_tab_with_stale_answers_is_told_not_overwritten(
     js_page: Page, browser: Browser, mail_server: MailCapture
 ) -> None:

@@ -87,3 +87,103 @@ document.body.addEventListener('htmx:configRequest', (event) => {
   event.detail.parameters.page_token = pageToken
   event.detail.parameters.page_seq = String(pageSeq)
 })
+
+// Leaving a section page before its answers are saved (typed into a field not yet left, changed
+// less than a moment ago, or a save still on its way) must not lose them. A link or a button on
+// the page (Sign out) first saves every answer, then goes; if that save fails the user is told
+// and stays, and the same link a second time leaves. As the page goes any other way (closed,
+// reloaded, another address typed) the answers are sent once more in a request the browser
+// finishes after the page has gone (keepalive). Without JavaScript, Next and "Save and come back
+// later" save, as they always do.
+let unsaved = false
+let leaveAnyway = false
+const sending = new Set()
+
+const inSectionForm = (element) => element instanceof Element && element.closest('#section-form form') !== null
+
+for (const type of ['input', 'change']) {
+  document.addEventListener(type, (event) => {
+    if (!inSectionForm(event.target)) return
+    unsaved = true
+    leaveAnyway = false // "leave without saving" was for the answers as they were
+  })
+}
+
+// A save takes the answers as they are when it is configured, but until it is answered it may
+// not have arrived. Registered after the stamp above, so that the stamped request is the one held.
+document.body.addEventListener('htmx:configRequest', (event) => {
+  if (event.detail.verb !== 'post' || !inSectionForm(event.detail.elt)) return
+  sending.add(event.detail)
+  unsaved = false
+})
+
+document.body.addEventListener('htmx:afterRequest', (event) => {
+  if (sending.delete(event.detail.requestConfig) && !event.detail.successful) unsaved = true
+})
+
+// Sends every answer on the page, if any may not be saved; resolves to whether they were.
+const saveBeforeLeaving = ({ keepalive }) => {
+  const form = document.querySelector('#section-form form')
+  const autosave = form && form.querySelector('[hx-post$="/autosave"]')
+  if (!autosave || (!unsaved && sending.size === 0)) return null
+  const body = new URLSearchParams(new FormData(form))
+  pageSeq += 1
+  body.set('page_token', pageToken)
+  body.set('page_seq', String(pageSeq))
+  unsaved = false
+  sending.clear() // this save carries every answer those did
+  const failed = () => {
+    unsaved = true
+    return false
+  }
+  try {
+    return fetch(autosave.getAttribute('hx-post'), {
+      method: 'POST', body, keepalive, credentials: 'same-origin', headers: { 'HX-Request': 'true' }
+    }).then((response) => response.ok || failed(), failed)
+  } catch {
+    return Promise.resolve(failed()) // a keepalive request over the browser's size limit
+  }
+}
+
+// beforeunload comes before the next page is asked for (a reload then usually shows the saved
+// answers); pagehide, after, catches what beforeunload did not (it is not fired everywhere).
+const saveAsThePageGoes = () => saveBeforeLeaving({ keepalive: true })
+window.addEventListener('beforeunload', saveAsThePageGoes)
+window.addEventListener('pagehide', saveAsThePageGoes)
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') saveAsThePageGoes()
+})
+
+// Save first, then `go`; if the save fails, say so and stay.
+const leaveAfterSaving = (event, go) => {
+  if (leaveAnyway) return
+  const saved = saveBeforeLeaving({ keepalive: false })
+  if (!saved) return
+  event.preventDefault()
+  leaveAnyway = true
+  saved.then((ok) => {
+    if (ok) go()
+    else showNotSaved('Not saved: your answers could not be saved before leaving this page. They are still on this page. Select Next or "Save and come back later" to save them, or select the same link or button again to leave without saving them.')
+  })
+}
+
+const leavesThePage = (link) =>
+  link.origin === window.location.origin &&
+  !link.hasAttribute('download') &&
+  !(link.target && link.target !== '_self') &&
+  !(link.pathname === window.location.pathname && link.search === window.location.search && link.hash)
+
+document.addEventListener('click', (event) => {
+  const link = event.target instanceof Element ? event.target.closest('a[href]') : null
+  if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
+    event.shiftKey || event.altKey || !leavesThePage(link)) return
+  leaveAfterSaving(event, () => window.location.assign(link.href))
+})
+
+document.addEventListener('submit', (event) => {
+  const form = event.target
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented || inSectionForm(form) ||
+    form.hasAttribute('hx-post') || form.method === 'dialog') return
+  const submitter = event.submitter && event.submitter.form === form ? event.submitter : undefined
+  leaveAfterSaving(event, () => form.requestSubmit(submitter))
+})
