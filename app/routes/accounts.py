@@ -7,6 +7,9 @@ commit, and redirect (Post/Redirect/Get), or re-render the form with 422 and eve
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
@@ -196,6 +199,8 @@ async def register_account(request: Request) -> Response:
         return form_page(request, template, errors, values)
 
     db = request_session(request)
+    if wait := accounts.code_wait(db, values["email"], "register", now=now_for(request)):
+        return too_soon(request, template, "email", wait, values)
     code = await run_in_threadpool(
         accounts.start_registration,
         db,
@@ -230,6 +235,26 @@ CODE_MESSAGES = {
 }
 
 
+def too_soon(
+    request: Request,
+    template: str,
+    field: str,
+    wait: timedelta,
+    values: dict[str, Any],
+    **context: Any,
+) -> Response:
+    """The form again, saying how long before another code can be emailed (429)."""
+    seconds = math.ceil(wait.total_seconds())
+    message = (
+        f"Wait {seconds} seconds before asking for another code"
+        if seconds < 120
+        else "You have asked for too many codes. Wait an hour and try again"
+    )
+    response = form_page(request, template, {field: message}, values, **context)
+    response.status_code = 429
+    return response
+
+
 async def enter_code(
     request: Request, *, session_key: str, purpose: str, template: str, start: str
 ) -> tuple[Response | None, OneTimeCode | None]:
@@ -247,13 +272,7 @@ async def enter_code(
     if form.get("action") == "resend":
         wait = accounts.resend_wait(db, code, now=now)
         if wait is not None:
-            seconds = int(wait.total_seconds()) + 1
-            message = (
-                f"Wait {seconds} seconds before asking for another code"
-                if seconds < 120
-                else "You have asked for too many codes. Wait an hour and try again"
-            )
-            return form_page(request, template, {"code": message}, form, **context), None
+            return too_soon(request, template, "code", wait, form, **context), None
         new_code = accounts.resend_code(db, request.state.settings, code, now=now)
         db.commit()
         wake_mail(request)
@@ -409,6 +428,8 @@ async def forgotten_password(request: Request) -> Response:
     if problem:
         return form_page(request, template, {"email": problem}, {"email": email})
     db = request_session(request)
+    if wait := accounts.code_wait(db, email, "reset", now=now_for(request)):
+        return too_soon(request, template, "email", wait, {"email": email})
     code = accounts.start_password_reset(
         db, request.state.settings, email=email, now=now_for(request)
     )

@@ -233,20 +233,33 @@ def tries_left(code: OneTimeCode) -> int:
     return max(0, CODE_MAX_ATTEMPTS - code.failed_attempts)
 
 
-def resend_wait(session: Session, code: OneTimeCode, *, now: datetime) -> timedelta | None:
-    """How long before another code may be sent for this address, or None if it may be now."""
-    since = now - code.created_at
-    if since < CODE_RESEND_INTERVAL:
-        return CODE_RESEND_INTERVAL - since
+def code_wait(session: Session, email: str, purpose: str, *, now: datetime) -> timedelta | None:
+    """How long before another code for `purpose` ("register", "reset") may be sent to this
+    address, whether asked for by its form or by "Send a new code"; None if it may be now. A
+    minute between codes for one purpose, and five an hour for all of them. Codes are made
+    whether or not the address has an account, so the wait gives nothing away about that."""
+    key = email_key(email)
     hour_ago = now - timedelta(hours=1)
+    newest = session.scalar(
+        select(func.max(OneTimeCode.created_at)).where(
+            OneTimeCode.email_key == key, OneTimeCode.purpose == purpose
+        )
+    )
+    if newest is not None and now - newest < CODE_RESEND_INTERVAL:
+        return CODE_RESEND_INTERVAL - (now - newest)
     recent = session.scalar(
         select(func.count())
         .select_from(OneTimeCode)
-        .where(OneTimeCode.email_key == code.email_key, OneTimeCode.created_at > hour_ago)
+        .where(OneTimeCode.email_key == key, OneTimeCode.created_at > hour_ago)
     )
     if (recent or 0) >= CODES_PER_HOUR:
         return timedelta(hours=1)
     return None
+
+
+def resend_wait(session: Session, code: OneTimeCode, *, now: datetime) -> timedelta | None:
+    """How long before `code` may be replaced by a new one, or None if it may be now."""
+    return code_wait(session, code.email_key, code.purpose, now=now)
 
 
 def resend_code(

@@ -133,9 +133,10 @@ def test_step_two_refuses_bad_input_with_a_clear_message_and_keeps_it(
 
 
 def test_registering_an_existing_address_answers_the_same_and_tells_the_owner(
-    client: TestClient, app: Starlette, settings: Settings
+    client: TestClient, app: Starlette, settings: Settings, clock: Clock
 ) -> None:
     register(client, settings, EMAIL)
+    clock.advance(seconds=61)  # past the wait between registration codes for one address
     with TestClient(app) as stranger:
         response = start_registration(stranger, EMAIL.upper(), OTHER_STRONG_PASSWORD, "Eve", "X")
         assert response.headers["location"] == "/register/code"
@@ -179,7 +180,7 @@ def test_a_new_code_replaces_the_old_one_and_is_throttled(
     start_registration(client, EMAIL)
     first = latest_code(settings, EMAIL)
     response = post(client, "/register/code", action="resend")
-    assert response.status_code == 422 and "before asking for another code" in response.text
+    assert response.status_code == 429 and "before asking for another code" in response.text
     clock.advance(seconds=61)
     assert post(client, "/register/code", action="resend").status_code == 303
     assert "We have sent a new code" in client.get("/register/code?sent=1").text
@@ -187,6 +188,46 @@ def test_a_new_code_replaces_the_old_one_and_is_throttled(
     if first != second:
         assert post(client, "/register/code", code=first).status_code == 422
     assert post(client, "/register/code", code=second).headers["location"] == ("/register/complete")
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["has-an-account", "no-account"])
+def test_asking_again_and_again_for_codes_by_the_forms_is_throttled_by_address(
+    client: TestClient, settings: Settings, clock: Clock, known: bool
+) -> None:
+    """Posting the registration or forgotten-password form over and over cannot make the portal
+    email an address without end: the same wait as "Send a new code" (a minute between codes
+    for one purpose, five an hour for all), whether or not the address has an account."""
+    codes = 0
+    if known:
+        register(client, settings, EMAIL)
+        post(client, "/logout")
+        codes += 1
+        clock.advance(seconds=61)
+    sent_before = len(mail_to(settings, EMAIL))
+
+    assert post(client, "/forgotten-password", email=EMAIL.upper()).status_code == 303
+    refused = post(client, "/forgotten-password", email=EMAIL.upper())
+    assert refused.status_code == 429
+    assert "Wait 60 seconds before asking for another code" in refused.text
+    assert f'value="{EMAIL.upper()}"' in refused.text  # what was typed is kept
+    assert start_registration(client, EMAIL).status_code == 303  # another purpose
+    again = start_registration(client, EMAIL)
+    assert again.status_code == 429 and "before asking for another code" in again.text
+    assert 'href="#email"' in again.text  # the error summary leads to the address
+    codes += 2
+    for _ in range(6):
+        clock.advance(seconds=61)
+        if post(client, "/forgotten-password", email=EMAIL).status_code == 303:
+            codes += 1
+    assert codes == 5
+    refused = post(client, "/forgotten-password", email=EMAIL)
+    assert refused.status_code == 429 and "too many codes" in refused.text
+    assert "too many codes" in start_registration(client, EMAIL).text
+    # Reset codes go only to an account's owner; registering an address with an account tells
+    # its owner instead of sending a code. Never more than five an hour, whatever is posted.
+    assert len(mail_to(settings, EMAIL)[sent_before:]) == (4 if known else 1)
+    clock.advance(hours=1)
+    assert post(client, "/forgotten-password", email=EMAIL).status_code == 303
 
 
 def test_a_used_code_cannot_be_used_again(client: TestClient, settings: Settings) -> None:
@@ -469,10 +510,11 @@ def test_non_ascii_and_long_passwords_work_end_to_end(
 
 
 def test_two_registrations_of_one_address_make_one_account(
-    client: TestClient, app: Starlette, settings: Settings
+    client: TestClient, app: Starlette, settings: Settings, clock: Clock
 ) -> None:
     start_registration(client, EMAIL)
     first_code = latest_code(settings, EMAIL)
+    clock.advance(seconds=61)  # past the wait between registration codes for one address
     with TestClient(app) as second_tab:
         start_registration(second_tab, EMAIL, OTHER_STRONG_PASSWORD)
         second_code = latest_code(settings, EMAIL)
