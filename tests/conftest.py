@@ -27,6 +27,7 @@ from app.settings import Settings
 from tests.postgres import (
     PostgresCluster,
     create_database,
+    drop_database,
     postgres_bin_dir,
     remove_cluster,
     start_cluster,
@@ -58,7 +59,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if external:
         yield external
         return
-    cluster: PostgresCluster | None = start_cluster()
+    cluster: PostgresCluster | None = start_cluster(in_memory=True)
     assert cluster is not None, "PostgreSQL binaries disappeared during the run"
     try:
         yield cluster.admin_url
@@ -86,26 +87,34 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database at the newest schema, for this test alone."""
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database at the newest schema, for this test alone (dropped after it)."""
     if backend == "sqlite":
         path = tmp_path / "portal.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite:///{path}"
+        yield f"sqlite:///{path}"
+        return
     template = request.getfixturevalue("postgres_template")
     admin_url = request.getfixturevalue("postgres_admin_url")
-    return create_database(
+    url = create_database(
         admin_url, f"portal_test_{os.getpid()}_{next(_database_numbers)}", template
     )
+    yield url
+    drop_database(admin_url, url)
 
 
 @pytest.fixture
-def empty_database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh database with no tables at all, for migration tests."""
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh database with no tables at all, for migration tests (dropped after it)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
     admin_url = request.getfixturevalue("postgres_admin_url")
-    return create_database(admin_url, f"portal_empty_{os.getpid()}_{next(_database_numbers)}")
+    url = create_database(admin_url, f"portal_empty_{os.getpid()}_{next(_database_numbers)}")
+    yield url
+    drop_database(admin_url, url)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

@@ -1,7 +1,8 @@
 """A throwaway PostgreSQL cluster for the test suite, started from the installed binaries.
 
-Shared by tests/ and e2e/. It listens on 127.0.0.1 on a free port, keeps its data in a temporary
-folder and is stopped (immediately, nothing to keep) when the session ends.
+Shared by tests/, e2e/ and bench/. It listens on 127.0.0.1 on a free port, keeps its data in a
+temporary folder (in RAM for the tests) and is stopped (immediately, nothing to keep) when the
+session ends.
 """
 
 from __future__ import annotations
@@ -117,19 +118,40 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
     url = make_url(admin_url)
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        suffix = f' TEMPLATE "{template}"' if template else ""
+        # FILE_COPY (PostgreSQL 15+) copies the template's few files instead of writing every
+        # block through the WAL: about half the time for each of the suite's databases.
+        strategy = " STRATEGY FILE_COPY" if connection.info.server_version >= 150000 else ""
+        suffix = f' TEMPLATE "{template}"{strategy}' if template else ""
         connection.execute(f'CREATE DATABASE "{name}"{suffix}')  # type: ignore[arg-type]
     return url.set(drivername="postgresql+psycopg", database=name).render_as_string(
         hide_password=False
     )
 
 
-def start_cluster() -> PostgresCluster | None:
-    """Start a cluster if PostgreSQL binaries are installed; None when they are not."""
+def drop_database(admin_url: str, url: str) -> None:
+    """Drop a database made by `create_database`, closing any connection still open to it."""
+    conninfo = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
+    name = make_url(url).database
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+def memory_folder() -> str | None:
+    """A RAM-backed folder (/dev/shm), if this machine has one we may write to."""
+    folder = "/dev/shm"  # noqa: S108 - only ever a parent for mkdtemp (private, random name)
+    return folder if os.path.isdir(folder) and os.access(folder, os.W_OK) else None
+
+
+def start_cluster(in_memory: bool = False) -> PostgresCluster | None:
+    """Start a cluster if PostgreSQL binaries are installed; None when they are not.
+
+    `in_memory` keeps its files in RAM (when the machine has /dev/shm): the test suite makes a
+    database for each test, which on disk costs a few hundred milliseconds each. Benchmarks keep
+    the default, on disk, as a real server would be."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         return None
-    root = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="portal-pg-", dir=memory_folder() if in_memory else None))
     run_as = None
     if os.geteuid() == 0:
         # initdb and postgres refuse to run as root: run them as the postgres user instead.

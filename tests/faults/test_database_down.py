@@ -50,7 +50,7 @@ class Portal:
 @pytest.fixture
 def portal_on_postgres() -> Iterator[Portal]:
     # A cluster of its own: the suite's shared one must never go down.
-    cluster = start_cluster()
+    cluster = start_cluster(in_memory=True)
     if cluster is None:
         pytest.fail("PostgreSQL binaries are needed to take the database away (initdb, postgres)")
     server: ServerProcess | None = None
