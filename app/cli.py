@@ -1,12 +1,19 @@
-"""The `portal` command for operators: serve, migrate, purge, create-user, reset-two-factor."""
+"""The `portal` command for operators: serve, migrate, purge, create-user, reset-two-factor,
+disable-user, enable-user."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import User
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,25 +102,51 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _reset_two_factor(args: argparse.Namespace, settings: Settings) -> int:
-    from app.db import create_database_engine, create_session_factory
+def _account_command(
+    action: Callable[[Session, User], str],
+) -> Callable[[argparse.Namespace, Settings], int]:
+    """A command that does `action` to the account named by --email and prints what it did."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from app.db import create_database_engine, create_session_factory
+        from app.services.accounts import user_by_email
+
+        engine = create_database_engine(settings.database_url)
+        try:
+            with create_session_factory(engine)() as session:
+                user = user_by_email(session, args.email)
+                if user is None:
+                    print(f"portal: there is no account for {args.email}", file=sys.stderr)
+                    return 1
+                outcome = action(session, user)
+                session.commit()
+        finally:
+            engine.dispose()
+        print(outcome)
+        return 0
+
+    return run
+
+
+def _reset_two_factor(session: Session, user: User) -> str:
     from app.models import utc_now
-    from app.services.accounts import user_by_email
     from app.services.two_factor import reset_by_operator
 
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            user = user_by_email(session, args.email)
-            if user is None:
-                print(f"portal: there is no account for {args.email}", file=sys.stderr)
-                return 1
-            outcome = reset_by_operator(session, user, now=utc_now())
-            session.commit()
-    finally:
-        engine.dispose()
-    print(outcome)
-    return 0
+    return reset_by_operator(session, user, now=utc_now())
+
+
+def _disable_user(session: Session, user: User) -> str:
+    from app.models import utc_now
+    from app.services.accounts import disable_by_operator
+
+    return disable_by_operator(session, user, now=utc_now())
+
+
+def _enable_user(session: Session, user: User) -> str:
+    from app.models import utc_now
+    from app.services.accounts import enable_by_operator
+
+    return enable_by_operator(session, user, now=utc_now())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +215,26 @@ def build_parser() -> argparse.ArgumentParser:
         "in; a professional signs in with their password alone until they set one up again.",
     )
     reset.add_argument("--email", required=True, help="the account's email address")
-    reset.set_defaults(handler=_reset_two_factor)
+    reset.set_defaults(handler=_account_command(_reset_two_factor))
+
+    disable = commands.add_parser(
+        "disable-user",
+        help="stop someone signing in (a leaver, an account that may be misused)",
+        description="Disable an account: its sessions end at once, it cannot sign in or have "
+        "a password reset code, and it stays disabled until enable-user. What it sent and "
+        "wrote is kept, and so are hub staff's records of their actions.",
+    )
+    disable.add_argument("--email", required=True, help="the account's email address")
+    disable.set_defaults(handler=_account_command(_disable_user))
+
+    enable = commands.add_parser(
+        "enable-user",
+        help="let a disabled account sign in again",
+        description="Enable an account disabled by disable-user: it signs in again with its "
+        "password (and its two-factor sign-in, if it had one).",
+    )
+    enable.add_argument("--email", required=True, help="the account's email address")
+    enable.set_defaults(handler=_account_command(_enable_user))
     return parser
 
 

@@ -71,6 +71,12 @@ class User(Base):
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # Set by an operator (`portal disable-user`): no sign-in, no session, no emailed codes.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
     @property
     def has_two_factor(self) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from app.db import create_database_engine, create_session_factory
-from app.models import OutboxMessage, Referral, User, utc_now
+from app.models import AuditEvent, OutboxMessage, Referral, User, utc_now
 from app.services.referrals import create_draft
 
 
@@ -165,6 +165,8 @@ from tests.journeys import (  # noqa: E402
     STRONG_PASSWORD,
     is_signed_in,
     latest_code,
+    mail_to,
+    make_hub_user,
     post,
     register,
     sign_in,
@@ -375,3 +377,84 @@ def test_nobody_makes_themselves_hub_staff_through_the_web(
     assert sign_in(client, PROFESSIONAL).status_code == 303
     assert client.get("/hub/referrals").status_code == 404
     assert "Referrals inbox" not in client.get("/").text
+
+
+# portal disable-user and enable-user: a leaver, or an account that may be misused ------------
+
+
+def account_command(command: str, database_url: str, email: str) -> str:
+    result = portal(command, "--email", email, env={"DATABASE_URL": database_url})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def audit_events(database_url: str) -> list[str]:
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
+    finally:
+        engine.dispose()
+
+
+def test_a_disabled_account_is_signed_out_and_cannot_sign_in_until_enabled(
+    database_url: str, client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    register(client, settings, PROFESSIONAL)
+    reference = start_referral(client)
+    assert is_signed_in(client)
+
+    said = account_command("disable-user", database_url, PROFESSIONAL.upper())
+    assert "is disabled" in said and "sessions have ended" in said
+    assert not is_signed_in(client)
+    assert client.get(f"/referrals/{reference}", follow_redirects=False).status_code == 303
+    # The right password is told why; a wrong one is told what anybody would be told.
+    refused = sign_in(client, PROFESSIONAL)
+    assert refused.status_code == 422 and "Your account has been disabled" in refused.text
+    assert settings.hub_phone in refused.text
+    wrong = sign_in(client, PROFESSIONAL, OTHER_STRONG_PASSWORD)
+    assert "disabled" not in wrong.text
+    assert "The email address or password is not correct" in wrong.text
+    assert not is_signed_in(client)
+    # No new password opens it either: the reset answers as for anybody, and sends nothing.
+    with TestClient(app) as stranger:
+        before = len(mail_to(settings, PROFESSIONAL))
+        reset = post(stranger, "/forgotten-password", email=PROFESSIONAL)
+        assert reset.headers["location"] == "/forgotten-password/code"
+        assert len(mail_to(settings, PROFESSIONAL)) == before
+    assert "already disabled" in account_command("disable-user", database_url, PROFESSIONAL)
+
+    said = account_command("enable-user", database_url, PROFESSIONAL)
+    assert "is enabled" in said
+    assert sign_in(client, PROFESSIONAL).status_code == 303
+    assert client.get(f"/referrals/{reference}").status_code == 200  # the draft was kept
+    assert "not disabled" in account_command("enable-user", database_url, PROFESSIONAL)
+    events = audit_events(database_url)
+    assert events.count("account-disabled") == 1 and events.count("account-enabled") == 1
+    assert "sign-in-refused-disabled" in events
+
+
+def test_disabling_hub_staff_ends_a_sign_in_halfway_through_its_code_step(
+    database_url: str, client: TestClient, settings: Settings
+) -> None:
+    make_hub_user(settings, HUB_STAFF, now=utc_now())
+    answer = post(client, "/login", email=HUB_STAFF, password=STRONG_PASSWORD)
+    assert answer.headers["location"] == "/login/two-factor"
+    account_command("disable-user", database_url, HUB_STAFF)
+    # The password step was passed before; the code step now starts again from the beginning.
+    assert client.get("/login/two-factor", follow_redirects=False).status_code == 303
+    assert not is_signed_in(client)
+
+
+@pytest.mark.parametrize("command", ["disable-user", "enable-user"])
+def test_disable_and_enable_explain_themselves_and_refuse_an_unknown_address(
+    command: str, database_url: str
+) -> None:
+    helped = portal(command, "--help")
+    assert helped.returncode == 0 and "--email" in helped.stdout
+    assert command in portal("--help").stdout
+    assert_refused(
+        portal(command, "--email", "nobody@x.example", env={"DATABASE_URL": database_url}),
+        "there is no account for nobody@x.example",
+    )
+    assert_refused(portal(command), "the following arguments are required: --email")

@@ -101,6 +101,12 @@ async def login(request: Request) -> Response:
             "You have tried to sign in too many times. Wait 15 minutes and try again, "
             "or reset your password"
         )
+    elif result.disabled:
+        settings = request.state.settings
+        errors["email"] = (
+            f"Your account has been disabled. If you think this is wrong, contact the "
+            f"{settings.hub_name} on {settings.hub_phone}"
+        )
     elif result.user is None:
         errors["email"] = "The email address or password is not correct"
     if errors:

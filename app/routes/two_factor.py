@@ -64,7 +64,7 @@ def pending_user(request: Request) -> User | None:
         request.session.pop(PENDING, None)
         return None
     user = request_session(request).get(User, user_id)
-    if user is None or user.session_version != version:
+    if user is None or user.session_version != version or user.is_disabled:
         return None
     return user
 

@@ -128,7 +128,11 @@ def current_user(request: Request) -> User | None:
         candidate = request_session(request).get(User, user_id)
         signed_in_at = float(session.get(SIGNED_IN_AT, 0))
         seen_at = float(session.get(SEEN_AT, 0))
-        if candidate is None or candidate.session_version != session.get(VERSION):
+        if (
+            candidate is None
+            or candidate.session_version != session.get(VERSION)
+            or candidate.is_disabled
+        ):
             end_session(request, "signed-out")
         elif now - signed_in_at > ABSOLUTE_TIMEOUT.total_seconds():
             end_session(request, "expired")

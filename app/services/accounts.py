@@ -318,6 +318,8 @@ def complete_registration(
 class SignInResult:
     user: User | None
     throttled: bool = False
+    # The password was right but an operator has disabled the account.
+    disabled: bool = False
     # The password was right; the authenticator code comes next (or setting one up: hub staff).
     second_factor: bool = False
 
@@ -370,6 +372,10 @@ def sign_in(
     session.add(
         SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
     )
+    if ok and user is not None and user.is_disabled:
+        # Said only to someone who knows the password, so it tells nobody else the account exists.
+        record_event(session, "sign-in-refused-disabled", actor_user_id=user.id, origin=origin)
+        return SignInResult(None, disabled=True)
     if ok and user is not None:
         if user.has_two_factor or user.is_hub_staff:
             record_event(session, "password-accepted", actor_user_id=user.id, origin=origin)
@@ -437,12 +443,46 @@ def start_password_reset(
     """A reset code for the address: sent if it has an account, silently kept otherwise."""
     key = email_key(email)
     user = user_by_email(session, email)
+    if user is not None and user.is_disabled:
+        user = None  # a disabled account cannot be opened again by a new password
     code, value = _new_code(
         session, settings, purpose="reset", key=key, now=now, user_id=user.id if user else None
     )
     if user is not None:
         account_mail.reset_code(session, settings, user=user, code=value)
     return code
+
+
+def disable_by_operator(session: Session, user: User, *, now: datetime) -> str:
+    """`portal disable-user`: no more sign-in, every session ended, no password reset; what
+    they sent and wrote stays. Returns what was done, for the operator. The caller commits."""
+    if user.is_disabled:
+        return f"{user.email} is already disabled: nothing to do"
+    user.disabled_at = now
+    user.session_version += 1
+    record_event(
+        session,
+        "account-disabled",
+        subject_type="user",
+        subject_id=str(user.id),
+        details={"by": "operator"},
+    )
+    return f"{user.email} is disabled: their sessions have ended and they cannot sign in"
+
+
+def enable_by_operator(session: Session, user: User, *, now: datetime) -> str:
+    """`portal enable-user`: a disabled account may sign in again, with the same password."""
+    if not user.is_disabled:
+        return f"{user.email} is not disabled: nothing to do"
+    user.disabled_at = None
+    record_event(
+        session,
+        "account-enabled",
+        subject_type="user",
+        subject_id=str(user.id),
+        details={"by": "operator"},
+    )
+    return f"{user.email} is enabled: they can sign in again with their password"
 
 
 class OperatorError(Exception):
