@@ -15,11 +15,13 @@ Environment variables:
 - `E2E_DATABASE_URL`: with `E2E_BASE_URL`, the portal's own database URL. Hub staff exist only
   when an operator makes them, and some journeys prepare sent referrals directly, so journeys
   that need hub staff or prepared referrals fail at once, saying so, without it.
-- `E2E_TRACE=0`: do not record Playwright traces. By default every test is traced (screenshots
-  and DOM snapshots, about a tenth more time) and a failing test keeps its trace, with a
-  full-page screenshot of each page it had open (kept even with `E2E_TRACE=0`), in
-  `e2e/artifacts/<test name>/` (git-ignored); nothing is kept for a test that passes. Open a
-  trace with `.venv/bin/playwright show-trace e2e/artifacts/<test name>/trace.zip`.
+- A failing test always keeps a full-page screenshot of each page it had open in
+  `e2e/artifacts/<test name>/` (git-ignored); nothing is kept for a test that passes.
+- `E2E_TRACE=1`: also record a Playwright trace of every test, with DOM snapshots of each step
+  (the trace viewer draws the page from them), kept beside the screenshots when the test fails;
+  `E2E_TRACE=screenshots` records the screencast as well. Off by default: tracing makes the
+  journeys about a quarter slower, so rerun a failing test with it. Open a trace with
+  `.venv/bin/playwright show-trace e2e/artifacts/<test name>/trace.zip`.
 - `E2E_GALLERY=1`: save a full-page screenshot of every distinct page the journeys check with
   axe, and, when the whole run passes, put them with an `index.html` in
   `e2e/artifacts/gallery/` (`make e2e-gallery`).
@@ -228,7 +230,7 @@ _javascript_off_contexts: set[int] = set()
 
 
 def _tracing() -> bool:
-    return os.environ.get("E2E_TRACE") != "0"
+    return os.environ.get("E2E_TRACE", "0") not in ("", "0")
 
 
 def artifact_folder(item: pytest.Item) -> Path:
@@ -260,7 +262,7 @@ def page_factory(
     browser: Browser, portal_url: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[bool], Page]]:
     """Makes the test's browser contexts; at teardown keeps, for a failed test, the trace
-    (unless E2E_TRACE=0) and a full-page screenshot of each page still open."""
+    (with E2E_TRACE) and a full-page screenshot of each page still open."""
     made: list[BrowserContext] = []
 
     def new_page(javascript: bool) -> Page:
@@ -268,7 +270,8 @@ def page_factory(
         if not javascript:
             _javascript_off_contexts.add(id(context))
         if _tracing():
-            context.tracing.start(screenshots=True, snapshots=True, sources=False)
+            screencast = os.environ.get("E2E_TRACE") == "screenshots"
+            context.tracing.start(screenshots=screencast, snapshots=True, sources=False)
         made.append(context)
         return context.new_page()
 
