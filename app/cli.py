@@ -4,16 +4,11 @@ disable-user, enable-user."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from app.settings import Settings, SettingsError
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from app.models import User
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,15 +97,17 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _account_command(
-    action: Callable[[Session, User], str],
-) -> Callable[[argparse.Namespace, Settings], int]:
-    """A command that does `action` to the account named by --email and prints what it did."""
+def _account_command(service: str, action: str) -> Callable[[argparse.Namespace, Settings], int]:
+    """A command that runs `action` (a function of module `service`, taking the session, the
+    account named by --email and the time) and prints what it did. Imported when run, so that
+    `portal --help` stays quick."""
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         from app.db import create_database_engine, create_session_factory
+        from app.models import utc_now
         from app.services.accounts import user_by_email
 
+        act = getattr(importlib.import_module(service), action)
         engine = create_database_engine(settings.database_url)
         try:
             with create_session_factory(engine)() as session:
@@ -118,7 +115,7 @@ def _account_command(
                 if user is None:
                     print(f"portal: there is no account for {args.email}", file=sys.stderr)
                     return 1
-                outcome = action(session, user)
+                outcome = str(act(session, user, now=utc_now()))
                 session.commit()
         finally:
             engine.dispose()
@@ -126,27 +123,6 @@ def _account_command(
         return 0
 
     return run
-
-
-def _reset_two_factor(session: Session, user: User) -> str:
-    from app.models import utc_now
-    from app.services.two_factor import reset_by_operator
-
-    return reset_by_operator(session, user, now=utc_now())
-
-
-def _disable_user(session: Session, user: User) -> str:
-    from app.models import utc_now
-    from app.services.accounts import disable_by_operator
-
-    return disable_by_operator(session, user, now=utc_now())
-
-
-def _enable_user(session: Session, user: User) -> str:
-    from app.models import utc_now
-    from app.services.accounts import enable_by_operator
-
-    return enable_by_operator(session, user, now=utc_now())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in; a professional signs in with their password alone until they set one up again.",
     )
     reset.add_argument("--email", required=True, help="the account's email address")
-    reset.set_defaults(handler=_account_command(_reset_two_factor))
+    reset.set_defaults(handler=_account_command("app.services.two_factor", "reset_by_operator"))
 
     disable = commands.add_parser(
         "disable-user",
@@ -225,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         "wrote is kept, and so are hub staff's records of their actions.",
     )
     disable.add_argument("--email", required=True, help="the account's email address")
-    disable.set_defaults(handler=_account_command(_disable_user))
+    disable.set_defaults(handler=_account_command("app.services.accounts", "disable_by_operator"))
 
     enable = commands.add_parser(
         "enable-user",
@@ -234,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "password (and its two-factor sign-in, if it had one).",
     )
     enable.add_argument("--email", required=True, help="the account's email address")
-    enable.set_defaults(handler=_account_command(_enable_user))
+    enable.set_defaults(handler=_account_command("app.services.accounts", "enable_by_operator"))
     return parser
 
 

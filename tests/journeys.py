@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from app.db import create_database_engine, create_session_factory
-from app.models import OutboxMessage
+from app.models import AuditEvent, OutboxMessage
 from app.settings import Settings
 from tests.conftest import csrf_token_from
 
@@ -37,6 +37,16 @@ def mail_to(settings: Settings, address: str) -> list[OutboxMessage]:
                     .order_by(OutboxMessage.id)
                 )
             )
+    finally:
+        engine.dispose()
+
+
+def audit_types(settings: Settings) -> list[str]:
+    """The audit log's event types, oldest first."""
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
     finally:
         engine.dispose()
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from app.db import create_database_engine, create_session_factory
-from app.models import AuditEvent, OutboxMessage, Referral, User, utc_now
+from app.models import OutboxMessage, Referral, User, utc_now
 from app.services.referrals import create_draft
 
 
@@ -163,6 +163,7 @@ from app.settings import Settings  # noqa: E402
 from tests.journeys import (  # noqa: E402
     OTHER_STRONG_PASSWORD,
     STRONG_PASSWORD,
+    audit_types,
     is_signed_in,
     latest_code,
     mail_to,
@@ -388,15 +389,6 @@ def account_command(command: str, database_url: str, email: str) -> str:
     return result.stdout
 
 
-def audit_events(database_url: str) -> list[str]:
-    engine = create_database_engine(database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
-    finally:
-        engine.dispose()
-
-
 def test_a_disabled_account_is_signed_out_and_cannot_sign_in_until_enabled(
     database_url: str, client: TestClient, app: Starlette, settings: Settings
 ) -> None:
@@ -429,7 +421,7 @@ def test_a_disabled_account_is_signed_out_and_cannot_sign_in_until_enabled(
     assert sign_in(client, PROFESSIONAL).status_code == 303
     assert client.get(f"/referrals/{reference}").status_code == 200  # the draft was kept
     assert "not disabled" in account_command("enable-user", database_url, PROFESSIONAL)
-    events = audit_events(database_url)
+    events = audit_types(settings)
     assert events.count("account-disabled") == 1 and events.count("account-enabled") == 1
     assert "sign-in-refused-disabled" in events
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
 from app.services import account_mail
-from app.services.audit import Origin, record_event
+from app.services.audit import Origin, record_event, record_operator_action
 from app.services.passwords import (
     HISTORY_SIZE,
     hash_password,
@@ -460,13 +460,7 @@ def disable_by_operator(session: Session, user: User, *, now: datetime) -> str:
         return f"{user.email} is already disabled: nothing to do"
     user.disabled_at = now
     user.session_version += 1
-    record_event(
-        session,
-        "account-disabled",
-        subject_type="user",
-        subject_id=str(user.id),
-        details={"by": "operator"},
-    )
+    record_operator_action(session, "account-disabled", user.id)
     return f"{user.email} is disabled: their sessions have ended and they cannot sign in"
 
 
@@ -475,13 +469,7 @@ def enable_by_operator(session: Session, user: User, *, now: datetime) -> str:
     if not user.is_disabled:
         return f"{user.email} is not disabled: nothing to do"
     user.disabled_at = None
-    record_event(
-        session,
-        "account-enabled",
-        subject_type="user",
-        subject_id=str(user.id),
-        details={"by": "operator"},
-    )
+    record_operator_action(session, "account-enabled", user.id)
     return f"{user.email} is enabled: they can sign in again with their password"
 
 

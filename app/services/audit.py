@@ -44,3 +44,14 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_operator_action(session: Session, event_type: str, user_id: int) -> AuditEvent:
+    """An operator's command on an account (`portal ...`): nobody signed in did it."""
+    return record_event(
+        session,
+        event_type,
+        subject_type="user",
+        subject_id=str(user_id),
+        details={"by": "operator"},
+    )

@@ -28,7 +28,7 @@ from app.services.accounts import (
     email_key,
     recent_failures,
 )
-from app.services.audit import Origin, record_event
+from app.services.audit import Origin, record_event, record_operator_action
 
 ISSUER = "Children's Portal"
 STEP_SECONDS = 30
@@ -190,13 +190,7 @@ def turn_off(
         .execution_options(synchronize_session=False)
     )
     if by_operator:
-        record_event(
-            session,
-            "two-factor-reset",
-            subject_type="user",
-            subject_id=str(user.id),
-            details={"by": "operator"},
-        )
+        record_operator_action(session, "two-factor-reset", user.id)
     else:
         record_event(session, "two-factor-disabled", actor_user_id=user.id, origin=origin)
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app.db import create_database_engine, create_session_factory
 from app.main import create_app
-from app.models import AuditEvent
 from app.settings import Settings
 from tests.conftest import Clock, csrf_token_from, make_settings
 from tests.journeys import (
     OTHER_STRONG_PASSWORD,
     STRONG_PASSWORD,
+    audit_types,
     is_signed_in,
     latest_code,
     mail_to,
@@ -27,15 +25,6 @@ from tests.journeys import (
 )
 
 EMAIL = "ada.lovelace@school.example.org"
-
-
-def audit_types(settings: Settings) -> list[str]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
-    finally:
-        engine.dispose()
 
 
 # Register for a new account ----------------------------------------------------------------

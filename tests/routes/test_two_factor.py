@@ -14,10 +14,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.db import create_database_engine, create_session_factory
-from app.models import AuditEvent, User
+from app.models import User
 from app.settings import Settings
 from tests.conftest import Clock
 from tests.journeys import (
+    audit_types,
     authenticator_code,
     is_signed_in,
     make_hub_user,
@@ -39,15 +40,6 @@ def stored_user(settings: Settings, email: str) -> User:
             user = session.scalars(select(User).where(User.email == email)).one()
             session.expunge(user)
             return user
-    finally:
-        engine.dispose()
-
-
-def audit_types(settings: Settings) -> list[str]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
     finally:
         engine.dispose()
 
