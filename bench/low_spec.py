@@ -17,9 +17,7 @@ docs/PERFORMANCE.md.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,8 +33,8 @@ from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwrig
 from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_SECRET_KEY
 from e2e.journeys import PASSWORD, SECTIONS, code_from, new_email
 from e2e.mail import MailCapture, start_mail_server
+from tests.live import start_portal
 from tests.postgres import free_port
-from tests.processes import start_server
 
 RUN_LIMIT_SECONDS = 300
 STEP_TIMEOUT_MS = 60_000
@@ -287,28 +285,18 @@ def run_profile(
 def running_portal(mail_port: int) -> Iterator[str]:
     """A live `portal serve` on a fresh SQLite database in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="low-spec-") as folder:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        env = {
-            **os.environ,
-            "PORTAL_ENV": "test",
-            "DATABASE_URL": f"sqlite:///{Path(folder) / 'portal.db'}",
-            "SECRET_KEY": E2E_SECRET_KEY,
-            "BASE_URL": base_url,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(mail_port),
-        }
-        python = sys.executable
-        subprocess.run([python, "-m", "app.cli", "migrate"], env=env, check=True, timeout=120)
-        server = start_server(
-            [python, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            "Application startup complete",
-            env=env,
+        portal = start_portal(
+            f"sqlite:///{Path(folder) / 'portal.db'}",
+            extra_env={
+                "SECRET_KEY": E2E_SECRET_KEY,
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(mail_port),
+            },
         )
         try:
-            yield base_url
+            yield portal.url
         finally:
-            server.stop()
+            portal.stop()
 
 
 def markdown(normal: list[StepResult], low: list[StepResult]) -> str:

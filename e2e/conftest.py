@@ -34,8 +34,6 @@ import html
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +46,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
 
 from e2e.mail import MailCapture, start_mail_server
+from tests.live import LivePortal, start_portal
 from tests.postgres import free_port
-from tests.processes import start_server
 
 if TYPE_CHECKING:
     from e2e.records import Portal
@@ -132,48 +130,41 @@ def mail_server() -> Iterator[MailCapture]:
 
 
 @pytest.fixture(scope="session")
-def portal_url(
+def live_portal(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The portal under test: E2E_BASE_URL, or a live server on a fresh SQLite database that
-    sends its mail to `mail_server`."""
-    external = external_portal()
-    if external:
-        yield external.rstrip("/")
+) -> Iterator[LivePortal | None]:
+    """A live server on a fresh SQLite database that sends its mail to `mail_server`; None
+    when the journeys run against E2E_BASE_URL."""
+    if external_portal():
+        yield None
         return
     mail_server: MailCapture = request.getfixturevalue("mail_server")
-    port = free_port()
     database = tmp_path_factory.mktemp("e2e") / "portal.db"
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PORTAL_ENV": "test",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": E2E_SECRET_KEY,
-        "BASE_URL": base_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(mail_server.port),  # type: ignore[attr-defined]
-    }
-    python = sys.executable
-    subprocess.run([python, "-m", "app.cli", "migrate"], env=env, check=True, timeout=120)
-    server = start_server(
-        [python, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        "Application startup complete",
-        env=env,
+    portal = start_portal(
+        f"sqlite:///{database}",
+        extra_env={
+            "SECRET_KEY": E2E_SECRET_KEY,
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(mail_server.port),  # type: ignore[attr-defined]
+        },
     )
     try:
-        yield base_url
+        yield portal
     finally:
-        server.stop()
+        portal.stop()
 
 
 @pytest.fixture(scope="session")
-def portal_environment(
-    request: pytest.FixtureRequest, portal_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, str]:
+def portal_url(live_portal: LivePortal | None) -> str:
+    """The portal under test: E2E_BASE_URL, or the live server."""
+    return live_portal.url if live_portal else str(external_portal()).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def portal_environment(live_portal: LivePortal | None) -> dict[str, str]:
     """The environment the portal under test runs with, for what reaches its database as its
     operators do (`portal create-user`, the portal's own services)."""
-    if external_portal():
+    if live_portal is None:
         database_url = os.environ.get("E2E_DATABASE_URL")
         if not database_url:
             pytest.fail(
@@ -182,19 +173,7 @@ def portal_environment(
                 pytrace=False,
             )
         return {**os.environ, "DATABASE_URL": database_url}
-    mail_server: MailCapture = request.getfixturevalue("mail_server")
-    # `portal_url` keeps its database in the session's "e2e" folder.
-    basetemp = Path(tmp_path_factory.getbasetemp())
-    [database] = {path.resolve() for path in basetemp.glob("e2e*/portal.db")}
-    return {
-        **os.environ,
-        "PORTAL_ENV": "test",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "SECRET_KEY": E2E_SECRET_KEY,
-        "BASE_URL": portal_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(mail_server.port),  # type: ignore[attr-defined]
-    }
+    return dict(live_portal.env)
 
 
 @pytest.fixture(scope="module")

@@ -110,7 +110,7 @@ for (const type of ['input', 'change']) {
 }
 
 // A save takes the answers as they are when it is configured, but until it is answered it may
-// not have arrived. Registered after the stamp above, so that the stamped request is the one held.
+// not have arrived.
 document.body.addEventListener('htmx:configRequest', (event) => {
   if (event.detail.verb !== 'post' || !inSectionForm(event.detail.elt)) return
   sending.add(event.detail)
