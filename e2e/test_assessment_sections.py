@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from e2e.conftest import assert_accessible
 from e2e.journeys import (
     SECTIONS,
+    answer_additional_details,
     answer_referrer_and_child_details,
     answer_sections,
     fill_date,
@@ -24,6 +25,19 @@ from e2e.journeys import (
     start_referral,
 )
 from e2e.mail import MailCapture
+
+
+def count_autosaves_asked(page: Page) -> None:
+    """Count, in `window.autosavesAsked`, the autosaves htmx is asked to make (sent, queued or
+    dropped alike)."""
+    page.evaluate(
+        """() => {
+          window.autosavesAsked = 0
+          document.body.addEventListener('htmx:confirm', (event) => {
+            if (event.detail.path.endsWith('/autosave')) window.autosavesAsked += 1
+          })
+        }"""
+    )
 
 
 def next_section(page: Page) -> None:
@@ -97,15 +111,7 @@ def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
     register(page, mail_server, new_email("queued"))
     start_referral(page)
     open_section(page, "Additional Details")
-    # Count the autosaves htmx is asked to make (sent, queued or dropped alike).
-    page.evaluate(
-        """() => {
-          window.autosavesAsked = 0
-          document.body.addEventListener('htmx:confirm', (event) => {
-            if (event.detail.path.endsWith('/autosave')) window.autosavesAsked += 1
-          })
-        }"""
-    )
+    count_autosaves_asked(page)
     held: list[Route] = []
 
     def hold_the_first(route: Route) -> None:
@@ -136,6 +142,49 @@ def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
     page.reload()
     expect(upn).to_have_value("B801200005001")
     expect(setting).to_have_value("Harefield Academy")
+
+
+def test_an_autosave_waiting_behind_next_is_not_sent_after_it(
+    js_page: Page, mail_server: MailCapture
+) -> None:
+    """Next sends every answer, normalised: an autosave still waiting behind it (a change made
+    just before) must not follow it and store the answers again as typed."""
+    page = js_page
+    register(page, mail_server, new_email("behind-next"))
+    start_referral(page)
+    open_section(page, "Additional Details")
+    section_url = page.url
+    answer_additional_details(page)
+    count_autosaves_asked(page)
+    held: list[Route] = []
+
+    def hold_next(route: Route) -> None:
+        if route.request.method == "POST" and not held:
+            held.append(route)  # Next, held on its way
+        else:
+            route.continue_()
+
+    page.route(section_url, hold_next)
+    posts: list[str] = []
+
+    def note_post(request: Request) -> None:
+        if request.method == "POST":
+            posts.append(request.url)
+
+    page.on("request", note_post)
+    upn = page.get_by_label("The child's Unique Pupil Number (UPN) (optional)")
+    upn.fill("b801200005001")  # Next stores it in capitals
+    upn.press("Tab")  # the change: its autosave goes after a short delay
+    page.get_by_role("button", name="Next").click()
+    page.wait_for_function("() => window.autosavesAsked === 1")  # asked for while Next is held
+    assert len(held) == 1
+    posts.clear()
+    held[0].continue_()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Additional Details")
+    assert not [url for url in posts if url.endswith("/autosave")], posts
+    page.unroute(section_url)
+    page.goto(section_url)
+    expect(upn).to_have_value("B801200005001")
 
 
 def test_answers_not_yet_saved_are_saved_before_a_link_leaves_the_page(
@@ -207,6 +256,14 @@ def test_a_second_tab_with_stale_answers_is_told_not_overwritten(
     expect(second.get_by_role("status")).to_contain_text("changed in another tab or window")
     expect(second.get_by_label(field)).to_have_value("Second tab school")
     assert_accessible(second)
+    # Next says so too, and offers the latest answers; going to see them saves nothing first,
+    # even after another change.
+    second.get_by_role("button", name="Next").click()
+    banner = second.get_by_role("region", name="Important")
+    expect(banner).to_contain_text("changed in another tab or window")
+    second.get_by_label(field).fill("Second tab school, changed again")
+    banner.get_by_role("link", name="See the latest answers").click()
+    expect(second.get_by_label(field)).to_have_value("First tab school")
     page.reload()
     expect(page.get_by_label(field)).to_have_value("First tab school")
 

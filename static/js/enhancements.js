@@ -97,6 +97,7 @@ document.body.addEventListener('htmx:configRequest', (event) => {
 // later" save, as they always do.
 let unsaved = false
 let leaveAnyway = false
+let leaving = null // the save a link or button is waiting for
 const sending = new Set()
 
 const inSectionForm = (element) => element instanceof Element && element.closest('#section-form form') !== null
@@ -109,20 +110,41 @@ for (const type of ['input', 'change']) {
   })
 }
 
-// A save takes the answers as they are when it is configured, but until it is answered it may
-// not have arrived.
+// A save takes the answers as they are when it is configured; it is known to have arrived once
+// the server answers 2xx. beforeOnLoad comes before htmx follows an HX-Redirect (Next, "Save and
+// come back later"), so a save that moves the page on is not taken for one that failed.
+//
+// Once Next or "Save and come back later" has saved and the page is moving on (HX-Redirect), an
+// autosave that was waiting behind it is not sent: Next sent every answer, normalised (a phone
+// number, a postcode), and the autosave would store them again as typed.
+let movingOn = false
+
 document.body.addEventListener('htmx:configRequest', (event) => {
   if (event.detail.verb !== 'post' || !inSectionForm(event.detail.elt)) return
+  if (movingOn && event.detail.path.endsWith('/autosave')) {
+    event.preventDefault()
+    return
+  }
   sending.add(event.detail)
   unsaved = false
 })
 
-document.body.addEventListener('htmx:afterRequest', (event) => {
-  if (sending.delete(event.detail.requestConfig) && !event.detail.successful) unsaved = true
+document.body.addEventListener('htmx:beforeOnLoad', (event) => {
+  const xhr = event.detail.xhr
+  if (xhr.status < 200 || xhr.status >= 300 || !sending.delete(event.detail.requestConfig)) return
+  if (xhr.getResponseHeader('HX-Redirect')) movingOn = true
 })
 
+// Still held once htmx is done with it: refused (4xx/5xx), not sent, aborted or timed out.
+document.body.addEventListener('htmx:afterRequest', (event) => {
+  if (sending.delete(event.detail.requestConfig)) unsaved = true
+})
+
+// Over this many characters a request that outlives the page is refused by browsers (64 KB).
+const KEEPALIVE_LIMIT = 60000
+
 // Sends every answer on the page, if any may not be saved; resolves to whether they were.
-const saveBeforeLeaving = ({ keepalive }) => {
+const saveBeforeLeaving = () => {
   const form = document.querySelector('#section-form form')
   const autosave = form && form.querySelector('[hx-post$="/autosave"]')
   if (!autosave || (!unsaved && sending.size === 0)) return null
@@ -130,40 +152,50 @@ const saveBeforeLeaving = ({ keepalive }) => {
   pageSeq += 1
   body.set('page_token', pageToken)
   body.set('page_seq', String(pageSeq))
+  const text = body.toString()
   unsaved = false
   sending.clear() // this save carries every answer those did
   const failed = () => {
     unsaved = true
     return false
   }
-  try {
-    return fetch(autosave.getAttribute('hx-post'), {
-      method: 'POST', body, keepalive, credentials: 'same-origin', headers: { 'HX-Request': 'true' }
-    }).then((response) => response.ok || failed(), failed)
-  } catch {
-    return Promise.resolve(failed()) // a keepalive request over the browser's size limit
-  }
+  return fetch(autosave.getAttribute('hx-post'), {
+    method: 'POST',
+    body: text,
+    keepalive: text.length < KEEPALIVE_LIMIT,
+    credentials: 'same-origin',
+    headers: { 'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded' }
+  }).then((response) => response.ok || failed(), failed)
 }
 
 // beforeunload comes before the next page is asked for (a reload then usually shows the saved
 // answers); pagehide, after, catches what beforeunload did not (it is not fired everywhere).
-const saveAsThePageGoes = () => saveBeforeLeaving({ keepalive: true })
-window.addEventListener('beforeunload', saveAsThePageGoes)
-window.addEventListener('pagehide', saveAsThePageGoes)
+window.addEventListener('beforeunload', saveBeforeLeaving)
+window.addEventListener('pagehide', saveBeforeLeaving)
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'hidden') saveAsThePageGoes()
+  if (document.visibilityState === 'hidden') saveBeforeLeaving()
 })
 
-// Save first, then `go`; if the save fails, say so and stay.
+// Save first, then `go`; if the save fails, say so and stay. Clicks while it is on its way wait
+// with it.
 const leaveAfterSaving = (event, go) => {
   if (leaveAnyway) return
-  const saved = saveBeforeLeaving({ keepalive: false })
+  if (leaving) {
+    event.preventDefault()
+    return
+  }
+  const saved = saveBeforeLeaving()
   if (!saved) return
   event.preventDefault()
-  leaveAnyway = true
+  leaving = saved
   saved.then((ok) => {
-    if (ok) go()
-    else showNotSaved('Not saved: your answers could not be saved before leaving this page. They are still on this page. Select Next or "Save and come back later" to save them, or select the same link or button again to leave without saving them.')
+    leaving = null
+    if (ok) {
+      go()
+      return
+    }
+    leaveAnyway = true
+    showNotSaved('Not saved: your answers could not be saved before leaving this page. They are still on this page. Select Next or "Save and come back later" to save them, or select the same link or button again to leave without saving them.')
   })
 }
 
@@ -176,7 +208,16 @@ const leavesThePage = (link) =>
 document.addEventListener('click', (event) => {
   const link = event.target instanceof Element ? event.target.closest('a[href]') : null
   if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
-    event.shiftKey || event.altKey || !leavesThePage(link)) return
+    event.shiftKey || event.altKey) return
+  // A link marked data-leave-unsaved leaves without saving: "See the latest answers" after a
+  // conflict must not first save over them.
+  if (link.hasAttribute('data-leave-unsaved')) {
+    unsaved = false
+    sending.clear()
+    leaveAnyway = true
+    return
+  }
+  if (!leavesThePage(link)) return
   leaveAfterSaving(event, () => window.location.assign(link.href))
 })
 
