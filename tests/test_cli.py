@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Executable, func, inspect, select, update
 
 from app.db import create_database_engine, create_session_factory
-from app.models import OutboxMessage, Referral, User, utc_now
+from app.models import OneTimeCode, OutboxMessage, Referral, User, utc_now
 from app.services.referrals import create_draft
 
 
@@ -436,6 +436,62 @@ def test_disabling_hub_staff_ends_a_sign_in_halfway_through_its_code_step(
     # The password step was passed before; the code step now starts again from the beginning.
     assert client.get("/login/two-factor", follow_redirects=False).status_code == 303
     assert not is_signed_in(client)
+
+
+def execute(database_url: str, statement: Executable) -> None:
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            session.execute(statement)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def test_reset_codes_sent_before_disabling_open_nothing(
+    database_url: str, client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    register(client, settings, PROFESSIONAL)
+    post(client, "/logout")
+    # One reset has its code entered and waits for the new password; another code is emailed
+    # but not yet entered. Then the account is disabled.
+    with TestClient(app) as halfway, TestClient(app) as emailed:
+        assert post(halfway, "/forgotten-password", email=PROFESSIONAL).status_code == 303
+        answer = post(halfway, "/forgotten-password/code", code=latest_code(settings, PROFESSIONAL))
+        assert answer.headers["location"] == "/forgotten-password/new"
+        # As if an hour had passed since those codes: the limit on new codes allows another.
+        earlier = app.state.clock() - timedelta(hours=2)
+        execute(database_url, update(OneTimeCode).values(created_at=earlier))
+        assert post(emailed, "/forgotten-password", email=PROFESSIONAL).status_code == 303
+        unused = latest_code(settings, PROFESSIONAL)
+        account_command("disable-user", database_url, PROFESSIONAL)
+        new_password = post(
+            halfway,
+            "/forgotten-password/new",
+            password=OTHER_STRONG_PASSWORD,
+            confirm_password=OTHER_STRONG_PASSWORD,
+        )
+        assert new_password.headers["location"] == "/forgotten-password"
+        refused = post(emailed, "/forgotten-password/code", code=unused)
+        assert refused.status_code == 422 and "already been used" in refused.text
+    account_command("enable-user", database_url, PROFESSIONAL)
+    assert sign_in(client, PROFESSIONAL, OTHER_STRONG_PASSWORD).status_code == 422
+    assert sign_in(client, PROFESSIONAL).status_code == 303  # the password it had
+
+
+def test_a_disabled_account_opens_nothing_even_with_its_session_version_unchanged(
+    database_url: str, client: TestClient, settings: Settings
+) -> None:
+    """Belt and braces: disabling raises the session version, and every check also looks at
+    `disabled_at` itself (a session, and a sign-in halfway through its code step)."""
+    register(client, settings, PROFESSIONAL)
+    make_hub_user(settings, HUB_STAFF, now=utc_now())
+    with TestClient(client.app) as hub:
+        answer = post(hub, "/login", email=HUB_STAFF, password=STRONG_PASSWORD)
+        assert answer.headers["location"] == "/login/two-factor"
+        execute(database_url, update(User).values(disabled_at=utc_now()))
+        assert not is_signed_in(client)
+        assert hub.get("/login/two-factor", follow_redirects=False).status_code == 303
 
 
 @pytest.mark.parametrize("command", ["disable-user", "enable-user"])

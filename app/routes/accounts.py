@@ -468,7 +468,10 @@ async def reset_password(request: Request) -> Response:
     now = now_for(request)
     if code is None or code.user_id is None or code.used_at is None:
         return redirect("/forgotten-password")
-    if accounts.code_is_stale(code, now=now):
+    db = request_session(request)
+    user = db.get(User, code.user_id)
+    # A disabled account gets no new password, even from a code accepted before it was disabled.
+    if accounts.code_is_stale(code, now=now) or user is None or user.is_disabled:
         request.session.pop(RESET_ALLOWED, None)
         return redirect("/forgotten-password")
     if request.method == "GET":
@@ -478,10 +481,6 @@ async def reset_password(request: Request) -> Response:
         "password": form.get("password", ""),
         "confirm_password": form.get("confirm_password", ""),
     }
-    db = request_session(request)
-    user = db.get(User, code.user_id)
-    if user is None:
-        return redirect("/forgotten-password")
     errors: dict[str, str] = {}
     if not values["password"]:
         errors["password"] = "Enter a new password"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
@@ -281,7 +281,7 @@ def resend_code(
             account_mail.registration_code(session, settings, to=code.payload["email"], code=value)
     elif code.user_id is not None:
         user = session.get(User, code.user_id)
-        if user is not None:
+        if user is not None and not user.is_disabled:
             account_mail.reset_code(session, settings, user=user, code=value)
     return new_code
 
@@ -460,6 +460,13 @@ def disable_by_operator(session: Session, user: User, *, now: datetime) -> str:
         return f"{user.email} is already disabled: nothing to do"
     user.disabled_at = now
     user.session_version += 1
+    # Codes already emailed (a password reset on its way) can no longer be used.
+    session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     record_operator_action(session, "account-disabled", user.id)
     return f"{user.email} is disabled: their sessions have ended and they cannot sign in"
 
