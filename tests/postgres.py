@@ -129,17 +129,28 @@ def create_database(admin_url: str, name: str, template: str | None = None) -> s
 
 
 def drop_database(admin_url: str, url: str) -> None:
-    """Drop a database made by `create_database`, closing any connection still open to it."""
+    """Drop a database made by `create_database`, closing any connection still open to it
+    (PostgreSQL 13+; an older server named by TEST_DATABASE_URL waits for them to close)."""
     conninfo = make_url(admin_url).set(drivername="postgresql").render_as_string(False)
     name = make_url(url).database
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+        force = " WITH (FORCE)" if connection.info.server_version >= 130000 else ""
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')  # type: ignore[arg-type]
+
+
+# A cluster with a few test databases at a time needs about 200 MB; leave room for a second
+# (one per pytest-xdist worker) and for the rest of the machine.
+MEMORY_FOLDER_FREE_BYTES = 1 << 30
 
 
 def memory_folder() -> str | None:
-    """A RAM-backed folder (/dev/shm), if this machine has one we may write to."""
+    """A RAM-backed folder (/dev/shm) we may write to with at least 1 GiB free, if this
+    machine has one (a container's is often 64 MB: then the cluster stays on disk)."""
     folder = "/dev/shm"  # noqa: S108 - only ever a parent for mkdtemp (private, random name)
-    return folder if os.path.isdir(folder) and os.access(folder, os.W_OK) else None
+    if not (os.path.isdir(folder) and os.access(folder, os.W_OK)):
+        return None
+    usage = os.statvfs(folder)
+    return folder if usage.f_bavail * usage.f_frsize >= MEMORY_FOLDER_FREE_BYTES else None
 
 
 def start_cluster(in_memory: bool = False) -> PostgresCluster | None:
