@@ -20,11 +20,14 @@ run: $(STAMP)
 	$(BIN)/portal migrate
 	$(BIN)/portal serve
 
+# tests/ runs on every core, a module to a worker (module fixtures are built once); the
+# journeys share one live portal and one browser, so they run in one process after it.
 test: $(STAMP) lint
-	$(BIN)/python -m pytest tests e2e
+	$(BIN)/python -m pytest tests -n auto --dist loadscope
+	$(BIN)/python -m pytest e2e
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n auto --dist loadscope
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest e2e
