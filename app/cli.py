@@ -125,6 +125,38 @@ def _account_command(service: str, action: str) -> Callable[[argparse.Namespace,
     return run
 
 
+# The commands on one account named by --email: name, help, description, and the service
+# function that does it (see `_account_command`).
+ACCOUNT_COMMANDS = (
+    (
+        "reset-two-factor",
+        "turn off someone's two-factor sign-in (a lost phone and recovery codes)",
+        "Turn off two-factor sign-in for an account and end its sessions, after checking who is "
+        "asking. Hub staff set up a new authenticator app when they next sign in; a "
+        "professional signs in with their password alone until they set one up again.",
+        "app.services.two_factor",
+        "reset_by_operator",
+    ),
+    (
+        "disable-user",
+        "stop someone signing in (a leaver, an account that may be misused)",
+        "Disable an account: its sessions end at once, it cannot sign in or have a password "
+        "reset code, and it stays disabled until enable-user. What it sent and wrote is kept, "
+        "and so are hub staff's records of their actions.",
+        "app.services.accounts",
+        "disable_by_operator",
+    ),
+    (
+        "enable-user",
+        "let a disabled account sign in again",
+        "Enable an account disabled by disable-user: it signs in again with its password (and "
+        "its two-factor sign-in, if it had one).",
+        "app.services.accounts",
+        "enable_by_operator",
+    ),
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portal",
@@ -183,34 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--name", required=True, help='forename and surname, "Ada Lovelace"')
     create_user.set_defaults(handler=_create_user)
 
-    reset = commands.add_parser(
-        "reset-two-factor",
-        help="turn off someone's two-factor sign-in (a lost phone and recovery codes)",
-        description="Turn off two-factor sign-in for an account and end its sessions, after "
-        "checking who is asking. Hub staff set up a new authenticator app when they next sign "
-        "in; a professional signs in with their password alone until they set one up again.",
-    )
-    reset.add_argument("--email", required=True, help="the account's email address")
-    reset.set_defaults(handler=_account_command("app.services.two_factor", "reset_by_operator"))
-
-    disable = commands.add_parser(
-        "disable-user",
-        help="stop someone signing in (a leaver, an account that may be misused)",
-        description="Disable an account: its sessions end at once, it cannot sign in or have "
-        "a password reset code, and it stays disabled until enable-user. What it sent and "
-        "wrote is kept, and so are hub staff's records of their actions.",
-    )
-    disable.add_argument("--email", required=True, help="the account's email address")
-    disable.set_defaults(handler=_account_command("app.services.accounts", "disable_by_operator"))
-
-    enable = commands.add_parser(
-        "enable-user",
-        help="let a disabled account sign in again",
-        description="Enable an account disabled by disable-user: it signs in again with its "
-        "password (and its two-factor sign-in, if it had one).",
-    )
-    enable.add_argument("--email", required=True, help="the account's email address")
-    enable.set_defaults(handler=_account_command("app.services.accounts", "enable_by_operator"))
+    for name, summary, description, service, action in ACCOUNT_COMMANDS:
+        command = commands.add_parser(name, help=summary, description=description)
+        command.add_argument("--email", required=True, help="the account's email address")
+        command.set_defaults(handler=_account_command(service, action))
     return parser
 
 

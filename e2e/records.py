@@ -143,29 +143,18 @@ class Portal:
     def create_hub_staff_quickly(self) -> str:
         """Another member of hub staff, through the service `portal create-user` uses (without
         starting a process); their first sign-in sets up their authenticator app."""
-        email = f"hana.okafor.{uuid.uuid4().hex[:8]}@council.example.gov.uk"
-        with self.session() as session:
-            create_user_by_operator(
-                session,
-                email=email,
-                name=HUB_STAFF_NAME,
-                role="hub",
-                password=PASSWORD,
-                now=datetime.now(UTC),
-            )
-            session.commit()
-        return email
+        return self._create_account("hana.okafor", "council.example.gov.uk", HUB_STAFF_NAME, "hub")
 
     def create_referrer(self) -> str:
-        email = f"priya.shah.{uuid.uuid4().hex[:8]}@school.example.org"
+        return self._create_account(
+            "priya.shah", "school.example.org", REFERRER_NAME, "professional"
+        )
+
+    def _create_account(self, local: str, domain: str, name: str, role: str) -> str:
+        email = f"{local}.{uuid.uuid4().hex[:8]}@{domain}"
         with self.session() as session:
             create_user_by_operator(
-                session,
-                email=email,
-                name=REFERRER_NAME,
-                role="professional",
-                password=PASSWORD,
-                now=datetime.now(UTC),
+                session, email=email, name=name, role=role, password=PASSWORD, now=datetime.now(UTC)
             )
             session.commit()
         return email
