@@ -145,6 +145,13 @@ def open_section(page: Page, title: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
 
 
+def new_draft_at(page: Page, mail: MailCapture, who: str, section: str) -> None:
+    """A new professional (`who` names their address), a new draft, and one of its sections."""
+    register(page, mail, new_email(who))
+    start_referral(page)
+    open_section(page, section)
+
+
 def fill_date(scope: Page | Locator, legend: str, day: str, month: str, year: str) -> None:
     """A date's three boxes, on the page or inside one part of it (a family member)."""
     group = scope.get_by_role("group", name=legend)

@@ -19,12 +19,16 @@ from e2e.journeys import (
     answer_referrer_and_child_details,
     answer_sections,
     fill_date,
+    new_draft_at,
     new_email,
     open_section,
     register,
     start_referral,
 )
 from e2e.mail import MailCapture
+
+SETTING = "The child's current education setting (optional)"
+UPN = "The child's Unique Pupil Number (UPN) (optional)"
 
 
 def count_autosaves_asked(page: Page) -> None:
@@ -90,16 +94,12 @@ def test_complete_every_section_and_check_answers(any_page: Page, mail_server: M
 
 def test_answers_autosave_and_survive_a_reload(js_page: Page, mail_server: MailCapture) -> None:
     page = js_page
-    register(page, mail_server, new_email("autosave"))
-    start_referral(page)
-    open_section(page, "Additional Details")
-    page.get_by_label("The child's current education setting (optional)").fill("Harefield Academy")
-    page.get_by_label("The child's current education setting (optional)").press("Tab")
+    new_draft_at(page, mail_server, "autosave", "Additional Details")
+    page.get_by_label(SETTING).fill("Harefield Academy")
+    page.get_by_label(SETTING).press("Tab")
     expect(page.get_by_role("status")).to_have_text(re.compile(r"Saved at \d{1,2}:\d{2}(am|pm)"))
     page.reload()
-    expect(page.get_by_label("The child's current education setting (optional)")).to_have_value(
-        "Harefield Academy"
-    )
+    expect(page.get_by_label(SETTING)).to_have_value("Harefield Academy")
 
 
 def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
@@ -108,9 +108,7 @@ def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
     """On a slow line the first autosave can still be travelling when the next change is made:
     the second waits for the first and then goes, with every answer; it is never dropped."""
     page = js_page
-    register(page, mail_server, new_email("queued"))
-    start_referral(page)
-    open_section(page, "Additional Details")
+    new_draft_at(page, mail_server, "queued", "Additional Details")
     count_autosaves_asked(page)
     held: list[Route] = []
 
@@ -121,8 +119,8 @@ def test_a_change_made_while_a_save_is_on_its_way_is_saved_after_it(
             held.append(route)  # the first save is held on its way
 
     page.route("**/autosave", hold_the_first)
-    upn = page.get_by_label("The child's Unique Pupil Number (UPN)")
-    setting = page.get_by_label("The child's current education setting (optional)")
+    upn = page.get_by_label(UPN)
+    setting = page.get_by_label(SETTING)
     upn.fill("B801200005001")
     upn.press("Tab")
     page.wait_for_function("() => window.autosavesAsked === 1")
@@ -150,9 +148,7 @@ def test_an_autosave_waiting_behind_next_is_not_sent_after_it(
     """Next sends every answer, normalised: an autosave still waiting behind it (a change made
     just before) must not follow it and store the answers again as typed."""
     page = js_page
-    register(page, mail_server, new_email("behind-next"))
-    start_referral(page)
-    open_section(page, "Additional Details")
+    new_draft_at(page, mail_server, "behind-next", "Additional Details")
     section_url = page.url
     answer_additional_details(page)
     count_autosaves_asked(page)
@@ -172,7 +168,7 @@ def test_an_autosave_waiting_behind_next_is_not_sent_after_it(
             posts.append(request.url)
 
     page.on("request", note_post)
-    upn = page.get_by_label("The child's Unique Pupil Number (UPN) (optional)")
+    upn = page.get_by_label(UPN)
     upn.fill("b801200005001")  # Next stores it in capitals
     upn.press("Tab")  # the change: its autosave goes after a short delay
     page.get_by_role("button", name="Next").click()
@@ -192,10 +188,8 @@ def test_answers_not_yet_saved_are_saved_before_a_link_leaves_the_page(
 ) -> None:
     """Typed, not left, and straight to a link: the link waits for the save, then goes."""
     page = js_page
-    register(page, mail_server, new_email("leaving"))
-    start_referral(page)
-    open_section(page, "Additional Details")
-    setting = page.get_by_label("The child's current education setting (optional)")
+    new_draft_at(page, mail_server, "leaving", "Additional Details")
+    setting = page.get_by_label(SETTING)
     setting.fill("Harefield Academy")  # the field is never left, so no change event yet
     with page.expect_response(lambda response: response.url.endswith("/autosave")) as saved:
         page.get_by_role("link", name="All sections and their status").click()
@@ -223,15 +217,13 @@ def test_answers_not_yet_saved_are_sent_as_the_page_goes(
     """Typed, not left, and another address typed in: the answers go with the page (keepalive).
     That save lands just after the next page has been asked for, so look a few times."""
     page = js_page
-    register(page, mail_server, new_email("pagehide"))
-    start_referral(page)
-    open_section(page, "Additional Details")
+    new_draft_at(page, mail_server, "pagehide", "Additional Details")
     section_url = page.url
-    page.get_by_label("The child's current education setting (optional)").fill("Ruislip High")
+    page.get_by_label(SETTING).fill("Ruislip High")
     page.goto(section_url.split("/referrals/")[0] + "/submitted")
     for _ in range(20):
         page.goto(section_url)
-        value = page.get_by_label("The child's current education setting (optional)").input_value()
+        value = page.get_by_label(SETTING).input_value()
         if value == "Ruislip High":
             break
         page.wait_for_timeout(250)
@@ -242,12 +234,10 @@ def test_a_second_tab_with_stale_answers_is_told_not_overwritten(
     js_page: Page, browser: Browser, mail_server: MailCapture
 ) -> None:
     page = js_page
-    register(page, mail_server, new_email("tabs"))
-    start_referral(page)
-    open_section(page, "Additional Details")
+    new_draft_at(page, mail_server, "tabs", "Additional Details")
     second = page.context.new_page()
     second.goto(page.url)
-    field = "The child's current education setting (optional)"
+    field = SETTING
     page.get_by_label(field).fill("First tab school")
     page.get_by_label(field).press("Tab")
     expect(page.get_by_role("status")).to_contain_text("Saved at")
@@ -272,9 +262,7 @@ def test_error_summary_links_move_focus_to_the_field(
     js_page: Page, mail_server: MailCapture
 ) -> None:
     page = js_page
-    register(page, mail_server, new_email("focus"))
-    start_referral(page)
-    open_section(page, "Consent")
+    new_draft_at(page, mail_server, "focus", "Consent")
     next_section(page)
     summary = page.get_by_role("alert")
     expect(summary).to_be_visible()
@@ -289,10 +277,8 @@ def test_a_failed_autosave_says_so_keeps_the_answer_and_saves_next_time(
     js_page: Page, mail_server: MailCapture
 ) -> None:
     page = js_page
-    register(page, mail_server, new_email("offline"))
-    start_referral(page)
-    open_section(page, "Additional Details")
-    field = page.get_by_label("The child's current education setting (optional)")
+    new_draft_at(page, mail_server, "offline", "Additional Details")
+    field = page.get_by_label(SETTING)
     page.route("**/autosave", lambda route: route.abort("internetdisconnected"))
     field.fill("Offline School")
     field.press("Tab")

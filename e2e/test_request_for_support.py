@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import assert_accessible
-from e2e.journeys import new_email, open_section, register, start_referral
+from e2e.journeys import new_draft_at, new_email, open_section, register, start_referral
 from e2e.mail import MailCapture
 
 PARTICIPATION_CHOICE = "Participation Team"
@@ -62,9 +62,7 @@ def test_section_list_follows_request_for_support_without_a_reload(
     js_page: Page, mail_server: MailCapture
 ) -> None:
     page = js_page
-    register(page, mail_server, new_email("section-list"))
-    start_referral(page)
-    open_section(page, "Request for Support")
+    new_draft_at(page, mail_server, "section-list", "Request for Support")
     page.wait_for_load_state()
     sections = sections_of_this_form(page)
     status = page.get_by_role("status")
