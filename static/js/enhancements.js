@@ -135,19 +135,28 @@ document.body.addEventListener('htmx:beforeOnLoad', (event) => {
   if (xhr.getResponseHeader('HX-Redirect')) movingOn = true
 })
 
-// Still held once htmx is done with it: refused (4xx/5xx), not sent, aborted or timed out.
-document.body.addEventListener('htmx:afterRequest', (event) => {
-  if (sending.delete(event.detail.requestConfig)) unsaved = true
+// Refused (4xx/5xx), not sent or timed out: its answers may not be stored. Aborted: replaced by
+// a request that carries every answer (Next, an address button), or the page is going.
+for (const type of ['htmx:responseError', 'htmx:sendError', 'htmx:timeout']) {
+  document.body.addEventListener(type, (event) => {
+    if (sending.delete(event.detail.requestConfig)) unsaved = true
+  })
+}
+document.body.addEventListener('htmx:sendAbort', (event) => {
+  sending.delete(event.detail.requestConfig)
 })
 
 // Over this many characters a request that outlives the page is refused by browsers (64 KB).
 const KEEPALIVE_LIMIT = 60000
 
-// Sends every answer on the page, if any may not be saved; resolves to whether they were.
-const saveBeforeLeaving = () => {
+// Sends every answer on the page, if any may not be saved; resolves to whether they were. As
+// the page goes, only answers changed since the last save that arrived: a request still on its
+// way when the page goes usually arrives all the same, and a second one landing after the next
+// page was fetched would make that page look out of date.
+const saveBeforeLeaving = ({ pageGoing = false } = {}) => {
   const form = document.querySelector('#section-form form')
   const autosave = form && form.querySelector('[hx-post$="/autosave"]')
-  if (!autosave || (!unsaved && sending.size === 0)) return null
+  if (!autosave || (!unsaved && (pageGoing || sending.size === 0))) return null
   const body = new URLSearchParams(new FormData(form))
   pageSeq += 1
   body.set('page_token', pageToken)
@@ -170,10 +179,11 @@ const saveBeforeLeaving = () => {
 
 // beforeunload comes before the next page is asked for (a reload then usually shows the saved
 // answers); pagehide, after, catches what beforeunload did not (it is not fired everywhere).
-window.addEventListener('beforeunload', saveBeforeLeaving)
-window.addEventListener('pagehide', saveBeforeLeaving)
+const saveAsThePageGoes = () => saveBeforeLeaving({ pageGoing: true })
+window.addEventListener('beforeunload', saveAsThePageGoes)
+window.addEventListener('pagehide', saveAsThePageGoes)
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'hidden') saveBeforeLeaving()
+  if (document.visibilityState === 'hidden') saveAsThePageGoes()
 })
 
 // Save first, then `go`; if the save fails, say so and stay. Clicks while it is on its way wait
