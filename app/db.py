@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,12 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.request_model import DatabaseOnEventLoop, on_event_loop
 
 # Named constraints, so that migrations can alter and drop them on every database.
 NAMING_CONVENTION = {
@@ -58,31 +63,57 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_database_engine(database_url: str) -> Engine:
-    """An engine for the URL: SQLite gets WAL, foreign keys and a busy timeout."""
+@dataclass(frozen=True)
+class PoolSettings:
+    """How many connections one app instance keeps, and how long a request waits for one
+    before it is answered with the 503 page."""
+
+    size: int = 15
+    timeout_seconds: float = 3.0
+
+
+def create_database_engine(
+    database_url: str, pool: PoolSettings = PoolSettings(), *, loop_guard: bool = False
+) -> Engine:
+    """An engine for the URL: SQLite gets WAL, foreign keys and a busy timeout. With
+    `loop_guard`, asking for a connection on the event loop raises `DatabaseOnEventLoop`
+    (development and tests: the request model says the loop never waits on the database)."""
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
         url = url.set(drivername="postgresql+psycopg")
+    # A fixed pool: no overflow, so that the number of connections is known and bounded.
+    # hide_parameters keeps answers (personal data) out of error messages and so out of logs.
+    common: dict[str, Any] = {
+        "hide_parameters": True,
+        "poolclass": QueuePool,
+        "pool_size": pool.size,
+        "max_overflow": 0,
+        "pool_timeout": pool.timeout_seconds,
+    }
     if url.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
-            hide_parameters=True,
+            **common,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(engine, "connect", _configure_sqlite_connection)
-        return engine
-    # pre_ping: after the database comes back, stale pooled connections are replaced silently.
-    # hide_parameters keeps answers (personal data) out of error messages and so out of logs.
-    return create_engine(
-        url,
-        hide_parameters=True,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        pool_timeout=10,
-        connect_args={"connect_timeout": 5},
-    )
+    else:
+        # pre_ping: after the database comes back, stale pooled connections are replaced.
+        engine = create_engine(
+            url, **common, pool_pre_ping=True, connect_args={"connect_timeout": 5}
+        )
+    if loop_guard:
+        event.listen(engine, "checkout", _refuse_on_event_loop)
+    return engine
+
+
+def _refuse_on_event_loop(_dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    if on_event_loop():
+        raise DatabaseOnEventLoop(
+            "a database connection was asked for on the event loop: do this work in a worker "
+            "(see app/request_model.py)"
+        )
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -111,7 +142,9 @@ class DatabaseSessionMiddleware:
     """One database session per request, closed (and so rolled back unless committed) after it.
 
     Handlers get it with `request_session(request)`; services take it as an argument and the
-    handler commits once the work has succeeded.
+    handler commits once the work has succeeded. The session is opened lazily and closed by
+    the worker that used it (app/request_model.py); if something used it after that (an error
+    page), it is closed here, off the loop.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -127,7 +160,10 @@ class DatabaseSessionMiddleware:
         try:
             await self.app(scope, receive, send)
         finally:
-            session.close()
+            if session.in_transaction():
+                await run_in_threadpool(session.close)
+            else:
+                session.close()
 
 
 def request_session(request: Request) -> Session:

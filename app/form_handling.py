@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.plain_text import clean_text
+from app.request_model import posted_form
 from app.templating import render
 
 
@@ -59,7 +60,7 @@ def form_page(
     )
 
 
-async def read_form(request: Request) -> dict[str, str]:
+def read_form(request: Request) -> dict[str, str]:
     """The posted text fields, cleaned (files are not read here)."""
-    async with request.form() as form:
-        return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}
+    form = posted_form(request)
+    return {key: clean_text(value) for key, value in form.items() if isinstance(value, str)}

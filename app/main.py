@@ -19,9 +19,15 @@ from starlette.types import Scope
 from app.assessment.model import Assessment
 from app.assessment.schema import ASSESSMENT
 from app.compression import CompressionMiddleware
-from app.db import DatabaseSessionMiddleware, create_database_engine, create_session_factory
+from app.db import (
+    DatabaseSessionMiddleware,
+    PoolSettings,
+    create_database_engine,
+    create_session_factory,
+)
 from app.models import utc_now
 from app.request_log import RequestLogMiddleware
+from app.request_model import Lanes, SlowBodyMiddleware
 from app.routes import (
     accounts,
     dev,
@@ -96,7 +102,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        engine = create_database_engine(settings.database_url)
+        engine = create_database_engine(
+            settings.database_url,
+            PoolSettings(settings.pool_size, settings.database_pool_timeout),
+            loop_guard=not settings.is_production,
+        )
         session_factory = create_session_factory(engine)
         mail_worker = MailWorker(session_factory, settings)
         await mail_worker.start()
@@ -113,6 +123,12 @@ def create_app(
                 "assessment": assessment,
                 "mail_worker": mail_worker,
                 "pdf_renderer": pdf_renderer,
+                "lanes": Lanes.create(
+                    pages=settings.request_workers,
+                    heavy=settings.cpu_workers,
+                    queue_seconds=settings.request_queue_seconds,
+                    uploads_per_user=settings.uploads_per_user,
+                ),
             }
         finally:
             pdf_renderer.close()
@@ -147,6 +163,11 @@ def create_app(
             max_age=SESSION_COOKIE_MAX_AGE,
             same_site="lax",
             https_only=settings.is_production,
+        ),
+        Middleware(
+            SlowBodyMiddleware,
+            idle_seconds=settings.request_body_idle_seconds,
+            min_rate=settings.request_body_min_rate,
         ),
         Middleware(
             CSRFMiddleware,

@@ -107,6 +107,25 @@ class Settings:
     purge_interval_minutes: int = 60
     # Where to report a vulnerability (security.txt): a mailto: or https: address.
     security_contact: str = "mailto:security@childrens-portal.invalid"
+    # The request model (app/request_model.py): worker threads for ordinary requests and for
+    # CPU-heavy ones, how long a request may wait for one, database connections and how long
+    # to wait for one, how slowly a body may arrive, and uploads on their way per user.
+    request_workers: int = 8
+    cpu_workers: int = field(default_factory=lambda: os.cpu_count() or 2)
+    request_queue_seconds: float = 10.0
+    database_pool_size: int | None = None
+    database_pool_timeout: float = 3.0
+    request_body_idle_seconds: float = 10.0
+    request_body_min_rate: int = 1024
+    uploads_per_user: int = 3
+
+    @property
+    def pool_size(self) -> int:
+        """Connections per instance: one per worker thread, and a few for the mail and
+        retention workers, the health check and error pages."""
+        if self.database_pool_size is not None:
+            return self.database_pool_size
+        return self.request_workers + self.cpu_workers + 4
 
     @property
     def secret_keys(self) -> list[str]:
@@ -202,6 +221,23 @@ class Settings:
                 "PURGE_INTERVAL_MINUTES", cast=int, default=cls.purge_interval_minutes
             )
             smtp_port = config("SMTP_PORT", cast=int, default=25)
+            request_workers = config("REQUEST_WORKERS", cast=int, default=cls.request_workers)
+            cpu_workers = config("CPU_WORKERS", cast=int, default=os.cpu_count() or 2)
+            request_queue_seconds = config(
+                "REQUEST_QUEUE_SECONDS", cast=float, default=cls.request_queue_seconds
+            )
+            pool_size_text = config("DATABASE_POOL_SIZE", default="").strip()
+            database_pool_size = int(pool_size_text) if pool_size_text else None
+            database_pool_timeout = config(
+                "DATABASE_POOL_TIMEOUT", cast=float, default=cls.database_pool_timeout
+            )
+            request_body_idle_seconds = config(
+                "REQUEST_BODY_IDLE_SECONDS", cast=float, default=cls.request_body_idle_seconds
+            )
+            request_body_min_rate = config(
+                "REQUEST_BODY_MIN_RATE", cast=int, default=cls.request_body_min_rate
+            )
+            uploads_per_user = config("UPLOADS_PER_USER", cast=int, default=cls.uploads_per_user)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
         except ValueError as error:
             raise SettingsError(str(error)) from error
@@ -232,6 +268,23 @@ class Settings:
             raise SettingsError(
                 "HUB_RETENTION_DAYS must be empty (keep) or at least SUBMITTED_VISIBLE_DAYS"
             )
+        for name, count in (
+            ("REQUEST_WORKERS", request_workers),
+            ("CPU_WORKERS", cpu_workers),
+            ("DATABASE_POOL_SIZE", database_pool_size or 1),
+            ("UPLOADS_PER_USER", uploads_per_user),
+        ):
+            if not 1 <= count <= 500:
+                raise SettingsError(f"{name} must be a whole number from 1 to 500")
+        for name, seconds in (
+            ("REQUEST_QUEUE_SECONDS", request_queue_seconds),
+            ("DATABASE_POOL_TIMEOUT", database_pool_timeout),
+            ("REQUEST_BODY_IDLE_SECONDS", request_body_idle_seconds),
+        ):
+            if not 0 < seconds <= 600:
+                raise SettingsError(f"{name} must be a number of seconds from 0 to 600")
+        if request_body_min_rate < 0:
+            raise SettingsError("REQUEST_BODY_MIN_RATE must be 0 or more bytes a second")
         security_contact = config("SECURITY_CONTACT", default=cls.security_contact)
         if not re.match(r"(mailto:[^@\s]+@[^@\s]+|https://\S+)$", security_contact):
             raise SettingsError("SECURITY_CONTACT must be a mailto: or https:// address")
@@ -272,4 +325,12 @@ class Settings:
             hub_retention_days=hub_retention_days,
             purge_interval_minutes=purge_interval_minutes,
             security_contact=security_contact,
+            request_workers=request_workers,
+            cpu_workers=cpu_workers,
+            request_queue_seconds=request_queue_seconds,
+            database_pool_size=database_pool_size,
+            database_pool_timeout=database_pool_timeout,
+            request_body_idle_seconds=request_body_idle_seconds,
+            request_body_min_rate=request_body_min_rate,
+            uploads_per_user=uploads_per_user,
         )

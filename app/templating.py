@@ -28,6 +28,7 @@ from starlette.templating import Jinja2Templates
 from app.assessment.engine import field_id
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.models import User
+from app.request_model import on_event_loop
 from app.security.csrf import masked_token
 from app.security.sessions import (
     WARNING_BEFORE_TIMEOUT,
@@ -85,10 +86,11 @@ def csrf_field(context: Context) -> Markup:
 @pass_context
 def header_user(context: Context) -> User | None:
     """The signed-in user for the header, or None where the database cannot be asked (error
-    pages: a request refused before routing, or the database being down)."""
+    pages: a request refused before routing, rendered on the event loop, or the database
+    being down)."""
     request: Request = context["request"]
-    if not hasattr(request.state, "db"):
-        return None
+    if not hasattr(request.state, "db") or on_event_loop():
+        return getattr(request.state, "user", None)
     try:
         return current_user(request)
     except SQLAlchemyError:
@@ -135,6 +137,9 @@ def create_templates(settings: Settings) -> Jinja2Templates:
             ]
         ),
         autoescape=True,
+        # Checking every template on disk at each include costs more than the page itself:
+        # only while developing.
+        auto_reload=settings.environment == "development",
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -9,21 +9,21 @@ import pytest
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from app.db import request_session
 from app.main import create_app
 from app.migrations import upgrade_to_head
+from app.request_model import PortalRoute
 from tests.conftest import csrf_token_from, make_settings
 from tests.postgres import free_port
 
 
-async def explode(request: Request) -> Response:
+def explode(request: Request) -> Response:
     raise RuntimeError("secret internal detail: child name Alice Example")
 
 
-async def query_database(request: Request) -> Response:
+def query_database(request: Request) -> Response:
     request_session(request).execute(text("SELECT 1"))
     return PlainTextResponse("answered")
 
@@ -46,7 +46,7 @@ def test_unexpected_error_shows_a_reference_and_no_details(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(make_settings(database_url))
-    app.router.routes.append(Route("/explode", explode))
+    app.router.routes.append(PortalRoute("/explode", explode))
     with caplog.at_level(logging.ERROR), TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/explode")
     assert response.status_code == 500
@@ -67,7 +67,7 @@ def unreachable_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> 
 
 def test_database_unreachable_gives_503_and_healthz_fails(unreachable_database_url: str) -> None:
     app = create_app(make_settings(unreachable_database_url))
-    app.router.routes.append(Route("/query", query_database))
+    app.router.routes.append(PortalRoute("/query", query_database))
     with TestClient(app) as client:
         page = client.get("/query")
         health = client.get("/healthz")
@@ -82,7 +82,7 @@ def test_database_unreachable_gives_503_and_healthz_fails(unreachable_database_u
 def test_service_recovers_by_itself_when_the_database_returns(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'arrives-later' / 'portal.db'}"
     app = create_app(make_settings(url))
-    app.router.routes.append(Route("/query", query_database))
+    app.router.routes.append(PortalRoute("/query", query_database))
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 503
         upgrade_to_head(url)  # the database becomes available while the app keeps running

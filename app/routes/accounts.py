@@ -13,15 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect, wake_mail
 from app.models import OneTimeCode, User
 from app.request_log import origin_of
+from app.request_model import PortalRoute
 from app.routes.two_factor import await_second_factor
 from app.security.sessions import (
     ENDED,
@@ -63,7 +62,7 @@ def policy_error(problems: list[str], label: str = "Password") -> str:
 # Sign in and out ---------------------------------------------------------------------------
 
 
-async def login(request: Request) -> Response:
+def login(request: Request) -> Response:
     if request.method == "GET":
         if current_user(request) is not None:
             return redirect(pop_return_path(request))
@@ -71,7 +70,7 @@ async def login(request: Request) -> Response:
         reason = request.session.pop(LOGIN_REASON, None)
         return form_page(request, "pages/account/login.html", ended=ended, reason=reason)
 
-    form = await read_form(request)
+    form = read_form(request)
     email, password = form.get("email", "").strip(), form.get("password", "")
     errors: dict[str, str] = {}
     if not email:
@@ -84,8 +83,7 @@ async def login(request: Request) -> Response:
         return form_page(request, "pages/account/login.html", errors, {"email": email})
 
     db = request_session(request)
-    result = await run_in_threadpool(
-        accounts.sign_in,
+    result = accounts.sign_in(
         db,
         request.state.settings,
         email=email,
@@ -118,7 +116,7 @@ async def login(request: Request) -> Response:
     return redirect(pop_return_path(request))
 
 
-async def logout(request: Request) -> Response:
+def logout(request: Request) -> Response:
     user = current_user(request)
     if user is not None:
         # Raising the version ends this session and any other the user has open.
@@ -129,12 +127,12 @@ async def logout(request: Request) -> Response:
     return redirect("/signed-out")
 
 
-async def signed_out(request: Request) -> Response:
+def signed_out(request: Request) -> Response:
     ended = request.session.get(ENDED, "signed-out")
     return render(request, "pages/account/signed_out.html", {"ended": ended})
 
 
-async def keep_alive(request: Request) -> Response:
+def keep_alive(request: Request) -> Response:
     """The timeout warning's "Stay signed in": any request counts as activity."""
     if current_user(request) is None:
         return redirect("/login")
@@ -156,11 +154,11 @@ def safe_referrer(request: Request) -> str:
 # Register for a new account ---------------------------------------------------------------
 
 
-async def register_names(request: Request) -> Response:
+def register_names(request: Request) -> Response:
     template = "pages/account/register_names.html"
     if request.method == "GET":
         return form_page(request, template, values=request.session.get(REGISTRATION, {}))
-    form = await read_form(request)
+    form = read_form(request)
     values = {
         "forename": form.get("forename", "").strip(),
         "surname": form.get("surname", "").strip(),
@@ -179,14 +177,14 @@ async def register_names(request: Request) -> Response:
     return redirect("/register/account")
 
 
-async def register_account(request: Request) -> Response:
+def register_account(request: Request) -> Response:
     template = "pages/account/register_account.html"
     names = request.session.get(REGISTRATION)
     if not names:
         return redirect("/register")
     if request.method == "GET":
         return form_page(request, template, values={"email": names.get("email", "")})
-    form = await read_form(request)
+    form = read_form(request)
     values = {
         "email": form.get("email", "").strip(),
         "password": form.get("password", ""),
@@ -207,8 +205,7 @@ async def register_account(request: Request) -> Response:
     db = request_session(request)
     if wait := accounts.code_wait(db, values["email"], "register", now=now_for(request)):
         return too_soon(request, template, "email", wait, values)
-    code = await run_in_threadpool(
-        accounts.start_registration,
+    code = accounts.start_registration(
         db,
         request.state.settings,
         forename=names["forename"],
@@ -261,7 +258,7 @@ def too_soon(
     return response
 
 
-async def enter_code(
+def enter_code(
     request: Request, *, session_key: str, purpose: str, template: str, start: str
 ) -> tuple[Response | None, OneTimeCode | None]:
     """The shared "Enter the code" step: (a response to send, or None and the accepted code)."""
@@ -273,7 +270,7 @@ async def enter_code(
     if request.method == "GET":
         return form_page(request, template, sent=request.query_params.get("sent"), **context), None
 
-    form = await read_form(request)
+    form = read_form(request)
     now = now_for(request)
     if form.get("action") == "resend":
         wait = accounts.resend_wait(db, code, now=now)
@@ -307,8 +304,8 @@ async def enter_code(
     return form_page(request, template, {"code": message}, form, **context), None
 
 
-async def register_code(request: Request) -> Response:
-    response, code = await enter_code(
+def register_code(request: Request) -> Response:
+    response, code = enter_code(
         request,
         session_key=REGISTER_CODE,
         purpose="register",
@@ -341,7 +338,7 @@ async def register_code(request: Request) -> Response:
 
 
 @require_user
-async def register_complete(request: Request) -> Response:
+def register_complete(request: Request) -> Response:
     return render(
         request, "pages/account/register_complete.html", {"continue_to": pop_return_path(request)}
     )
@@ -351,7 +348,7 @@ async def register_complete(request: Request) -> Response:
 
 
 @require_user
-async def my_account(request: Request) -> Response:
+def my_account(request: Request) -> Response:
     turned_off = request.query_params.get("two-factor") == "off"
     return render(
         request,
@@ -361,12 +358,12 @@ async def my_account(request: Request) -> Response:
 
 
 @require_user
-async def change_password(request: Request) -> Response:
+def change_password(request: Request) -> Response:
     template = "pages/account/change_password.html"
     if request.method == "GET":
         return form_page(request, template)
     user = signed_in_user(request)
-    form = await read_form(request)
+    form = read_form(request)
     values = {
         "current_password": form.get("current_password", ""),
         "password": form.get("password", ""),
@@ -376,9 +373,7 @@ async def change_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not values["current_password"]:
         errors["current_password"] = "Enter your current password"
-    elif not await run_in_threadpool(
-        verify_password, values["current_password"], user.password_hash
-    ):
+    elif not verify_password(values["current_password"], user.password_hash):
         errors["current_password"] = "Your current password is not correct"
         values["current_password"] = ""  # a wrong password is not shown back
     if not values["password"]:
@@ -387,17 +382,14 @@ async def change_password(request: Request) -> Response:
         # The history check runs bcrypt several times: only for an otherwise good request.
         problems = password_problems(values["password"])
         if not problems and not errors:
-            problems = await run_in_threadpool(
-                accounts.new_password_problems, db, user, values["password"]
-            )
+            problems = accounts.new_password_problems(db, user, values["password"])
         if problems:
             errors["password"] = policy_error(problems, "New password")
     if problem := confirm_problem(values["password"], values["confirm_password"]):
         errors["confirm_password"] = problem
     if errors:
         return form_page(request, template, errors, values)
-    await run_in_threadpool(
-        accounts.set_password,
+    accounts.set_password(
         db,
         request.state.settings,
         user,
@@ -413,18 +405,18 @@ async def change_password(request: Request) -> Response:
 
 
 @require_user
-async def password_changed(request: Request) -> Response:
+def password_changed(request: Request) -> Response:
     return render(request, "pages/account/password_changed.html")
 
 
 # Forgotten Password -------------------------------------------------------------------------
 
 
-async def forgotten_password(request: Request) -> Response:
+def forgotten_password(request: Request) -> Response:
     template = "pages/account/forgotten_password.html"
     if request.method == "GET":
         return form_page(request, template)
-    form = await read_form(request)
+    form = read_form(request)
     email = form.get("email", "").strip()
     problem = None
     if not email:
@@ -447,8 +439,8 @@ async def forgotten_password(request: Request) -> Response:
     return redirect("/forgotten-password/code")
 
 
-async def reset_code(request: Request) -> Response:
-    response, code = await enter_code(
+def reset_code(request: Request) -> Response:
+    response, code = enter_code(
         request,
         session_key=RESET_CODE,
         purpose="reset",
@@ -462,7 +454,7 @@ async def reset_code(request: Request) -> Response:
     return redirect("/forgotten-password/new")
 
 
-async def reset_password(request: Request) -> Response:
+def reset_password(request: Request) -> Response:
     template = "pages/account/reset_password.html"
     code = _pending_code(request, RESET_ALLOWED, "reset")
     now = now_for(request)
@@ -476,7 +468,7 @@ async def reset_password(request: Request) -> Response:
         return redirect("/forgotten-password")
     if request.method == "GET":
         return form_page(request, template)
-    form = await read_form(request)
+    form = read_form(request)
     values = {
         "password": form.get("password", ""),
         "confirm_password": form.get("confirm_password", ""),
@@ -484,16 +476,13 @@ async def reset_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not values["password"]:
         errors["password"] = "Enter a new password"
-    elif problems := await run_in_threadpool(
-        accounts.new_password_problems, db, user, values["password"]
-    ):
+    elif problems := accounts.new_password_problems(db, user, values["password"]):
         errors["password"] = policy_error(problems, "New password")
     if problem := confirm_problem(values["password"], values["confirm_password"]):
         errors["confirm_password"] = problem
     if errors:
         return form_page(request, template, errors, values)
-    await run_in_threadpool(
-        accounts.set_password,
+    accounts.set_password(
         db,
         request.state.settings,
         user,
@@ -510,16 +499,16 @@ async def reset_password(request: Request) -> Response:
     return redirect("/forgotten-password/done")
 
 
-async def reset_done(request: Request) -> Response:
+def reset_done(request: Request) -> Response:
     return render(request, "pages/account/reset_done.html")
 
 
 # The password checklist beside the fields ---------------------------------------------------
 
 
-async def password_policy(request: Request) -> Response:
+def password_policy(request: Request) -> Response:
     """htmx: the checklist, ticked for what was typed (nothing is stored or logged)."""
-    form = await read_form(request)
+    form = read_form(request)
     response = render(
         request,
         "partials/password_policy.html",
@@ -530,20 +519,22 @@ async def password_policy(request: Request) -> Response:
 
 
 routes = [
-    Route("/login", login, methods=["GET", "POST"], name="login"),
-    Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/signed-out", signed_out, name="signed_out"),
-    Route("/session/keep-alive", keep_alive, methods=["POST"], name="keep_alive"),
-    Route("/register", register_names, methods=["GET", "POST"], name="register"),
-    Route("/register/account", register_account, methods=["GET", "POST"]),
-    Route("/register/code", register_code, methods=["GET", "POST"]),
-    Route("/register/complete", register_complete),
-    Route("/account", my_account, name="my_account"),
-    Route("/account/change-password", change_password, methods=["GET", "POST"]),
-    Route("/account/password-changed", password_changed),
-    Route("/forgotten-password", forgotten_password, methods=["GET", "POST"]),
-    Route("/forgotten-password/code", reset_code, methods=["GET", "POST"]),
-    Route("/forgotten-password/new", reset_password, methods=["GET", "POST"]),
-    Route("/forgotten-password/done", reset_done),
-    Route("/password-policy", password_policy, methods=["POST"]),
+    PortalRoute("/login", login, methods=["GET", "POST"], name="login", heavy=["POST"]),
+    PortalRoute("/logout", logout, methods=["POST"], name="logout"),
+    PortalRoute("/signed-out", signed_out, name="signed_out"),
+    PortalRoute("/session/keep-alive", keep_alive, methods=["POST"], name="keep_alive"),
+    PortalRoute("/register", register_names, methods=["GET", "POST"], name="register"),
+    PortalRoute("/register/account", register_account, methods=["GET", "POST"], heavy=["POST"]),
+    PortalRoute("/register/code", register_code, methods=["GET", "POST"]),
+    PortalRoute("/register/complete", register_complete),
+    PortalRoute("/account", my_account, name="my_account"),
+    PortalRoute(
+        "/account/change-password", change_password, methods=["GET", "POST"], heavy=["POST"]
+    ),
+    PortalRoute("/account/password-changed", password_changed),
+    PortalRoute("/forgotten-password", forgotten_password, methods=["GET", "POST"]),
+    PortalRoute("/forgotten-password/code", reset_code, methods=["GET", "POST"]),
+    PortalRoute("/forgotten-password/new", reset_password, methods=["GET", "POST"], heavy=["POST"]),
+    PortalRoute("/forgotten-password/done", reset_done),
+    PortalRoute("/password-policy", password_policy, methods=["POST"]),
 ]

@@ -8,12 +8,10 @@ import re
 from datetime import date
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.assessment import engine
 from app.assessment.engine import Problem
@@ -22,6 +20,7 @@ from app.assessment.validators import normalise_postcode
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies
 from app.models import Referral, SectionAnswers
+from app.request_model import PortalRoute, posted_form
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import (
     PARKED_FORM,
@@ -82,7 +81,7 @@ def visible_section_or_404(request: Request, answers: dict[str, dict[str, Any]])
 
 
 @require_user
-async def task_list(request: Request) -> Response:
+def task_list(request: Request) -> Response:
     referral, rows, answers = load(request)
     today = today_for(request)
     tasks = [
@@ -217,7 +216,7 @@ def with_session_time(request: Request, response: Response) -> Response:
 
 
 @require_user
-async def section_page(request: Request) -> Response:
+def section_page(request: Request) -> Response:
     referral, rows, answers = load(request)
     section = visible_section_or_404(request, answers)
     template = "pages/referrals/section.html"
@@ -233,111 +232,111 @@ async def section_page(request: Request) -> Response:
         )
         return render(request, template, context)
 
-    async with request.form() as form:
-        submitted = engine.answers_from_form(section, form)
-        action = str(form.get("action") or "next")
-        version = posted_version(form)
-        answers = {**answers, section.id: submitted}
-        db = request_session(request)
-        today = today_for(request)
-        now = now_for(request)
-        address_extra: dict[str, Any] = {}
-        verb = action.partition(":")[0]
-        if verb in ADDRESS_ACTIONS:
-            submitted, address_extra = await apply_address_action(
-                request, section, submitted, action, form, answers
-            )
-            answers[section.id] = submitted
-        elif verb in ITEM_ACTIONS:
-            submitted, address_extra = apply_item_action(section, submitted, action)
-            answers[section.id] = submitted
-
-        problems: list[Problem] = []
-        full_check = engine.section_problems(
-            section, counted(request, answers), today=today, check_required=True
+    form = posted_form(request)
+    submitted = engine.answers_from_form(section, form)
+    action = str(form.get("action") or "next")
+    version = posted_version(form)
+    answers = {**answers, section.id: submitted}
+    db = request_session(request)
+    today = today_for(request)
+    now = now_for(request)
+    address_extra: dict[str, Any] = {}
+    verb = action.partition(":")[0]
+    if verb in ADDRESS_ACTIONS:
+        submitted, address_extra = apply_address_action(
+            request, section, submitted, action, form, answers
         )
-        if action == "next":
-            problems = full_check
-            completed = not problems
-            if completed:
-                submitted = engine.normalised_answers(section, submitted, today=today)
-                answers[section.id] = submitted
-        else:
-            # Saving for later (or an address step) keeps a completed section completed while
-            # it still has no problems.
-            previous = rows[section.id].status if section.id in rows else None
-            completed = previous == engine.COMPLETED and not full_check
-        status = answer_store.status_after_save(section, answers, completed=completed)
-        try:
-            version = answer_store.save_section(
-                db,
-                referral,
-                section,
-                submitted,
-                expected_version=version,
-                status=status,
-                now=now,
-                page=posted_page(form),
-            )
-        except answer_store.StaleAnswers as stale:
-            db.rollback()
-            context = section_context(
-                request,
-                referral,
-                section,
-                answers,
-                max(stale.current_version, 0),
-                problems,
-                conflict=True,
-                **address_extra,
-            )
-            response = render(request, template, context, status_code=409)
-            if is_htmx(request):
-                # Whoever asked (an address button too), show the whole form with the banner.
-                response.headers.update(
-                    {
-                        "HX-Retarget": "#section-form",
-                        "HX-Reselect": "#section-form",
-                        "HX-Reswap": "outerHTML",
-                    }
-                )
-            return varies(response)
-        db.commit()
+        answers[section.id] = submitted
+    elif verb in ITEM_ACTIONS:
+        submitted, address_extra = apply_item_action(section, submitted, action)
+        answers[section.id] = submitted
 
-        if action == "next" and completed:
-            return go_to(request, next_location(request, referral, section, answers, form))
-        if action == "save":
-            request.session[SAVED_FLASH] = True
-            return go_to(request, f"/referrals/{referral.reference}")
+    problems: list[Problem] = []
+    full_check = engine.section_problems(
+        section, counted(request, answers), today=today, check_required=True
+    )
+    if action == "next":
+        problems = full_check
+        completed = not problems
+        if completed:
+            submitted = engine.normalised_answers(section, submitted, today=today)
+            answers[section.id] = submitted
+    else:
+        # Saving for later (or an address step) keeps a completed section completed while
+        # it still has no problems.
+        previous = rows[section.id].status if section.id in rows else None
+        completed = previous == engine.COMPLETED and not full_check
+    status = answer_store.status_after_save(section, answers, completed=completed)
+    try:
+        version = answer_store.save_section(
+            db,
+            referral,
+            section,
+            submitted,
+            expected_version=version,
+            status=status,
+            now=now,
+            page=posted_page(form),
+        )
+    except answer_store.StaleAnswers as stale:
+        db.rollback()
         context = section_context(
-            request, referral, section, answers, version, problems, **address_extra
+            request,
+            referral,
+            section,
+            answers,
+            max(stale.current_version, 0),
+            problems,
+            conflict=True,
+            **address_extra,
         )
-        lookup_failed = bool(address_extra.get("lookup_error"))
-        at_limit = bool(address_extra.get("table_problem"))
-        if is_htmx(request) and verb in ITEM_ACTIONS:
-            return varies(item_response(request, context, section, action))
-        if is_htmx(request) and verb in ADDRESS_ACTIONS:
-            return varies(
-                render(
-                    request,
-                    "partials/address_lookup.html",
-                    address_partial_context(context, section, action),
-                    status_code=422 if lookup_failed else 200,
-                )
+        response = render(request, template, context, status_code=409)
+        if is_htmx(request):
+            # Whoever asked (an address button too), show the whole form with the banner.
+            response.headers.update(
+                {
+                    "HX-Retarget": "#section-form",
+                    "HX-Reselect": "#section-form",
+                    "HX-Reswap": "outerHTML",
+                }
             )
-        status_code = 422 if problems or lookup_failed or at_limit else 200
-        return varies(render(request, template, context, status_code=status_code))
+        return varies(response)
+    db.commit()
+
+    if action == "next" and completed:
+        return go_to(request, next_location(request, referral, section, answers, form))
+    if action == "save":
+        request.session[SAVED_FLASH] = True
+        return go_to(request, f"/referrals/{referral.reference}")
+    context = section_context(
+        request, referral, section, answers, version, problems, **address_extra
+    )
+    lookup_failed = bool(address_extra.get("lookup_error"))
+    at_limit = bool(address_extra.get("table_problem"))
+    if is_htmx(request) and verb in ITEM_ACTIONS:
+        return varies(item_response(request, context, section, action))
+    if is_htmx(request) and verb in ADDRESS_ACTIONS:
+        return varies(
+            render(
+                request,
+                "partials/address_lookup.html",
+                address_partial_context(context, section, action),
+                status_code=422 if lookup_failed else 200,
+            )
+        )
+    status_code = 422 if problems or lookup_failed or at_limit else 200
+    return varies(render(request, template, context, status_code=status_code))
 
 
 @require_user
-async def autosave(request: Request) -> Response:
+def autosave(request: Request) -> Response:
     """htmx: save the section as it stands, without required checks; answer in the live region."""
     referral, rows, answers = load(request)
     section = visible_section_or_404(request, answers)
-    async with request.form() as form:
-        submitted = engine.answers_from_form(section, form)
-        version = posted_version(form)
-        page = posted_page(form)
+    form = posted_form(request)
+    submitted = engine.answers_from_form(section, form)
+    version = posted_version(form)
+    page = posted_page(form)
     sections_before = engine.visible_sections(assessment_of(request), answers)
     answers = {**answers, section.id: submitted}
     sections_after = engine.visible_sections(assessment_of(request), answers)
@@ -424,12 +423,12 @@ def address_question(section: Section, question_id: str) -> Question:
     return question
 
 
-async def find_addresses(request: Request, house: str, postcode: str) -> list[Address]:
+def find_addresses(request: Request, house: str, postcode: str) -> list[Address]:
     provider = provider_for(request.state.settings)
-    return await run_in_threadpool(provider.find, request_session(request), house, postcode)
+    return provider.find(request_session(request), house, postcode)
 
 
-async def apply_address_action(
+def apply_address_action(
     request: Request,
     section: Section,
     submitted: dict[str, Any],
@@ -480,7 +479,7 @@ async def apply_address_action(
             )
         else:
             try:
-                found = await find_addresses(request, value.get("house", ""), postcode)
+                found = find_addresses(request, value.get("house", ""), postcode)
             except AddressLookupUnavailable:
                 found = []
                 extra["lookup_message"] = "Address search is not working at the moment."
@@ -525,16 +524,16 @@ def address_partial_context(
 
 
 @require_user
-async def address_lookup(request: Request) -> Response:
+def address_lookup(request: Request) -> Response:
     """htmx: Find Address / Enter Address / Use this address, answering with the address block.
     (Without JavaScript the same buttons post the whole section instead.) The question in the
     path is the one the button acts on."""
-    async with request.form() as form:
-        action = form.get("action")
+    form = posted_form(request)
+    action = form.get("action")
     verb, _, question_id = str(action or "").partition(":")
     if verb not in ADDRESS_ACTIONS or question_id != request.path_params["question_id"]:
         raise HTTPException(404)
-    return await section_page(request)
+    return section_page(request)
 
 
 # Tables: add and remove items ---------------------------------------------------------------
@@ -620,20 +619,20 @@ def item_response(
 
 
 routes = [
-    Route("/referrals/{reference}", task_list, name="referral"),
-    Route(
+    PortalRoute("/referrals/{reference}", task_list, name="referral"),
+    PortalRoute(
         "/referrals/{reference}/sections/{section_id}",
         section_page,
         methods=["GET", "POST"],
         name="section",
     ),
-    Route(
+    PortalRoute(
         "/referrals/{reference}/sections/{section_id}/autosave",
         autosave,
         methods=["POST"],
         name="autosave",
     ),
-    Route(
+    PortalRoute(
         "/referrals/{reference}/sections/{section_id}/address/{question_id}",
         address_lookup,
         methods=["POST"],

@@ -13,16 +13,16 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import Scope
 
 from app.db import request_session
 from app.form_handling import is_htmx, redirect
 from app.models import Document, Referral
 from app.plain_text import clean_text
+from app.request_model import FormLimits, PortalRoute, posted_form
 from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
-from app.security.sessions import now_for, require_user, signed_in_user
+from app.security.sessions import current_user, now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services.referrals import lock_draft
 from app.settings import Settings
@@ -92,13 +92,13 @@ def answer(request: Request, context: dict[str, Any], status_code: int = 200) ->
 
 
 @require_user
-async def documents_page(request: Request) -> Response:
+def documents_page(request: Request) -> Response:
     referral = editable_referral_or_404(request)
     if request.method == "GET":
         removed = request.session.pop(REMOVED_FLASH, None)
         added = request.session.pop(ADDED_FLASH, [])
         return answer(request, page_context(request, referral, removed=removed, added=added))
-    return await upload(request, referral)
+    return upload(request, referral)
 
 
 def description_from(form: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
@@ -120,7 +120,12 @@ def description_from(form: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
     return code, other, labels[code], []
 
 
-async def upload(request: Request, referral: Referral) -> Response:
+def upload_allowed(request: Request) -> Response | None:
+    """Before an upload's body is read: only the owner of a draft may send one, and only one
+    that fits the limits (a refusal is answered at once, with nothing read)."""
+    if current_user(request) is None:
+        return require_user(documents_page)(request)
+    referral = editable_referral_or_404(request)
     settings: Settings = request.state.settings
     limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
     length = request.headers.get("content-length", "")
@@ -138,26 +143,13 @@ async def upload(request: Request, referral: Referral) -> Response:
         )
         context = page_context(request, referral, errors=[("documents", message)])
         return answer(request, context, status_code=413)
+    return None
+
+
+def upload(request: Request, referral: Referral) -> Response:
+    settings: Settings = request.state.settings
     per_file = settings.max_document_mb * store.MB
-    try:
-        async with request.form(
-            max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024
-        ) as form:
-            code, other, description, errors = description_from(form)
-            uploads: list[store.Upload] = []
-            for item in form.getlist("documents"):
-                if not isinstance(item, UploadFile):
-                    continue
-                if not item.filename and not item.size:
-                    continue  # the empty part a browser sends when no file was chosen
-                # Read once, never copied: a file over the limit is only named in the error.
-                data = await item.read(per_file + 1)
-                too_big = len(data) > per_file
-                uploads.append(store.Upload(item.filename or "", b"" if too_big else data, too_big))
-                del data
-    except HTTPException as error:
-        if error.status_code != 400:
-            raise
+    if getattr(request.state, "form_error", None) is not None:
         # Too many files or fields, or a form that cannot be read.
         message = (
             f"The selected files could not be uploaded. Select at most {MAX_FILES_AT_ONCE} "
@@ -165,6 +157,20 @@ async def upload(request: Request, referral: Referral) -> Response:
         )
         context = page_context(request, referral, errors=[("documents", message)])
         return answer(request, context, status_code=400)
+    form = posted_form(request)
+    code, other, description, errors = description_from(form)
+    uploads: list[store.Upload] = []
+    for item in form.getlist("documents"):
+        if not isinstance(item, UploadFile):
+            continue
+        if not item.filename and not item.size:
+            continue  # the empty part a browser sends when no file was chosen
+        # Read once, never copied: a file over the limit is only named in the error.
+        item.file.seek(0)
+        data = item.file.read(per_file + 1)
+        too_big = len(data) > per_file
+        uploads.append(store.Upload(item.filename or "", b"" if too_big else data, too_big))
+        del data
     if not uploads:
         errors = [("documents", "Select a file to upload"), *errors]
     context_extra: dict[str, Any] = {"description": code, "description_other": other}
@@ -273,13 +279,13 @@ def document_download(request: Request, referral: Referral, document: Document) 
 
 
 @require_user
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     referral = owned_referral_or_404(request)
     return document_download(request, referral, referral_document_or_404(request, referral))
 
 
 @require_user
-async def remove(request: Request) -> Response:
+def remove(request: Request) -> Response:
     referral = editable_referral_or_404(request)
     document = referral_document_or_404(request, referral)
     settings: Settings = request.state.settings
@@ -312,14 +318,16 @@ def takes_files(scope: Scope) -> bool:
 
 
 routes = [
-    Route(
+    PortalRoute(
         "/referrals/{reference}/documents",
         documents_page,
         methods=["GET", "POST"],
         name="documents",
+        before_body=upload_allowed,
+        form_limits=FormLimits(max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024),
     ),
-    Route("/referrals/{reference}/documents/{key}", download, name="document"),
-    Route(
+    PortalRoute("/referrals/{reference}/documents/{key}", download, name="document"),
+    PortalRoute(
         "/referrals/{reference}/documents/{key}/remove",
         remove,
         methods=["POST"],

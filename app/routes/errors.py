@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.routes.referrals import referral_sent
+from app.request_model import ServiceBusy, close_request_session
 from app.security.headers import BASE_HEADERS
 from app.services.referrals import ReferralNotEditable
 from app.templating import render
@@ -24,29 +25,46 @@ ERROR_TEMPLATES = {
     403: "pages/errors/403.html",
     404: "pages/errors/404.html",
     405: "pages/errors/404.html",
+    408: "pages/errors/408.html",
     413: "pages/errors/413.html",
+    429: "pages/errors/429.html",
     503: "pages/errors/503.html",
 }
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
+# The handlers below are plain functions: Starlette runs them in its thread pool, so an error
+# page may find out who is signed in (the header) without the event loop waiting on it. Each
+# closes the request's database session before its page goes back to the loop.
+
+
+def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     template = ERROR_TEMPLATES.get(exc.status_code, "pages/errors/404.html")
-    return render(request, template, status_code=exc.status_code)
+    try:
+        response = render(request, template, status_code=exc.status_code)
+    finally:
+        close_request_session(request)
+    if exc.status_code == 408:
+        response.headers["Connection"] = "close"  # the rest of that body is not wanted
+    return response
 
 
-async def database_unavailable(request: Request, exc: Exception) -> Response:
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database, or a worker to reach it, could not be had in time: 503, try again."""
     logger.warning(
         "database unavailable: %s id=%s",
         type(exc).__name__,
         request.state.request_id,
     )
+    close_request_session(request)
+    # Who is signed in is not asked: the database may be what is missing.
+    request.state.user = getattr(request.state, "user", None)
     response = render(request, ERROR_TEMPLATES[503], status_code=503)
     response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
+def server_error(request: Request, exc: Exception) -> Response:
     """Last resort: the reference shown is the request id in the log line with the traceback."""
     reference = getattr(request.state, "request_id", "unknown")
     logger.error("unhandled error id=%s", reference, exc_info=exc)
@@ -83,5 +101,6 @@ exception_handlers = {
     OperationalError: database_unavailable,
     InterfaceError: database_unavailable,
     PoolTimeoutError: database_unavailable,
+    ServiceBusy: database_unavailable,
     Exception: server_error,
 }

@@ -1,4 +1,9 @@
-"""Operational endpoints: the health check, the council theme stylesheet and security.txt."""
+"""Operational endpoints: the health check, the council theme stylesheet and security.txt.
+
+These stay on the event loop (plain Starlette routes): two never touch the database, and the
+health check asks it from the shared thread pool, not a lane, so that it answers even while
+every worker is busy.
+"""
 
 from __future__ import annotations
 

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from app.request_model import PortalRoute
 from app.templating import render
 
 
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     return render(request, "pages/home.html")
 
 
-async def accessibility_statement(request: Request) -> Response:
+def accessibility_statement(request: Request) -> Response:
     return render(request, "pages/accessibility.html")
 
 
-async def cookies(request: Request) -> Response:
+def cookies(request: Request) -> Response:
     return render(request, "pages/cookies.html")
 
 
 routes = [
-    Route("/", home, name="home"),
-    Route("/accessibility", accessibility_statement, name="accessibility"),
-    Route("/cookies", cookies, name="cookies"),
+    PortalRoute("/", home, name="home"),
+    PortalRoute("/accessibility", accessibility_statement, name="accessibility"),
+    PortalRoute("/cookies", cookies, name="cookies"),
 ]

@@ -5,7 +5,7 @@ if the pages did not exist. Hub staff see sent referrals only, never drafts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
@@ -21,6 +20,7 @@ from app.form_handling import go_to, is_htmx, read_form, varies, wake_mail
 from app.models import Referral, User
 from app.plain_text import clean_text
 from app.request_log import origin_of
+from app.request_model import PortalRoute
 from app.routes.auditing import audit
 from app.routes.documents import document_download, referral_document_or_404
 from app.routes.pdf import pdf_response
@@ -31,7 +31,7 @@ from app.services import hub
 from app.settings import Settings
 from app.templating import render
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Endpoint = Callable[[Request], Response]
 NOTICE = "hub_notice"
 
 
@@ -40,10 +40,10 @@ def require_hub(endpoint: Endpoint) -> Endpoint:
 
     @require_user
     @wraps(endpoint)
-    async def guarded(request: Request) -> Response:
+    def guarded(request: Request) -> Response:
         if not hub.is_hub(signed_in_user(request)):
             raise HTTPException(404)
-        return await endpoint(request)
+        return endpoint(request)
 
     return guarded
 
@@ -65,7 +65,7 @@ def number(value: str | None, default: int = 1) -> int:
 
 
 @require_hub
-async def inbox(request: Request) -> Response:
+def inbox(request: Request) -> Response:
     """Newest first; filter by status, type and urgency; search by reference, child's name or
     NHS number. With htmx the search and filters answer with the results only."""
     params = request.query_params
@@ -125,7 +125,7 @@ def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str
 
 
 @require_hub
-async def referral_view(request: Request) -> Response:
+def referral_view(request: Request) -> Response:
     """Every visible answer (as on check answers), documents, timeline, who has viewed it, and
     the actions. Opening it is audited and marks the referrer's replies read."""
     referral = sent_referral_or_404(request)
@@ -136,9 +136,9 @@ async def referral_view(request: Request) -> Response:
     return render(request, "pages/hub/referral.html", view_context(request, referral))
 
 
-async def read_fields(request: Request, *names: str) -> dict[str, str]:
+def read_fields(request: Request, *names: str) -> dict[str, str]:
     """The named fields of the posted form, cleaned and trimmed ("" when absent)."""
-    posted = await read_form(request)
+    posted = read_form(request)
     return {name: posted.get(name, "").strip() for name in names}
 
 
@@ -157,9 +157,9 @@ def done(request: Request, referral: Referral, notice: str) -> Response:
 
 
 @require_hub
-async def change_status(request: Request) -> Response:
+def change_status(request: Request) -> Response:
     referral = sent_referral_or_404(request)
-    values = await read_fields(request, "status", "status_message")
+    values = read_fields(request, "status", "status_message")
     errors = {}
     if values["status"] not in hub.STATUSES:
         errors["status"] = "Select a status"
@@ -184,9 +184,9 @@ async def change_status(request: Request) -> Response:
 
 
 @require_hub
-async def change_urgency(request: Request) -> Response:
+def change_urgency(request: Request) -> Response:
     referral = sent_referral_or_404(request)
-    values = await read_fields(request, "urgency")
+    values = read_fields(request, "urgency")
     if values["urgency"] not in hub.URGENCIES:
         return refused(request, referral, {"urgency": "Select the urgency"}, values)
     db = request_session(request)
@@ -203,9 +203,9 @@ async def change_urgency(request: Request) -> Response:
 
 
 @require_hub
-async def send_message(request: Request) -> Response:
+def send_message(request: Request) -> Response:
     referral = sent_referral_or_404(request)
-    values = await read_fields(request, "message")
+    values = read_fields(request, "message")
     message = values["message"]
     problem = hub.message_problem(message, missing="Enter a message", name="The message")
     if problem:
@@ -226,13 +226,13 @@ async def send_message(request: Request) -> Response:
 
 
 @require_hub
-async def download(request: Request) -> Response:
+def download(request: Request) -> Response:
     referral = sent_referral_or_404(request)
     return document_download(request, referral, referral_document_or_404(request, referral))
 
 
 @require_hub
-async def remove_document(request: Request) -> Response:
+def remove_document(request: Request) -> Response:
     """GET: why is it being removed? POST: its content is destroyed; the record stays."""
     referral = sent_referral_or_404(request)
     document = referral_document_or_404(request, referral)
@@ -245,7 +245,7 @@ async def remove_document(request: Request) -> Response:
     }
     if request.method == "GET":
         return render(request, "pages/hub/remove_document.html", context)
-    reason = (await read_fields(request, "reason"))["reason"]
+    reason = (read_fields(request, "reason"))["reason"]
     error = None
     if not reason:
         error = "Enter why the document is being removed"
@@ -275,12 +275,12 @@ async def remove_document(request: Request) -> Response:
 
 
 @require_hub
-async def referral_pdf(request: Request) -> Response:
+def referral_pdf(request: Request) -> Response:
     referral = sent_referral_or_404(request)
     db = request_session(request)
     referrer = db.get(User, referral.owner_id)
     assert referrer is not None
-    return await pdf_response(
+    return pdf_response(
         request,
         referral,
         referrer,
@@ -289,14 +289,14 @@ async def referral_pdf(request: Request) -> Response:
 
 
 routes = [
-    Route("/hub/referrals", inbox, name="hub_inbox"),
-    Route("/hub/referrals/{reference}", referral_view, name="hub_referral"),
-    Route("/hub/referrals/{reference}/status", change_status, methods=["POST"]),
-    Route("/hub/referrals/{reference}/urgency", change_urgency, methods=["POST"]),
-    Route("/hub/referrals/{reference}/messages", send_message, methods=["POST"]),
-    Route("/hub/referrals/{reference}/pdf", referral_pdf, name="hub_pdf"),
-    Route("/hub/referrals/{reference}/documents/{key}", download, name="hub_document"),
-    Route(
+    PortalRoute("/hub/referrals", inbox, name="hub_inbox"),
+    PortalRoute("/hub/referrals/{reference}", referral_view, name="hub_referral"),
+    PortalRoute("/hub/referrals/{reference}/status", change_status, methods=["POST"]),
+    PortalRoute("/hub/referrals/{reference}/urgency", change_urgency, methods=["POST"]),
+    PortalRoute("/hub/referrals/{reference}/messages", send_message, methods=["POST"]),
+    PortalRoute("/hub/referrals/{reference}/pdf", referral_pdf, name="hub_pdf", heavy=["GET"]),
+    PortalRoute("/hub/referrals/{reference}/documents/{key}", download, name="hub_document"),
+    PortalRoute(
         "/hub/referrals/{reference}/documents/{key}/remove",
         remove_document,
         methods=["GET", "POST"],

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.db import request_session
 from app.form_handling import go_to, redirect, wake_mail
 from app.models import Document, Referral, SectionAnswers
 from app.plain_text import clean_text
 from app.request_log import origin_of
+from app.request_model import PortalRoute, posted_form
 from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.routes.summary import referral_summary
@@ -55,7 +55,7 @@ def last_saved_sections(request: Request, drafts: list[Referral]) -> dict[int, s
 
 
 @require_user
-async def recover_a_form(request: Request) -> Response:
+def recover_a_form(request: Request) -> Response:
     """The user's drafts, newest first: child, reference, started, last saved, when it will be
     deleted, and where to carry on (the section saved last)."""
     db = request_session(request)
@@ -93,7 +93,7 @@ async def recover_a_form(request: Request) -> Response:
 
 
 @require_user
-async def delete_draft(request: Request) -> Response:
+def delete_draft(request: Request) -> Response:
     """GET: are you sure? POST: the draft, its answers and its documents are deleted now."""
     referral = editable_referral_or_404(request)
     if request.method == "GET":
@@ -121,7 +121,7 @@ async def delete_draft(request: Request) -> Response:
 
 
 @require_user
-async def submitted_forms(request: Request) -> Response:
+def submitted_forms(request: Request) -> Response:
     """The "View Submitted Forms" tab: forms the user sent in the last SUBMITTED_VISIBLE_DAYS,
     newest first."""
     settings: Settings = request.state.settings
@@ -188,7 +188,7 @@ def submitted_view_context(request: Request, referral: Referral, **extra: Any) -
 
 
 @require_user
-async def submitted_view(request: Request) -> Response:
+def submitted_view(request: Request) -> Response:
     """A sent form as its referrer sees it: status, messages with the hub and a reply box, the
     answers sent (read-only) and the documents. Opening it marks the hub's messages read. A
     draft has neither: its owner goes to its task list."""
@@ -205,13 +205,13 @@ async def submitted_view(request: Request) -> Response:
 
 
 @require_user
-async def reply(request: Request) -> Response:
+def reply(request: Request) -> Response:
     try:
         referral = sent_referral_of_owner(request)
     except NotSentYet as draft:
         return go_to(request, f"/referrals/{draft.referral.reference}")
-    async with request.form() as form:
-        value = form.get("reply")
+    form = posted_form(request)
+    value = form.get("reply")
     text = clean_text(value).strip() if isinstance(value, str) else ""
     error = hub.message_problem(text, missing="Enter your reply", name="Your reply")
     if error:
@@ -235,9 +235,11 @@ async def reply(request: Request) -> Response:
 
 
 routes = [
-    Route("/recover", recover_a_form, name="recover"),
-    Route("/referrals/{reference}/delete", delete_draft, methods=["GET", "POST"], name="delete"),
-    Route("/submitted", submitted_forms, name="submitted"),
-    Route("/referrals/{reference}/view", submitted_view, name="submitted_view"),
-    Route("/referrals/{reference}/messages", reply, methods=["POST"], name="reply"),
+    PortalRoute("/recover", recover_a_form, name="recover"),
+    PortalRoute(
+        "/referrals/{reference}/delete", delete_draft, methods=["GET", "POST"], name="delete"
+    ),
+    PortalRoute("/submitted", submitted_forms, name="submitted"),
+    PortalRoute("/referrals/{reference}/view", submitted_view, name="submitted_view"),
+    PortalRoute("/referrals/{reference}/messages", reply, methods=["POST"], name="reply"),
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.db import request_session
 from app.models import Referral, ReferralMessage, User
+from app.request_model import PortalRoute
 from app.routes.auditing import audit
 from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
@@ -18,7 +18,7 @@ from app.services.referrals import DRAFT
 from app.templating import UK_TIME, uk_datetime
 
 
-async def pdf_response(
+def pdf_response(
     request: Request,
     referral: Referral,
     referrer: User,
@@ -49,7 +49,7 @@ async def pdf_response(
     reference = referral.reference
     # Reading is done: give the connection back while the PDF is drawn (it may wait its turn).
     db.rollback()
-    pdf = await renderer.render(html)
+    pdf = renderer.render(html)
     audit(
         request, "referral.pdf-created", subject_type="referral", subject_id=reference, draft=draft
     )
@@ -67,10 +67,10 @@ async def pdf_response(
 
 
 @require_user
-async def create_pdf(request: Request) -> Response:
+def create_pdf(request: Request) -> Response:
     """The referrer's PDF of their own referral, draft or sent."""
     referral = owned_referral_or_404(request)
-    return await pdf_response(request, referral, signed_in_user(request))
+    return pdf_response(request, referral, signed_in_user(request))
 
 
-routes = [Route("/referrals/{reference}/pdf", create_pdf, name="pdf")]
+routes = [PortalRoute("/referrals/{reference}/pdf", create_pdf, name="pdf", heavy=["GET"])]

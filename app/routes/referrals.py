@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from app.db import request_session
 from app.form_handling import is_htmx
 from app.models import Referral
+from app.request_model import PortalRoute
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import referrals
 from app.services.retention import visible_until
@@ -44,7 +44,7 @@ def sent_url(referral: Referral) -> str:
     return f"/referrals/{referral.reference}/sent"
 
 
-async def referral_sent(request: Request, exc: Exception) -> Response:
+def referral_sent(request: Request, exc: Exception) -> Response:
     """A page or action that would change a referral that has been sent: reading goes to the
     confirmation page; a change is refused (409) with a page that says why, and htmx is sent
     there whole."""
@@ -64,7 +64,7 @@ async def referral_sent(request: Request, exc: Exception) -> Response:
 
 
 @require_user
-async def how_it_works(request: Request) -> Response:
+def how_it_works(request: Request) -> Response:
     return render(
         request,
         "pages/referrals/how_it_works.html",
@@ -73,5 +73,5 @@ async def how_it_works(request: Request) -> Response:
 
 
 routes = [
-    Route("/referrals/{reference}/how-it-works", how_it_works, name="how_it_works"),
+    PortalRoute("/referrals/{reference}/how-it-works", how_it_works, name="how_it_works"),
 ]

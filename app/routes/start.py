@@ -9,11 +9,11 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.assessment.reference import PARTICIPATION_TYPES, REFERRAL_OPTIONS, ReferralOption
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect
+from app.request_model import PortalRoute
 from app.security.sessions import (
     LOGIN_REASON,
     PENDING_START,
@@ -34,14 +34,14 @@ def option_from(request: Request) -> ReferralOption:
     return option
 
 
-async def start(request: Request) -> Response:
+def start(request: Request) -> Response:
     """The first page: the child's names (the youngest child of a family) -> Confirm."""
     option = option_from(request)
     template = "pages/start/start.html"
     context: dict[str, Any] = {"option": option, "participation_types": PARTICIPATION_TYPES}
     if request.method == "GET":
         return form_page(request, template, **context)
-    form = await read_form(request)
+    form = read_form(request)
     values = {
         "child_forename": form.get("child_forename", "").strip(),
         "child_surname": form.get("child_surname", "").strip(),
@@ -85,7 +85,7 @@ async def start(request: Request) -> Response:
 
 
 @require_user
-async def continue_after_sign_in(request: Request) -> Response:
+def continue_after_sign_in(request: Request) -> Response:
     """Where a start made before signing in resumes. GET asks (no change on a GET); POST
     creates the draft for this user, or discards the start."""
     token = request.session.get(PENDING_START)
@@ -96,7 +96,7 @@ async def continue_after_sign_in(request: Request) -> Response:
         return redirect("/")
     if request.method == "GET":
         return render(request, "pages/start/continue.html", {"pending": pending})
-    form = await read_form(request)
+    form = read_form(request)
     request.session.pop(PENDING_START, None)
     if form.get("action") == "discard":
         db.delete(pending)
@@ -111,19 +111,19 @@ async def continue_after_sign_in(request: Request) -> Response:
     return redirect(f"/referrals/{referral.reference}/how-it-works")
 
 
-async def early_health_notifications(request: Request) -> Response:
+def early_health_notifications(request: Request) -> Response:
     return render(request, "pages/start/early_health_notifications.html")
 
 
-async def professionals(request: Request) -> Response:
+def professionals(request: Request) -> Response:
     return render(request, "pages/start/professionals.html")
 
 
 routes = [
-    Route(
+    PortalRoute(
         "/start/continue", continue_after_sign_in, methods=["GET", "POST"], name="start_continue"
     ),
-    Route("/start/{option}", start, methods=["GET", "POST"], name="start"),
-    Route("/early-health-notifications", early_health_notifications, name="early_health"),
-    Route("/professionals", professionals, name="professionals"),
+    PortalRoute("/start/{option}", start, methods=["GET", "POST"], name="start"),
+    PortalRoute("/early-health-notifications", early_health_notifications, name="early_health"),
+    PortalRoute("/professionals", professionals, name="professionals"),
 ]

@@ -8,7 +8,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from app.assessment import engine
 from app.assessment.engine import Problem
@@ -17,6 +16,7 @@ from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies, wake_mail
 from app.models import Referral
 from app.request_log import origin_of
+from app.request_model import PortalRoute
 from app.routes.assessment import assessment_of, today_for
 from app.routes.referrals import owned_referral_or_404, sent_url
 from app.routes.summary import referral_summary
@@ -66,13 +66,13 @@ def check_page(request: Request, context: dict[str, Any], *, show_missing: bool)
 
 
 @require_user
-async def check_answers(request: Request) -> Response:
+def check_answers(request: Request) -> Response:
     referral = owned_referral_or_404(request)
     return check_page(request, check_context(request, referral), show_missing=False)
 
 
 @require_user
-async def send(request: Request) -> Response:
+def send(request: Request) -> Response:
     """GET: "Send to Local Authority" pressed. Missing answers are listed on check answers and
     nothing is sent; otherwise the confirmation (a dialog with htmx, a page without).
     POST: Submit pressed in the confirmation: the referral's row is taken first, so no save can
@@ -111,7 +111,7 @@ async def send(request: Request) -> Response:
 
 
 @require_user
-async def sent(request: Request) -> Response:
+def sent(request: Request) -> Response:
     """The process is now complete: the reference, what happens next, and how to reach the hub."""
     referral = owned_referral_or_404(request)
     if referral.status == DRAFT:
@@ -120,7 +120,7 @@ async def sent(request: Request) -> Response:
 
 
 routes = [
-    Route("/referrals/{reference}/check-answers", check_answers, name="check_answers"),
-    Route("/referrals/{reference}/send", send, methods=["GET", "POST"], name="send"),
-    Route("/referrals/{reference}/sent", sent, name="sent"),
+    PortalRoute("/referrals/{reference}/check-answers", check_answers, name="check_answers"),
+    PortalRoute("/referrals/{reference}/send", send, methods=["GET", "POST"], name="send"),
+    PortalRoute("/referrals/{reference}/sent", sent, name="sent"),
 ]

@@ -12,15 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect
 from app.models import User
 from app.request_log import origin_of
+from app.request_model import PortalRoute
 from app.security.sessions import (
     begin_session,
     now_for,
@@ -69,13 +68,12 @@ def pending_user(request: Request) -> User | None:
     return user
 
 
-async def check_code(
+def check_code(
     request: Request, user: User, entered: str, *, recovery: bool
 ) -> two_factor.SecondFactor:
     """Check an authenticator or recovery code for `user` in this request's database session
     (the caller commits). Off the event loop: recovery codes are checked with scrypt."""
-    return await run_in_threadpool(
-        two_factor.check,
+    return two_factor.check(
         request_session(request),
         user,
         entered,
@@ -95,15 +93,15 @@ def finish_sign_in(request: Request, user: User) -> Response:
 # The code step ------------------------------------------------------------------------------
 
 
-async def enter_code(request: Request) -> Response:
-    return await _second_step(request, recovery=False)
+def enter_code(request: Request) -> Response:
+    return _second_step(request, recovery=False)
 
 
-async def enter_recovery_code(request: Request) -> Response:
-    return await _second_step(request, recovery=True)
+def enter_recovery_code(request: Request) -> Response:
+    return _second_step(request, recovery=True)
 
 
-async def _second_step(request: Request, *, recovery: bool) -> Response:
+def _second_step(request: Request, *, recovery: bool) -> Response:
     template = (
         "pages/account/two_factor_recovery.html" if recovery else "pages/account/two_factor.html"
     )
@@ -114,7 +112,7 @@ async def _second_step(request: Request, *, recovery: bool) -> Response:
         return redirect("/login/two-factor/set-up")
     if request.method == "GET":
         return form_page(request, template)
-    form = await read_form(request)
+    form = read_form(request)
     entered = form.get("code", "").strip()
     if not entered:
         message = "Enter a recovery code" if recovery else CODE_FORMAT
@@ -127,7 +125,7 @@ async def _second_step(request: Request, *, recovery: bool) -> Response:
             {"code": entered},
         )
     db = request_session(request)
-    result = await check_code(request, user, entered, recovery=recovery)
+    result = check_code(request, user, entered, recovery=recovery)
     db.commit()
     if result.ok:
         return finish_sign_in(request, user)
@@ -141,25 +139,25 @@ async def _second_step(request: Request, *, recovery: bool) -> Response:
 # Setting up an app ---------------------------------------------------------------------------
 
 
-async def set_up_at_sign_in(request: Request) -> Response:
+def set_up_at_sign_in(request: Request) -> Response:
     """Hub staff without an app, after their password: set one up, then they are signed in."""
     user = pending_user(request)
     if user is None:
         return redirect("/login")
     if user.has_two_factor:
         return redirect("/login/two-factor")
-    return await _set_up(request, user, action="/login/two-factor/set-up", signing_in=True)
+    return _set_up(request, user, action="/login/two-factor/set-up", signing_in=True)
 
 
 @require_user
-async def set_up_from_account(request: Request) -> Response:
+def set_up_from_account(request: Request) -> Response:
     user = signed_in_user(request)
     if user.has_two_factor:
         return redirect("/account/two-factor")
-    return await _set_up(request, user, action="/account/two-factor/set-up", signing_in=False)
+    return _set_up(request, user, action="/account/two-factor/set-up", signing_in=False)
 
 
-async def _set_up(request: Request, user: User, *, action: str, signing_in: bool) -> Response:
+def _set_up(request: Request, user: User, *, action: str, signing_in: bool) -> Response:
     db = request_session(request)
     secret = two_factor.pending_secret(db, user)
     db.commit()
@@ -174,7 +172,7 @@ async def _set_up(request: Request, user: User, *, action: str, signing_in: bool
     template = "pages/account/two_factor_set_up.html"
     if request.method == "GET":
         return form_page(request, template, **context)
-    form = await read_form(request)
+    form = read_form(request)
     entered = form.get("code", "").strip()
     errors: dict[str, str] = {}
     if not signing_in:
@@ -182,14 +180,14 @@ async def _set_up(request: Request, user: User, *, action: str, signing_in: bool
         password = form.get("password", "")
         if not password:
             errors["password"] = "Enter your password"
-        elif not await run_in_threadpool(verify_password, password, user.password_hash):
+        elif not verify_password(password, user.password_hash):
             errors["password"] = "The password is not correct"
     if not entered:
         errors["code"] = CODE_FORMAT
     if errors:
         return form_page(request, template, errors, {"code": entered}, **context)
-    codes = await run_in_threadpool(
-        two_factor.confirm_setup, db, user, entered, now=now_for(request), origin=origin_of(request)
+    codes = two_factor.confirm_setup(
+        db, user, entered, now=now_for(request), origin=origin_of(request)
     )
     if codes is None:
         db.rollback()
@@ -212,37 +210,37 @@ async def _set_up(request: Request, user: User, *, action: str, signing_in: bool
 
 
 @require_user
-async def manage(request: Request) -> Response:
+def manage(request: Request) -> Response:
     user = signed_in_user(request)
     left = two_factor.recovery_codes_left(request_session(request), user)
     return form_page(request, "pages/account/two_factor_manage.html", user=user, codes_left=left)
 
 
 @require_user
-async def new_recovery_codes(request: Request) -> Response:
-    return await _confirmed_change(request, "codes")
+def new_recovery_codes(request: Request) -> Response:
+    return _confirmed_change(request, "codes")
 
 
 @require_user
-async def turn_off(request: Request) -> Response:
-    return await _confirmed_change(request, "off")
+def turn_off(request: Request) -> Response:
+    return _confirmed_change(request, "off")
 
 
-async def _confirmed_change(request: Request, change: str) -> Response:
+def _confirmed_change(request: Request, change: str) -> Response:
     """New recovery codes, or turning it off: each needs a code from the app now, so that a
     session left open on a shared computer cannot do either."""
     user = signed_in_user(request)
     db = request_session(request)
     if not user.has_two_factor or (change == "off" and user.is_hub_staff):
         return redirect("/account/two-factor")
-    form = await read_form(request)
+    form = read_form(request)
     entered = form.get("code", "").strip()
     field = f"{change}-code"
     problem = ""
     if not entered:
         problem = CODE_FORMAT
     else:
-        result = await check_code(request, user, entered, recovery=False)
+        result = check_code(request, user, entered, recovery=False)
         if result.throttled:
             problem = THROTTLED
         elif not result.ok:
@@ -265,9 +263,7 @@ async def _confirmed_change(request: Request, change: str) -> Response:
         db.commit()
         begin_session(request, user)
         return redirect("/account?two-factor=off")
-    codes = await run_in_threadpool(
-        two_factor.replace_recovery_codes, db, user, now=now, origin=origin_of(request)
-    )
+    codes = two_factor.replace_recovery_codes(db, user, now=now, origin=origin_of(request))
     db.commit()
     begin_session(request, user)
     return render(
@@ -278,11 +274,21 @@ async def _confirmed_change(request: Request, change: str) -> Response:
 
 
 routes = [
-    Route("/login/two-factor", enter_code, methods=["GET", "POST"], name="two_factor"),
-    Route("/login/recovery-code", enter_recovery_code, methods=["GET", "POST"]),
-    Route("/login/two-factor/set-up", set_up_at_sign_in, methods=["GET", "POST"]),
-    Route("/account/two-factor", manage, name="manage_two_factor"),
-    Route("/account/two-factor/set-up", set_up_from_account, methods=["GET", "POST"]),
-    Route("/account/two-factor/recovery-codes", new_recovery_codes, methods=["POST"]),
-    Route("/account/two-factor/turn-off", turn_off, methods=["POST"]),
+    PortalRoute(
+        "/login/two-factor", enter_code, methods=["GET", "POST"], name="two_factor", heavy=["POST"]
+    ),
+    PortalRoute(
+        "/login/recovery-code", enter_recovery_code, methods=["GET", "POST"], heavy=["POST"]
+    ),
+    PortalRoute(
+        "/login/two-factor/set-up", set_up_at_sign_in, methods=["GET", "POST"], heavy=["POST"]
+    ),
+    PortalRoute("/account/two-factor", manage, name="manage_two_factor"),
+    PortalRoute(
+        "/account/two-factor/set-up", set_up_from_account, methods=["GET", "POST"], heavy=["POST"]
+    ),
+    PortalRoute(
+        "/account/two-factor/recovery-codes", new_recovery_codes, methods=["POST"], heavy=["POST"]
+    ),
+    PortalRoute("/account/two-factor/turn-off", turn_off, methods=["POST"], heavy=["POST"]),
 ]

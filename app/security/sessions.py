@@ -9,7 +9,7 @@ path, never a name), and goes back there afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from app.db import request_session
 from app.models import User
 from app.plain_text import clean_text
+from app.request_model import posted_form
 from app.services.parked_forms import park_form
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -43,7 +44,7 @@ ENDED = "ended"  # why the last session ended: "idle", "expired" or "signed-out"
 
 _NOT_LOADED = object()
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Endpoint = Callable[[Request], Response]
 
 
 class RotatingSessionMiddleware(SessionMiddleware):
@@ -159,13 +160,13 @@ def require_user(endpoint: Endpoint) -> Endpoint:
     """Only for signed-in users: others go to sign in, and come back here afterwards."""
 
     @wraps(endpoint)
-    async def guarded(request: Request) -> Response:
+    def guarded(request: Request) -> Response:
         if current_user(request) is None:
             parks = getattr(request.scope.get("route"), "name", None) in PARKING_ROUTES
             if request.method == "POST" and parks:
                 # Next or "Save and come back later" after the session ended: keep the answers
                 # for this user, and bring them back to the page once they have signed in.
-                await park_posted_form(request)
+                park_posted_form(request)
             elif request.method == "GET":
                 request.session[RETURN_TO] = request.url.path
             if request.headers.get("HX-Request") == "true":
@@ -175,7 +176,7 @@ def require_user(endpoint: Endpoint) -> Endpoint:
                 # not saved) rather than answer with the sign-in page.
                 return Response("Signed out", status_code=401, media_type="text/plain")
             return RedirectResponse("/login", status_code=303)
-        return await endpoint(request)
+        return endpoint(request)
 
     return guarded
 
@@ -184,17 +185,16 @@ def require_user(endpoint: Endpoint) -> Endpoint:
 PARKING_ROUTES = frozenset({"section"})
 
 
-async def park_posted_form(request: Request) -> None:
+def park_posted_form(request: Request) -> None:
     """Keep what was posted for the user whose session just ended, and come back to the page."""
     user_id = request.session.get(LAST_USER)
     if not isinstance(user_id, int):
         return
-    async with request.form() as form:
-        fields = [
-            [key, clean_text(value)]
-            for key, value in form.multi_items()
-            if isinstance(value, str) and key != "csrf_token"
-        ]
+    fields = [
+        [key, clean_text(value)]
+        for key, value in posted_form(request).multi_items()
+        if isinstance(value, str) and key != "csrf_token"
+    ]
     db = request_session(request)
     request.session[PARKED_FORM] = park_form(
         db, user_id=user_id, path=request.url.path, fields=fields, now=now_for(request)

@@ -11,7 +11,6 @@ it only takes a CPU core, so page loads and autosaves stay quick while PDFs are 
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import multiprocessing
 import os
@@ -20,6 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from pathlib import Path
+from threading import BoundedSemaphore, Lock
 from typing import Any
 
 from weasyprint import CSS, HTML
@@ -62,14 +62,20 @@ def _start_worker() -> None:
 
 class PdfRenderer:
     """Makes PDFs in worker processes, a bounded number at a time; the workers start with the
-    first PDF and stop with the app (`close`)."""
+    first PDF and stop with the app (`close`). `render` is called from a request's worker
+    thread, which waits for the PDF (never the event loop)."""
 
     def __init__(self, concurrency: int) -> None:
         self.concurrency = concurrency
-        self.slots = asyncio.Semaphore(concurrency)
+        self.slots = BoundedSemaphore(concurrency)
         self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = Lock()
 
     def _executor(self) -> Executor:
+        with self._pool_lock:
+            return self._started_pool()
+
+    def _started_pool(self) -> Executor:
         if self._pool is None:
             # Spawned, not forked: a fresh interpreter, never a copy of the app's threads and
             # connections; WeasyPrint is loaded once per worker, with the first PDF.
@@ -80,18 +86,18 @@ class PdfRenderer:
             )
         return self._pool
 
-    async def render(self, html: str) -> bytes:
-        loop = asyncio.get_running_loop()
-        async with self.slots:
+    def render(self, html: str) -> bytes:
+        with self.slots:
             try:
-                return await loop.run_in_executor(self._executor(), html_to_pdf, html)
+                return self._executor().submit(html_to_pdf, html).result()
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start new ones and try once more.
                 self.close()
-                return await loop.run_in_executor(self._executor(), html_to_pdf, html)
+                return self._executor().submit(html_to_pdf, html).result()
 
     def close(self) -> None:
         """Stop the workers (a PDF being made is finished first)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
