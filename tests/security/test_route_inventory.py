@@ -495,6 +495,28 @@ def test_a_get_changes_nothing_but_its_read_records(
     assert not unexpected, f"GET {url} as {case.actor} changed {sorted(unexpected)}"
 
 
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "PROPFIND"])
+@pytest.mark.parametrize("case", UNSAFE_CASES, ids=[case.id for case in UNSAFE_CASES])
+def test_head_options_and_unknown_methods_change_nothing(
+    case: Case | Unclassified, method: str, inventory: Inventory
+) -> None:
+    """Every route that takes a form, asked with another method by a visitor with a session and
+    no token: HEAD is answered as the GET (if any), the others are refused; nothing changes
+    but the read records a GET may leave."""
+    if isinstance(case, Unclassified):
+        fail_unclassified(case)
+        return
+    client = inventory.world.clients[case.actor]
+    url = url_for(case, inventory)
+    before = inventory.snapshot()
+    response = client.request(method, url, follow_redirects=False)
+    after = inventory.snapshot()
+    assert response.status_code < 500, f"{method} {url}: {response.status_code}"
+    allowed = set(READ_RECORDS.get(case.path, {})) if method == "HEAD" else set()
+    unexpected = changed_tables(before, after) - allowed
+    assert not unexpected, f"{method} {url} as {case.actor} changed {sorted(unexpected)}"
+
+
 def test_read_records_name_real_routes_and_tables() -> None:
     """A renamed route or table would make an allowance silently useless."""
     from app.db import Base
