@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Scope
 
+from app.request_model import ServiceBusy, close_request_session
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.routes.referrals import referral_sent
-from app.request_model import ServiceBusy, close_request_session
 from app.security.headers import BASE_HEADERS
 from app.services.referrals import ReferralNotEditable
 from app.templating import render
