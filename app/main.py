@@ -113,6 +113,12 @@ def create_app(
         retention_worker = RetentionWorker(session_factory, settings, clock)
         await retention_worker.start()
         pdf_renderer = PdfRenderer(settings.pdf_concurrency)
+        lanes = Lanes.create(
+            pages=settings.request_workers,
+            heavy=settings.cpu_workers,
+            queue_seconds=settings.request_queue_seconds,
+            uploads_per_user=settings.uploads_per_user,
+        )
         try:
             yield {
                 "settings": settings,
@@ -123,14 +129,10 @@ def create_app(
                 "assessment": assessment,
                 "mail_worker": mail_worker,
                 "pdf_renderer": pdf_renderer,
-                "lanes": Lanes.create(
-                    pages=settings.request_workers,
-                    heavy=settings.cpu_workers,
-                    queue_seconds=settings.request_queue_seconds,
-                    uploads_per_user=settings.uploads_per_user,
-                ),
+                "lanes": lanes,
             }
         finally:
+            lanes.close()
             pdf_renderer.close()
             await retention_worker.stop()
             await mail_worker.stop()

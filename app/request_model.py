@@ -20,13 +20,12 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
-import anyio
-import anyio.to_thread
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -60,10 +59,18 @@ def on_event_loop() -> bool:
 
 @dataclass
 class Lane:
-    """A bounded queue of worker threads."""
+    """A bounded queue of worker threads: at most `size` requests in it at once, each in one
+    of its threads; the others wait their turn, on the loop, without a thread."""
 
     name: str
-    limiter: anyio.CapacityLimiter
+    size: int
+    slots: asyncio.Semaphore
+    threads: ThreadPoolExecutor
+
+    @classmethod
+    def create(cls, name: str, size: int) -> Lane:
+        threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"portal-{name}")
+        return cls(name, size, asyncio.Semaphore(size), threads)
 
 
 @dataclass
@@ -82,11 +89,16 @@ class Lanes:
         cls, *, pages: int, heavy: int, queue_seconds: float, uploads_per_user: int
     ) -> Lanes:
         return cls(
-            pages=Lane("pages", anyio.CapacityLimiter(pages)),
-            heavy=Lane("heavy", anyio.CapacityLimiter(heavy)),
+            pages=Lane.create("pages", pages),
+            heavy=Lane.create("heavy", heavy),
             queue_seconds=queue_seconds,
             uploads_per_user=uploads_per_user,
         )
+
+    def close(self) -> None:
+        """Stop the threads once their work is done (the app is stopping)."""
+        for lane in (self.pages, self.heavy):
+            lane.threads.shutdown(wait=False)
 
     @contextmanager
     def upload_slot(self, user_id: int) -> Iterator[bool]:
@@ -110,21 +122,19 @@ async def in_worker(request: Request, lane: Lane, work: Callable[[], Any]) -> An
     """Run `work` in a worker thread of `lane`, waiting at most the queue time for one; the
     request's database session is closed in that thread when the work ends."""
     lanes: Lanes = request.state.lanes
-    with anyio.move_on_after(lanes.queue_seconds) as waited:
-        await lane.limiter.acquire()
-    if waited.cancelled_caught:
-        logger.warning("no %s worker free within %ss", lane.name, lanes.queue_seconds)
-        raise ServiceBusy(lane.name)
+    if lane.slots.locked():
+        try:
+            await asyncio.wait_for(lane.slots.acquire(), lanes.queue_seconds)
+        except TimeoutError:
+            logger.warning("no %s worker free within %ss", lane.name, lanes.queue_seconds)
+            raise ServiceBusy(lane.name) from None
+    else:
+        await lane.slots.acquire()  # free: no wait, no trip round the loop
     try:
-        return await anyio.to_thread.run_sync(
-            functools.partial(_work_then_close, request, work), limiter=_UNBOUNDED
-        )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(lane.threads, _work_then_close, request, work)
     finally:
-        lane.limiter.release()
-
-
-# The lanes bound the threads; this only lifts anyio's default cap of 40, which they stay under.
-_UNBOUNDED = anyio.CapacityLimiter(1000)
+        lane.slots.release()
 
 
 def _work_then_close(request: Request, work: Callable[[], Any]) -> Any:
@@ -247,9 +257,8 @@ async def _read_then_work(
         result: Response = await in_worker(request, lane, lambda: endpoint(request))
         return result
     finally:
-        form = getattr(request.state, "form", None)
-        if form is not None:
-            await form.close()
+        if request.headers.get("content-type", "").startswith("multipart/"):
+            await posted_form(request).close()  # its files' temporary files
 
 
 def _as_get(request: Request) -> Request:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import MutableMapping
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -128,8 +129,20 @@ def uk_datetime(moment: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {uk_time(moment)}"
 
 
+class PortalEnvironment(Environment):
+    """Jinja's environment, tuned for pages rendered by many threads at once.
+
+    Each template's globals are one flat dict (a copy of the environment's, which are all set
+    before the first template loads) rather than a ChainMap, whose lookups cost more than the
+    rest of a variable's resolution; and the template cache is a plain dict, not an LRU whose
+    every hit takes a lock and reorders a queue (our templates are a fixed, small set)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **(d or {})}
+
+
 def create_templates(settings: Settings) -> Jinja2Templates:
-    environment = Environment(
+    environment = PortalEnvironment(
         loader=ChoiceLoader(
             [
                 FileSystemLoader(APP_DIR),
@@ -140,6 +153,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         # Checking every template on disk at each include costs more than the page itself:
         # only while developing.
         auto_reload=settings.environment == "development",
+        cache_size=-1,
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -1,8 +1,9 @@
 """A bare Starlette endpoint: reads a posted form and answers a few bytes, with nothing else.
 
 The ceiling the load generator can reach on this machine with the same server and workers:
-`bench.autosave` loads it exactly as it loads the portal's autosave, to say how much of the
-machine's capacity the portal's own work (session, CSRF, database, template) leaves.
+`bench.autosave` loads it exactly as it loads the portal's autosave, and `bench.pages` its page
+as it loads the portal's pages, to say how much of the machine's capacity the portal's own work
+(session, CSRF, database, template) leaves.
 """
 
 from __future__ import annotations
@@ -19,4 +20,8 @@ async def save(request: Request) -> HTMLResponse:
     return HTMLResponse(f'<span id="save-status">Saved {size} fields.</span>')
 
 
-app = Starlette(routes=[Route("/save", save, methods=["POST"])])
+async def page(request: Request) -> HTMLResponse:
+    return HTMLResponse("<!DOCTYPE html><title>Bare</title><p>A bare page.</p>")
+
+
+app = Starlette(routes=[Route("/save", save, methods=["POST"]), Route("/", page)])

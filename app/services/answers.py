@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,41 @@ from app.assessment import engine, validators
 from app.assessment.model import Section
 from app.models import Referral, SectionAnswers
 from app.services.referrals import lock_draft
+
+
+def _compare_and_set(*, from_page: bool) -> Update:
+    """The save's one statement, built once (the autosave runs it many times a second): write
+    the answers if the section is still at the version the page had (or, `from_page`, the only
+    saves since were earlier ones from the same page), and return the new version."""
+    table = cast(Table, SectionAnswers.__table__)
+    still_current = table.c.version == bindparam("expected_version")
+    values: dict[str, Any] = {
+        "answers": bindparam("new_answers", type_=table.c.answers.type),
+        "status": bindparam("new_status"),
+        "version": table.c.version + 1,
+        "updated_at": bindparam("now", type_=table.c.updated_at.type),
+    }
+    if from_page:
+        same_page_earlier = and_(
+            table.c.page_token == bindparam("page"),
+            table.c.page_seq < bindparam("seq"),
+        )
+        still_current = or_(still_current, same_page_earlier)
+        values |= {"page_token": bindparam("page"), "page_seq": bindparam("seq")}
+    return (
+        update(table)
+        .where(
+            table.c.referral_id == bindparam("of_referral"),
+            table.c.section_id == bindparam("of_section"),
+            still_current,
+        )
+        .values(values)
+        .returning(table.c.version)
+    )
+
+
+_SAVE = _compare_and_set(from_page=False)
+_SAVE_FROM_PAGE = _compare_and_set(from_page=True)
 
 
 class StaleAnswers(Exception):
@@ -68,11 +103,6 @@ def save_section(
         SectionAnswers.section_id == section.id,
     )
     stamp = {"page_token": page.token, "page_seq": page.seq} if page else {}
-    same_page_earlier = (
-        and_(SectionAnswers.page_token == page.token, SectionAnswers.page_seq < page.seq)
-        if page
-        else false()
-    )
     existing = (
         session.scalars(select(SectionAnswers).where(*where_section)).one_or_none()
         if expected_version == 0
@@ -98,20 +128,16 @@ def save_section(
     else:
         # One statement: compare and write together, whatever other processes are doing.
         result = session.execute(
-            update(SectionAnswers)
-            .where(
-                *where_section,
-                or_(SectionAnswers.version == expected_version, same_page_earlier),
-            )
-            .values(
-                answers=answers,
-                status=status,
-                version=SectionAnswers.version + 1,
-                updated_at=now,
-                **stamp,
-            )
-            .returning(SectionAnswers.version)
-            .execution_options(synchronize_session=False)
+            _SAVE_FROM_PAGE if page else _SAVE,
+            {
+                "of_referral": referral.id,
+                "of_section": section.id,
+                "expected_version": expected_version,
+                "new_answers": answers,
+                "new_status": status,
+                "now": now,
+                **({"page": page.token, "seq": page.seq} if page else {}),
+            },
         )
         written = result.scalar_one_or_none()
         if written is None:

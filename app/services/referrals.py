@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -150,6 +151,16 @@ class ReferralNotEditable(Exception):
         self.referral = referral
 
 
+# Built once: every save runs it. A save restarts the draft's 30 days, and with them its
+# reminder.
+_REFERRALS = cast(Table, Referral.__table__)
+_LOCK_DRAFT = (
+    update(_REFERRALS)
+    .where(_REFERRALS.c.id == bindparam("referral_id"), _REFERRALS.c.status == DRAFT)
+    .values(updated_at=bindparam("now", type_=_REFERRALS.c.updated_at.type), reminder_sent_at=None)
+)
+
+
 def lock_draft(session: Session, referral: Referral, *, now: datetime) -> None:
     """Before changing a referral's answers or documents: take the referral's row for this
     transaction and check it is still a draft (ReferralNotEditable otherwise).
@@ -157,13 +168,7 @@ def lock_draft(session: Session, referral: Referral, *, now: datetime) -> None:
     One conditional UPDATE does both, on every database: PostgreSQL locks the row (a submission
     running at the same moment waits for this change, or this change waits for it and then
     finds the referral sent), and SQLite takes its single write lock."""
-    result = session.execute(
-        update(Referral)
-        .where(Referral.id == referral.id, Referral.status == DRAFT)
-        # A save restarts the draft's 30 days, and with them its reminder.
-        .values(updated_at=now, reminder_sent_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(_LOCK_DRAFT, {"referral_id": referral.id, "now": now})
     if getattr(result, "rowcount", 0) != 1:
         session.refresh(referral)
         raise ReferralNotEditable(referral)
