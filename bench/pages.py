@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -77,6 +78,19 @@ def profile(pid: int, url: str, cookie: str) -> list[tuple[float, str]]:
     return [(count / total, frame) for frame, count in own.most_common(12)]
 
 
+def answers_soon(url: str) -> None:
+    """uvicorn says its start-up is complete a moment before it listens: wait for that."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=5).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 async def signed_in_cookie(base_url: str, email: str, reference: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         person = await sign_in(client, email, reference)
@@ -109,6 +123,7 @@ def main() -> int:
         finally:
             portal.stop()
     with bare_server(1) as url:
+        answers_soon(url + "/")
         found["bare Starlette page"] = wrk(url + "/")
     print("\n## Page throughput (`python -m bench.pages`)\n")
     print(
