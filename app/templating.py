@@ -140,6 +140,21 @@ class PortalEnvironment(Environment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         return {**self.globals, **(d or {})}
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`params.label` on a plain dict, as GOV.UK Frontend's macros write it thousands of
+        times a page: Jinja tries the attribute first, which for a dict raises AttributeError
+        before the key is looked up. A plain dict has no attribute that is not a dict method,
+        so going straight to the key gives exactly Jinja's answer, without the exception."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 
 def create_templates(settings: Settings) -> Jinja2Templates:
     environment = PortalEnvironment(
