@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from starlette.config import Config
 from starlette.datastructures import Secret
@@ -50,6 +51,25 @@ def _relative_luminance(colour: str) -> float:
 
     r, g, b = (channel(colour[i : i + 2]) for i in (1, 3, 5))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _is_reserved_address(value: str) -> bool:
+    """An address at a name reserved for examples (RFC 2606): it reaches nobody."""
+    if value.startswith("https://"):
+        domain = urlsplit(value).hostname or ""
+    else:
+        domain = value.rpartition("@")[2].strip(" >").lower()
+    return domain.endswith((".invalid", ".example", ".test")) or domain in {
+        "example.com",
+        "example.org",
+        "example.net",
+    }
+
+
+def _is_fictional_number(value: str) -> bool:
+    """A number in Ofcom's range for drama (01632 960000 to 960999): it rings nowhere."""
+    digits = re.sub(r"[^0-9]", "", value)
+    return digits.startswith(("01632960", "441632960"))
 
 
 def contrast_ratio(first: str, second: str) -> float:
@@ -288,6 +308,32 @@ class Settings:
         security_contact = config("SECURITY_CONTACT", default=cls.security_contact)
         if not re.match(r"(mailto:[^@\s]+@[^@\s]+|https://\S+)$", security_contact):
             raise SettingsError("SECURITY_CONTACT must be a mailto: or https:// address")
+        hub_phone = config("HUB_PHONE", default=cls.hub_phone)
+        mash_phone = config("MASH_PHONE", default=cls.mash_phone)
+        out_of_hours_phone = config("OUT_OF_HOURS_PHONE", default=cls.out_of_hours_phone)
+        mail_from = config("MAIL_FROM", default=cls.mail_from)
+        if environment == "production":
+            placeholders = [
+                name
+                for name, value, placeholder in (
+                    ("SECURITY_CONTACT", security_contact, _is_reserved_address(security_contact)),
+                    ("MAIL_FROM", mail_from, _is_reserved_address(mail_from)),
+                    ("HUB_PHONE", hub_phone, _is_fictional_number(hub_phone)),
+                    ("MASH_PHONE", mash_phone, _is_fictional_number(mash_phone)),
+                    (
+                        "OUT_OF_HOURS_PHONE",
+                        out_of_hours_phone,
+                        _is_fictional_number(out_of_hours_phone),
+                    ),
+                )
+                if placeholder
+            ]
+            if placeholders:
+                raise SettingsError(
+                    "In production these must be the council's own, not the examples the portal "
+                    f"starts with: {', '.join(placeholders)} (see the README's configuration "
+                    "table)"
+                )
         return cls(
             database_url=config("DATABASE_URL", default=cls.database_url),
             secret_key=Secret(secret),
@@ -301,14 +347,14 @@ class Settings:
             smtp_username=config("SMTP_USERNAME", default=""),
             smtp_password=Secret(config("SMTP_PASSWORD", default="")),
             smtp_starttls=smtp_starttls,
-            mail_from=config("MAIL_FROM", default=cls.mail_from),
+            mail_from=mail_from,
             hub_notify_email=config("HUB_NOTIFY_EMAIL", default=""),
             council_name=config("COUNCIL_NAME", default=cls.council_name),
             council_colour=council_colour,
             hub_name=config("HUB_NAME", default=cls.hub_name),
-            hub_phone=config("HUB_PHONE", default=cls.hub_phone),
-            mash_phone=config("MASH_PHONE", default=cls.mash_phone),
-            out_of_hours_phone=config("OUT_OF_HOURS_PHONE", default=cls.out_of_hours_phone),
+            hub_phone=hub_phone,
+            mash_phone=mash_phone,
+            out_of_hours_phone=out_of_hours_phone,
             leap_url=_https_url("LEAP_URL", config("LEAP_URL", default=cls.leap_url)),
             address_provider=address_provider,
             os_places_url=config("OS_PLACES_URL", default=cls.os_places_url),

@@ -12,6 +12,11 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 40,
     "BASE_URL": "https://portal.example.gov.uk",
     "DATABASE_URL": "postgresql://portal@db/portal",
+    "SECURITY_CONTACT": "mailto:security@example.gov.uk",
+    "MAIL_FROM": "Children's Portal <no-reply@example.gov.uk>",
+    "HUB_PHONE": "020 7946 0000",
+    "MASH_PHONE": "020 7946 0001",
+    "OUT_OF_HOURS_PHONE": "020 7946 0002",
 }
 
 
@@ -85,6 +90,38 @@ def test_bad_settings_are_refused_with_the_setting_named(
 ) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_environ(environ)
+
+
+@pytest.mark.parametrize(
+    ("setting", "example"),
+    [
+        ("SECURITY_CONTACT", "mailto:security@childrens-portal.invalid"),
+        ("SECURITY_CONTACT", "https://security.example/report"),
+        ("MAIL_FROM", "Children's Portal <no-reply@childrens-portal.invalid>"),
+        ("HUB_PHONE", "01632 960001"),
+        ("MASH_PHONE", "01632960002"),
+        ("OUT_OF_HOURS_PHONE", "+44 1632 960003"),
+    ],
+)
+def test_production_refuses_the_example_values_and_names_each(setting: str, example: str) -> None:
+    with pytest.raises(SettingsError, match=setting):
+        Settings.from_environ({**PRODUCTION, setting: example})
+
+
+def test_production_with_every_example_left_names_them_all() -> None:
+    bare = {
+        name: value
+        for name, value in PRODUCTION.items()
+        if name
+        not in {"SECURITY_CONTACT", "MAIL_FROM", "HUB_PHONE", "MASH_PHONE", "OUT_OF_HOURS_PHONE"}
+    }
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ(bare)
+    message = str(refused.value)
+    for name in ("SECURITY_CONTACT", "MAIL_FROM", "HUB_PHONE", "MASH_PHONE", "OUT_OF_HOURS_PHONE"):
+        assert name in message
+    # Development and tests start with the examples, as before.
+    assert Settings.from_environ({}).hub_phone == "01632 960001"
 
 
 def test_contrast_ratio_matches_wcag_examples() -> None:

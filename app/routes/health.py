@@ -18,6 +18,7 @@ from app.db import database_answers
 from app.security.sessions import now_for
 
 RETRY_AFTER_SECONDS = "30"
+SECURITY_TXT_DAYS = 90
 
 
 async def healthz(request: Request) -> Response:
@@ -41,10 +42,11 @@ async def theme_stylesheet(request: Request) -> Response:
 
 
 async def security_txt(request: Request) -> Response:
-    """RFC 9116: where to report a vulnerability. The expiry is a year ahead of now, so the
-    file is always current while the council's contact (SECURITY_CONTACT) is."""
+    """RFC 9116: where to report a vulnerability. The expiry is 90 days ahead of now (the RFC
+    asks for well under a year), so the file is always current while the council's contact
+    (SECURITY_CONTACT) is; production refuses to start with the example contact."""
     settings = request.state.settings
-    expires = (now_for(request) + timedelta(days=365)).replace(microsecond=0)
+    expires = (now_for(request) + timedelta(days=SECURITY_TXT_DAYS)).replace(microsecond=0)
     body = (
         f"Contact: {settings.security_contact}\n"
         f"Expires: {expires.astimezone(UTC).isoformat().replace('+00:00', 'Z')}\n"

@@ -113,7 +113,9 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "common",
         "It must not be a common password, or a common word with numbers or symbols added",
-        lambda p: bool(p) and not is_common(p),
+        # Judged on what is hashed too: "Password123!" typed in full-width letters and digits
+        # is hashed as "Password123!", and would otherwise let the common password in.
+        lambda p: bool(p) and not is_common(p) and not is_common(normalise(p)),
     ),
 )
 HISTORY_RULE_TEXT = "It must be different to your current password and your previous passwords"

@@ -103,6 +103,11 @@ def test_previous_keys_are_read_from_the_environment_and_checked_in_production()
         "SECRET_KEY": NEW_KEY,
         "BASE_URL": "https://portal.example.gov.uk",
         "DATABASE_URL": "postgresql+psycopg://portal@db/portal",
+        "SECURITY_CONTACT": "mailto:security@example.gov.uk",
+        "MAIL_FROM": "no-reply@example.gov.uk",
+        "HUB_PHONE": "020 7946 0000",
+        "MASH_PHONE": "020 7946 0001",
+        "OUT_OF_HOURS_PHONE": "020 7946 0002",
     }
     settings = Settings.from_environ({**base, "PREVIOUS_SECRET_KEYS": f" {OLD_KEY} ,"})
     assert [str(key) for key in settings.previous_secret_keys] == [OLD_KEY]

@@ -347,3 +347,12 @@ def test_short_words_are_not_checked_as_a_core() -> None:
 def test_rules_have_unique_ids() -> None:
     ids = [rule.id for rule in RULES]
     assert len(ids) == len(set(ids))
+
+
+def test_a_common_password_in_full_width_letters_is_refused() -> None:
+    """The rules judge what is hashed as well as what was typed: full-width letters and digits
+    are hashed as their plain forms, so the common password would otherwise get in."""
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in "Password123!")
+    assert passwords.normalise(full_width) == "Password123!"
+    assert passwords.password_problems("Password123!") == [passwords.RULES[-1].text]
+    assert passwords.RULES[-1].text in passwords.password_problems(full_width)
