@@ -59,7 +59,8 @@ def nhs_number_problem(value: str) -> str | None:
     digits = re.sub(r"[\s-]", "", value)
     if not digits.isdigit() or len(digits) != 10:
         return "Enter an NHS number with 10 digits, like 943 476 5919"
-    if not nhs.is_valid(digits):
+    # A number of one repeated digit passes the check digit (0000000000) but is never issued.
+    if not nhs.is_valid(digits) or len(set(digits)) == 1:
         return "Enter a valid NHS number: check it has been typed correctly"
     return None
 

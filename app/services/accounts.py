@@ -98,7 +98,7 @@ def email_key(email: str) -> str:
 
 def is_generic_mailbox(email: str) -> bool:
     local = email_key(email).split("@", 1)[0]
-    first_word = re.split(r"[.+_]", local, maxsplit=1)[0]
+    first_word = re.split(r"[.+_-]", local, maxsplit=1)[0]
     return local in GENERIC_MAILBOXES or first_word in GENERIC_MAILBOXES
 
 

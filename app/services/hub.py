@@ -38,6 +38,10 @@ MESSAGE_MAX = 5000
 REASON_MAX = 1000
 PER_PAGE = 25
 REFERENCE = re.compile(r"(?i)(?:EH-?)?\d{4}-?\d{1,6}|EH-\d*")
+# A whole reference, however it is written: EH-2026-000008, eh-2026-8, 2026-8.
+WHOLE_REFERENCE = re.compile(r"(?i)(?:EH-?)?(\d{4})-(\d{1,6})")
+# An NHS number as people write it: 943 476 5919, 943-476-5919, 9434765919.
+NHS_NUMBER = re.compile(r"\d{3}[ -]?\d{3}[ -]?\d{4}")
 
 
 def message_problem(text: str, *, missing: str, name: str) -> str | None:
@@ -82,9 +86,12 @@ def search_condition(query: str) -> ColumnElement[bool] | None:
     text = " ".join(query.split())
     if not text:
         return None
-    digits = re.sub(r"\s", "", text)
-    if re.fullmatch(r"\d{10}", digits):
+    if NHS_NUMBER.fullmatch(text):
+        digits = re.sub(r"[ -]", "", text)
         return or_(Referral.child_nhs_number == digits, Referral.reference.contains(digits))
+    if whole := WHOLE_REFERENCE.fullmatch(text):
+        year, number = whole.groups()
+        return Referral.reference.contains(f"{year}-{int(number):06d}")
     if REFERENCE.fullmatch(text):
         return Referral.reference.ilike(f"%{text.upper().replace('EH', '').strip('-')}%")
     name = func.lower(Referral.child_forename + " " + Referral.child_surname)

@@ -48,6 +48,10 @@ def test_valid_nhs_numbers_are_accepted_and_normalised(typed: str, normalised: s
         pytest.param("943.476.5919", NHS_LENGTH, id="dots"),
         pytest.param("+943 476 5919", NHS_LENGTH, id="plus-sign"),
         pytest.param("NHS", NHS_LENGTH, id="word"),
+        # These pass the check digit but are never issued.
+        pytest.param("0000000000", NHS_CHECKSUM, id="all-zeros"),
+        pytest.param("000 000 0000", NHS_CHECKSUM, id="all-zeros-spaced"),
+        pytest.param("1111111111", NHS_CHECKSUM, id="all-ones"),
     ],
 )
 def test_invalid_nhs_numbers_are_refused(typed: str, message: str) -> None:

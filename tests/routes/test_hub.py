@@ -85,6 +85,12 @@ def test_the_inbox_lists_sent_referrals_only_and_searches(
         (sent[-6:], True),
         ("943 476 5919", True),
         ("9434765919", True),
+        ("943-476-5919", True),
+        # The reference as people write it: without its leading zeros, in lower case.
+        (f"EH-{sent.split('-')[1]}-{int(sent.split('-')[2])}", True),
+        (f"eh-{sent.split('-')[1]}-{int(sent.split('-')[2])}", True),
+        (f"{sent.split('-')[1]}-{int(sent.split('-')[2])}", True),
+        (f"EH-{sent.split('-')[1]}-{int(sent.split('-')[2]) + 1}", False),
         ("Nobody", False),
         ("%", False),
         ("'; DROP TABLE referral; --", False),
