@@ -143,6 +143,8 @@ def date_range_problem(
         except ValueError:  # 29 February
             earliest = today.replace(year=today.year - max_years_ago, day=28)
         if moment < earliest:
+            if max_years_ago == 1:
+                return f"{label} must be within the last year"
             return f"{label} must be within the last {max_years_ago} years"
     if max_days_ahead is not None and moment > today + timedelta(days=max_days_ahead):
         if max_days_ahead >= 60:

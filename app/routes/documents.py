@@ -149,12 +149,20 @@ def upload_allowed(request: Request) -> Response | None:
 def upload(request: Request, referral: Referral) -> Response:
     settings: Settings = request.state.settings
     per_file = settings.max_document_mb * store.MB
-    if getattr(request.state, "form_error", None) is not None:
-        # Too many files or fields, or a form that cannot be read.
-        message = (
-            f"The selected files could not be uploaded. Select at most {MAX_FILES_AT_ONCE} "
-            "files at a time and try again"
-        )
+    form_error = getattr(request.state, "form_error", None)
+    if form_error is not None:
+        # Too many files or fields, or a form that cannot be read: say which.
+        if "Too many files" in str(form_error.detail):
+            message = (
+                f"The selected files could not be uploaded. Select at most "
+                f"{MAX_FILES_AT_ONCE} files at a time and try again"
+            )
+        else:
+            message = (
+                "The selected files could not be uploaded: the form arrived incomplete or "
+                "could not be read. Try again, and if it happens again, rename the files using "
+                "only letters, numbers, spaces and hyphens"
+            )
         context = page_context(request, referral, errors=[("documents", message)])
         return answer(request, context, status_code=400)
     form = posted_form(request)

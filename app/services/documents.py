@@ -98,7 +98,13 @@ def safe_filename(raw: str) -> str:
     shown = CONTROL.sub("", name)[:60] or "The file"
     if not name:
         raise UploadProblem("Select a file to upload")
-    if "/" in name or "\\" in name or name.startswith(".") or CONTROL.search(name):
+    if CONTROL.search(name):
+        raise UploadProblem(
+            f"The name of {shown} has hidden characters that can disguise what the file is: "
+            "rename the file using only letters, numbers, spaces and hyphens, then upload it "
+            "again"
+        )
+    if "/" in name or "\\" in name or name.startswith("."):
         raise UploadProblem(
             f"The name of {shown} is not allowed: rename the file without slashes or dots at "
             "the start, then upload it again"

@@ -320,6 +320,12 @@ def range_problem(moment: date, **options: object) -> str | None:
             "Date of birth must be within the last 25 years",
             id="over-25-years",
         ),
+        pytest.param(
+            date(2025, 11, 22),
+            {"max_years_ago": 1},
+            "Date of birth must be within the last year",
+            id="over-1-year-in-words",
+        ),
         pytest.param(date(1900, 1, 1), {}, None, id="no-limit-on-the-past"),
         pytest.param(
             TODAY - timedelta(days=1),

@@ -519,8 +519,13 @@ BAD_FILES = [
     ),
     ("windows-path-traversal", "..\\evil.pdf", pdf_bytes(), "The name of ..\\evil.pdf is not"),
     ("absolute-path", "/abs/x.pdf", pdf_bytes(), "The name of /abs/x.pdf is not allowed"),
-    ("nul-in-name", "report\x00.pdf", pdf_bytes(), "The name of report.pdf is not allowed"),
-    ("newline-in-name", "report\n.pdf", pdf_bytes(), "The name of report.pdf is not allowed"),
+    ("nul-in-name", "report\x00.pdf", pdf_bytes(), "The name of report.pdf has hidden characters"),
+    (
+        "newline-in-name",
+        "report\n.pdf",
+        pdf_bytes(),
+        "The name of report.pdf has hidden characters",
+    ),
     ("dot-first", ".hidden.pdf", pdf_bytes(), "The name of .hidden.pdf is not allowed"),
     (
         "name-over-200-characters",

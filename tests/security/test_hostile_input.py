@@ -1010,7 +1010,8 @@ PDF_HTML_POLYGLOT = (
 )
 # A GIF header that is also JavaScript (`GIF89a/*...*/=alert(1)`), with the GIF's binary bytes.
 GIF_SCRIPT_POLYGLOT = b"GIF89a/*\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00*/=alert(1);//"
-REFUSED_BY_NAME = "is not allowed: rename the file"
+REFUSED_BY_NAME = "is not allowed: rename the file without slashes or dots"
+HIDDEN_CHARACTERS = "has hidden characters that can disguise what the file is: rename the file"
 
 
 @dataclass(frozen=True)
@@ -1062,16 +1063,16 @@ def error_messages(page: str) -> list[str]:
         ("notes.txt", GIF_SCRIPT_POLYGLOT, "notes.txt is not really a text file"),
         ("page.html", PDF_HTML_POLYGLOT, "page.html must be a PDF, Word"),
         ("..\\..\\x.pdf", PDF_HTML_POLYGLOT, f"The name of ..\\..\\x.pdf {REFUSED_BY_NAME}"),
-        ("report\t.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {REFUSED_BY_NAME}"),
-        ("report\x1b[2J.pdf", PDF_HTML_POLYGLOT, f"The name of report[2J.pdf {REFUSED_BY_NAME}"),
-        ("report\x7f.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {REFUSED_BY_NAME}"),
-        ("invoice\u202efdp.exe", b"MZ\x90\x00", f"The name of invoicefdp.exe {REFUSED_BY_NAME}"),
+        ("report\t.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {HIDDEN_CHARACTERS}"),
+        ("report\x1b[2J.pdf", PDF_HTML_POLYGLOT, f"The name of report[2J.pdf {HIDDEN_CHARACTERS}"),
+        ("report\x7f.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {HIDDEN_CHARACTERS}"),
+        ("invoice\u202efdp.exe", b"MZ\x90\x00", f"The name of invoicefdp.exe {HIDDEN_CHARACTERS}"),
         (
             "invoice\u202egpj.pdf",
             PDF_HTML_POLYGLOT,
-            f"The name of invoicegpj.pdf {REFUSED_BY_NAME}",
+            f"The name of invoicegpj.pdf {HIDDEN_CHARACTERS}",
         ),
-        ("report\u2066.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {REFUSED_BY_NAME}"),
+        ("report\u2066.pdf", PDF_HTML_POLYGLOT, f"The name of report.pdf {HIDDEN_CHARACTERS}"),
         ("..", PDF_HTML_POLYGLOT, f"The name of .. {REFUSED_BY_NAME}"),
     ],
     ids=[
@@ -1141,9 +1142,43 @@ def test_two_thousand_parts_in_one_upload_are_refused_with_a_message(
             follow_redirects=False,
         )
     assert response.status_code == 400
-    assert error_messages(response.text) == [
-        "The selected files could not be uploaded. Select at most 20 files at a time and try again"
-    ]
+    expected = {
+        "files": "The selected files could not be uploaded. Select at most 20 files at a time "
+        "and try again",
+        "fields": "The selected files could not be uploaded: the form arrived incomplete or "
+        "could not be read. Try again, and if it happens again, rename the files using only "
+        "letters, numbers, spaces and hyphens",
+    }
+    assert error_messages(response.text) == [expected[what]]
+    assert snapshot(world.settings, draft) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'--BOUNDARY\r\nContent-Disposition: form-data; name="documents"; filename="a\rb.pdf"',
+        b"--BOUNDARY\r\nthis is not a part header\r\n\r\nx\r\n--BOUNDARY--\r\n",
+    ],
+    ids=["carriage-return-in-file-name", "malformed-part"],
+)
+def test_an_upload_that_cannot_be_read_says_so_not_that_it_had_too_many_files(
+    world: World, body: bytes
+) -> None:
+    client, draft = world.owner, world.upload_draft
+    before = snapshot(world.settings, draft)
+    token = csrf_token_from(client.get("/").text)
+    first = (
+        f'--BOUNDARY\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+    ).encode()
+    response = client.post(
+        f"/referrals/{draft}/documents",
+        content=first + body,
+        headers={"Content-Type": "multipart/form-data; boundary=BOUNDARY"},
+        follow_redirects=False,
+    )
+    assert response.status_code in (400, 422), response.status_code
+    [message] = error_messages(response.text)
+    assert "Select at most 20 files" not in message, message
     assert snapshot(world.settings, draft) == before
 
 
