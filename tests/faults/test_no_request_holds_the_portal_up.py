@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -25,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import create_database_engine, create_session_factory, sqlite_file
 from app.models import Document, Referral
-from tests.live import LivePortal, make_professionals, sign_in, start_portal
+from tests.live import LivePortal, Professional, make_professionals, sign_in, start_portal
 from tests.stall_scene import UPLOADERS, UPLOADS_EACH, stall_scene
 
 pytestmark = pytest.mark.faults
@@ -97,6 +98,54 @@ def test_everything_works_after_the_scene(portal: LivePortal) -> None:
 
     asyncio.run(afterwards())
     assert "Traceback" not in "\n".join(portal.server.log)
+
+
+def test_a_client_gone_mid_upload_leaves_one_log_line_and_nothing_stored(
+    portal: LivePortal,
+) -> None:
+    """A browser closed half-way through an upload: the server logs one line (no traceback),
+    keeps nothing of it, and carries on."""
+
+    async def gone() -> Professional:
+        email, reference = make_professionals(portal.database_url, 1, prefix="gone")[0]
+        async with httpx.AsyncClient(base_url=portal.url, timeout=30) as client:
+            person = await sign_in(client, email, reference)
+        split = urlsplit(portal.url)
+        _reader, writer = await asyncio.open_connection(split.hostname, split.port)
+        boundary = "gone0123456789"
+        parts = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f"{person.csrf_token}\r\n"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="documents"; '
+                f'filename="letter.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+            ).encode()
+            + b"%PDF-1.4\n"
+            + b"0" * 200_000
+        )
+        writer.write(
+            (
+                f"POST /referrals/{reference}/documents HTTP/1.1\r\nHost: {split.netloc}\r\n"
+                f"Cookie: {person.cookie_header}\r\n"
+                f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+                "Content-Length: 1000000\r\n\r\n"
+            ).encode()
+            + parts
+        )
+        await writer.drain()
+        writer.close()  # the browser is closed: the rest never comes
+        await writer.wait_closed()
+        return person
+
+    person = asyncio.run(gone())
+    deadline = time.monotonic() + 15
+    while not any("client went away" in line for line in portal.server.log):
+        assert time.monotonic() < deadline, "\n".join(portal.server.log[-20:])
+        time.sleep(0.1)
+    log = "\n".join(portal.server.log)
+    assert "Traceback" not in log and "unhandled error" not in log
+    assert documents_stored(portal.database_url, [person.reference]) == 0
+    assert httpx.get(f"{portal.url}/healthz").status_code == 200
 
 
 @contextmanager
