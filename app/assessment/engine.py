@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from app.assessment import validators
 from app.assessment.model import AnswersBySection, Assessment, Question, Section
-from app.plain_text import clean_text
+from app.plain_text import visible_text
 
 ADDRESS_FIELDS = ("line1", "line2", "town", "postcode")
 ADDRESS_LOOKUP_FIELDS = ("house", "lookup_postcode")
@@ -281,7 +281,7 @@ def top_level_questions(section: Section) -> list[Question]:
 
 
 def _text(value: Any) -> str:
-    return clean_text(value).strip() if isinstance(value, str) else ""
+    return visible_text(value).strip() if isinstance(value, str) else ""
 
 
 def answers_from_form(section: Section, form: FormData) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect, wake_mail
 from app.models import OneTimeCode, User
+from app.plain_text import visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute
 from app.routes.two_factor import await_second_factor
@@ -160,8 +161,8 @@ def register_names(request: Request) -> Response:
         return form_page(request, template, values=request.session.get(REGISTRATION, {}))
     form = read_form(request)
     values = {
-        "forename": form.get("forename", "").strip(),
-        "surname": form.get("surname", "").strip(),
+        "forename": visible_text(form.get("forename", "")).strip(),
+        "surname": visible_text(form.get("surname", "")).strip(),
     }
     errors = {
         field: problem

@@ -18,7 +18,7 @@ from starlette.types import Scope
 from app.db import request_session
 from app.form_handling import is_htmx, redirect
 from app.models import Document, Referral
-from app.plain_text import clean_text
+from app.plain_text import visible_text
 from app.request_model import FormLimits, PortalRoute, posted_form
 from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
@@ -106,7 +106,7 @@ def description_from(form: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
     code = form.get("description")
     code = code if isinstance(code, str) else ""
     other = form.get("description_other")
-    other = clean_text(other).strip() if isinstance(other, str) else ""
+    other = visible_text(other).strip() if isinstance(other, str) else ""
     labels = dict(DESCRIPTIONS)
     if code not in labels:
         return "", other, "", [("description", "Select what the document is")]

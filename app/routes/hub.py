@@ -18,7 +18,7 @@ from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, read_form, varies, wake_mail
 from app.models import Referral, User
-from app.plain_text import clean_text
+from app.plain_text import clean_text, visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute
 from app.routes.auditing import audit
@@ -139,7 +139,7 @@ def referral_view(request: Request) -> Response:
 def read_fields(request: Request, *names: str) -> dict[str, str]:
     """The named fields of the posted form, cleaned and trimmed ("" when absent)."""
     posted = read_form(request)
-    return {name: posted.get(name, "").strip() for name in names}
+    return {name: visible_text(posted.get(name, "")).strip() for name in names}
 
 
 def refused(

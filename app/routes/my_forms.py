@@ -13,7 +13,7 @@ from starlette.responses import Response
 from app.db import request_session
 from app.form_handling import go_to, redirect, wake_mail
 from app.models import Document, Referral, SectionAnswers
-from app.plain_text import clean_text
+from app.plain_text import visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute, posted_form
 from app.routes.auditing import audit
@@ -212,7 +212,7 @@ def reply(request: Request) -> Response:
         return go_to(request, f"/referrals/{draft.referral.reference}")
     form = posted_form(request)
     value = form.get("reply")
-    text = clean_text(value).strip() if isinstance(value, str) else ""
+    text = visible_text(value).strip() if isinstance(value, str) else ""
     error = hub.message_problem(text, missing="Enter your reply", name="Your reply")
     if error:
         context = submitted_view_context(request, referral, errors={"reply": error}, reply=text)

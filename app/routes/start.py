@@ -13,6 +13,7 @@ from starlette.responses import Response
 from app.assessment.reference import PARTICIPATION_TYPES, REFERRAL_OPTIONS, ReferralOption
 from app.db import request_session
 from app.form_handling import form_page, read_form, redirect
+from app.plain_text import visible_text
 from app.request_model import PortalRoute
 from app.security.sessions import (
     LOGIN_REASON,
@@ -43,8 +44,8 @@ def start(request: Request) -> Response:
         return form_page(request, template, **context)
     form = read_form(request)
     values = {
-        "child_forename": form.get("child_forename", "").strip(),
-        "child_surname": form.get("child_surname", "").strip(),
+        "child_forename": visible_text(form.get("child_forename", "")).strip(),
+        "child_surname": visible_text(form.get("child_surname", "")).strip(),
         "participation_type": form.get("participation_type", ""),
     }
     errors = referrals.child_name_problems(values["child_forename"], values["child_surname"])

@@ -319,6 +319,22 @@ def test_answers_from_form_keeps_a_textareas_lines(typed: str, stored: str) -> N
     assert engine.answers_from_form(ADDITIONAL, form)["disability_details"] == stored
 
 
+def test_answers_from_form_leaves_out_invisible_formatting_characters() -> None:
+    """A right-to-left override or a zero-width space in an answer could disguise a name
+    shown to hub staff: they are not kept, in short answers or long ones."""
+    form = FakeForm(
+        child_forename="Sam\u200b",
+        child_surname="\u202eSmith",
+        referrer_organisation="St\u2067 Mary\u2069's",
+    )
+    answers = engine.answers_from_form(YOUR_DETAILS, form)
+    assert answers["child_forename"] == "Sam"
+    assert answers["child_surname"] == "Smith"
+    assert answers["referrer_organisation"] == "St Mary's"
+    long = FakeForm(has_disability="yes", disability_details="Uses\u202e a wheelchair")
+    assert engine.answers_from_form(ADDITIONAL, long)["disability_details"] == "Uses a wheelchair"
+
+
 def test_answers_from_form_with_nothing_posted() -> None:
     answers = engine.answers_from_form(CONSENT, FakeForm())
     assert answers["consent_sought"] == ""

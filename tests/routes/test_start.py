@@ -97,6 +97,26 @@ def test_bad_names_get_a_clear_message_and_are_kept(
         assert f'value="{surname}"' in response.text
 
 
+def test_invisible_characters_are_left_out_of_a_childs_name(
+    client: TestClient, settings: Settings
+) -> None:
+    """A name with a right-to-left override or a zero-width space could show hub staff another
+    name: those characters are not kept; a name of nothing else is no name."""
+    register(client, settings, EMAIL)
+    response = post(
+        client,
+        "/start/early-help",
+        child_forename="Sam\u200b",
+        child_surname="Smith\u202eevil",
+    )
+    assert response.status_code == 303
+    referrals, _ = stored(settings)
+    assert (referrals[-1].child_forename, referrals[-1].child_surname) == ("Sam", "Smithevil")
+    response = post(client, "/start/early-help", child_forename="\u200b\u202e", child_surname="X")
+    assert response.status_code == 422
+    assert "Enter the child&#39;s forename" in response.text
+
+
 def test_attendance_referrals_say_which_kind(client: TestClient) -> None:
     response = post(client, "/start/attendance", child_forename="Sam", child_surname="Smith")
     assert response.status_code == 422
