@@ -84,13 +84,20 @@ def login(request: Request) -> Response:
         return form_page(request, "pages/account/login.html", errors, {"email": email})
 
     db = request_session(request)
+    client_address = request.client.host if request.client else "unknown"
+    # Counted before it is checked, and committed at once: see accounts.reserve_attempt.
+    attempt = accounts.reserve_attempt(
+        db, email=email, client_address=client_address, now=now_for(request)
+    )
+    db.commit()
     result = accounts.sign_in(
         db,
         request.state.settings,
         email=email,
         password=password,
-        client_address=request.client.host if request.client else "unknown",
+        client_address=client_address,
         now=now_for(request),
+        attempt_id=attempt,
         origin=origin_of(request),
     )
     db.commit()

@@ -28,6 +28,7 @@ from app.security.sessions import (
     signed_in_user,
 )
 from app.services import two_factor
+from app.services.accounts import reserve_attempt
 from app.services.passwords import verify_password
 from app.templating import render
 
@@ -71,15 +72,23 @@ def pending_user(request: Request) -> User | None:
 def check_code(
     request: Request, user: User, entered: str, *, recovery: bool
 ) -> two_factor.SecondFactor:
-    """Check an authenticator or recovery code for `user` in this request's database session
-    (the caller commits). Off the event loop: recovery codes are checked with scrypt."""
+    """Check an authenticator or recovery code for `user`: the attempt is reserved and
+    committed first (so a burst of codes cannot pass the limit), then checked in this request's
+    database session (the caller commits)."""
+    db = request_session(request)
+    client_address = request.client.host if request.client else "unknown"
+    attempt = reserve_attempt(
+        db, email=user.email, client_address=client_address, now=now_for(request)
+    )
+    db.commit()
     return two_factor.check(
-        request_session(request),
+        db,
         user,
         entered,
         recovery=recovery,
-        client_address=request.client.host if request.client else "unknown",
+        client_address=client_address,
         now=now_for(request),
+        attempt_id=attempt,
         origin=origin_of(request),
     )
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
@@ -37,8 +37,13 @@ CODE_MAX_ATTEMPTS = 5
 CODE_RESEND_INTERVAL = timedelta(seconds=60)
 CODES_PER_HOUR = 5
 SIGN_IN_WINDOW = timedelta(minutes=15)
-SIGN_IN_FAILURES_PER_ACCOUNT = 10
-# Higher per client: a school or surgery may share one address for many staff.
+# Failed sign-ins (passwords and second-factor codes) in 15 minutes before a pause: from one
+# client for one account; for one account from anywhere (guessing spread over many addresses,
+# high enough that a stranger elsewhere cannot easily stop the owner, who can always lift it
+# with a password reset); and from one client over every account (a school or surgery may share
+# one address for many staff).
+SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT = 10
+SIGN_IN_FAILURES_PER_ACCOUNT = 50
 SIGN_IN_FAILURES_PER_CLIENT = 30
 NAME_MAX_LENGTH = 100
 EMAIL_MAX_LENGTH = 254
@@ -325,17 +330,60 @@ class SignInResult:
 
 
 def recent_failures(session: Session, *, now: datetime, **match: str) -> int:
-    column, value = next(iter(match.items()))
+    """Failed sign-ins in the last 15 minutes matching every column given (`email_key`,
+    `client_address`); an attempt being checked counts as failed until it succeeds."""
     count = session.scalar(
         select(func.count())
         .select_from(SignInAttempt)
         .where(
-            getattr(SignInAttempt, column) == value,
+            *(getattr(SignInAttempt, column) == value for column, value in match.items()),
             SignInAttempt.succeeded.is_(False),
             SignInAttempt.attempted_at > now - SIGN_IN_WINDOW,
         )
     )
     return int(count or 0)
+
+
+def reserve_attempt(session: Session, *, email: str, client_address: str, now: datetime) -> int:
+    """Record a sign-in attempt as failed before anything is checked; the caller commits it at
+    once. Every attempt then counts itself and every attempt before it, whatever runs at the
+    same moment on any instance, so a burst cannot have more passwords or codes checked than
+    the limits allow. Returns the attempt's id for `sign_in` or `two_factor.check`."""
+    attempt = SignInAttempt(
+        email_key=email_key(email), client_address=client_address, succeeded=False, attempted_at=now
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def throttled(session: Session, *, key: str, client_address: str, now: datetime) -> bool:
+    """Whether an attempt just reserved must not be checked. Counted per account *and* client
+    (a stranger's failures do not stop the owner elsewhere), per account from anywhere (with a
+    higher limit: guessing spread over many addresses), and per client over every account
+    (guessing one password against many accounts). A completed reset or change of password
+    clears the account's failures (`set_password`)."""
+    return (
+        recent_failures(session, now=now, email_key=key, client_address=client_address)
+        > SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT
+        or recent_failures(session, now=now, email_key=key) > SIGN_IN_FAILURES_PER_ACCOUNT
+        or recent_failures(session, now=now, client_address=client_address)
+        > SIGN_IN_FAILURES_PER_CLIENT
+    )
+
+
+def settle_attempt(session: Session, attempt_id: int, *, succeeded: bool) -> None:
+    """The reserved attempt's outcome: kept as failed, or marked as the success it was."""
+    if succeeded:
+        session.execute(
+            update(SignInAttempt).where(SignInAttempt.id == attempt_id).values(succeeded=True)
+        )
+
+
+def withdraw_attempt(session: Session, attempt_id: int) -> None:
+    """A reserved attempt that was not checked (throttled) does not count against anyone: the
+    owner waiting out a pause does not lengthen it by trying once more."""
+    session.execute(delete(SignInAttempt).where(SignInAttempt.id == attempt_id))
 
 
 def sign_in(
@@ -346,16 +394,15 @@ def sign_in(
     password: str,
     client_address: str,
     now: datetime,
+    attempt_id: int,
     origin: Origin | None = None,
 ) -> SignInResult:
-    """Check the email and password, with throttling by account and by client address."""
+    """Check the email and password of an attempt reserved (and committed) with
+    `reserve_attempt`, with throttling by account, client, and both."""
     key = email_key(email)
     user = user_by_email(session, email)
-    if (
-        recent_failures(session, now=now, email_key=key) >= SIGN_IN_FAILURES_PER_ACCOUNT
-        or recent_failures(session, now=now, client_address=client_address)
-        >= SIGN_IN_FAILURES_PER_CLIENT
-    ):
+    if throttled(session, key=key, client_address=client_address, now=now):
+        withdraw_attempt(session, attempt_id)
         record_event(
             session,
             "sign-in-throttled",
@@ -369,9 +416,7 @@ def sign_in(
         ok = False
     else:
         ok = verify_password(password, user.password_hash)
-    session.add(
-        SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
-    )
+    settle_attempt(session, attempt_id, succeeded=ok)
     if ok and user is not None and user.is_disabled:
         # Said only to someone who knows the password, so it tells nobody else the account exists.
         record_event(session, "sign-in-refused-disabled", actor_user_id=user.id, origin=origin)
@@ -384,8 +429,8 @@ def sign_in(
         return SignInResult(user)
 
     record_event(session, "sign-in-failed", actor_user_id=user.id if user else None, origin=origin)
-    failures = recent_failures(session, now=now, email_key=key) + 1
-    if failures == SIGN_IN_FAILURES_PER_ACCOUNT and user is not None:
+    failures = recent_failures(session, now=now, email_key=key, client_address=client_address)
+    if failures == SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT and user is not None:
         account_mail.sign_in_throttled(session, settings, user=user)
     return SignInResult(None)
 
@@ -419,6 +464,12 @@ def set_password(
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.session_version += 1
+    # A completed reset (or change) lets the owner in at once: earlier failures no longer count.
+    session.execute(
+        delete(SignInAttempt).where(
+            SignInAttempt.email_key == user.email_key, SignInAttempt.succeeded.is_(False)
+        )
+    )
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     session.flush()
     keep = session.scalars(

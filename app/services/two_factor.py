@@ -22,11 +22,12 @@ import segno
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.models import RecoveryCode, SignInAttempt, User
+from app.models import RecoveryCode, User
 from app.services.accounts import (
-    SIGN_IN_FAILURES_PER_ACCOUNT,
     email_key,
-    recent_failures,
+    settle_attempt,
+    throttled,
+    withdraw_attempt,
 )
 from app.services.audit import Origin, record_event, record_operator_action
 
@@ -210,11 +211,15 @@ def check(
     recovery: bool,
     client_address: str,
     now: datetime,
+    attempt_id: int,
     origin: Origin | None = None,
 ) -> SecondFactor:
-    """The second step of signing in: an authenticator code (or a recovery code)."""
+    """The second step of signing in: an authenticator code (or a recovery code), for an
+    attempt reserved and committed with `accounts.reserve_attempt`; throttled with the
+    password's attempts."""
     key = email_key(user.email)
-    if recent_failures(session, now=now, email_key=key) >= SIGN_IN_FAILURES_PER_ACCOUNT:
+    if throttled(session, key=key, client_address=client_address, now=now):
+        withdraw_attempt(session, attempt_id)
         record_event(session, "sign-in-throttled", actor_user_id=user.id, origin=origin)
         return SecondFactor(False, throttled=True)
     method = "recovery-code" if recovery else "authenticator"
@@ -249,9 +254,7 @@ def check(
                 .execution_options(synchronize_session=False)
             )
             ok = moved.rowcount == 1  # type: ignore[attr-defined]
-    session.add(
-        SignInAttempt(email_key=key, client_address=client_address, succeeded=ok, attempted_at=now)
-    )
+    settle_attempt(session, attempt_id, succeeded=ok)
     if ok:
         record_event(
             session,

@@ -278,6 +278,68 @@ def test_repeated_failures_pause_sign_in_and_tell_the_owner(
     assert sign_in(client, EMAIL).status_code == 303
 
 
+def test_a_stranger_elsewhere_cannot_pause_the_owners_sign_in(
+    app: Starlette, settings: Settings
+) -> None:
+    """Failures from one client pause that client for that account; the owner, signing in
+    from their own computer, is not stopped by them."""
+    with TestClient(app, client=("198.51.100.7", 50000)) as owner:
+        register(owner, settings, EMAIL)
+        post(owner, "/logout")
+        with TestClient(app, client=("203.0.113.66", 50000)) as stranger:
+            for _ in range(12):
+                assert sign_in(stranger, EMAIL, "Wrong-Password-123").status_code == 422
+            refused = sign_in(stranger, EMAIL)
+            assert "tried to sign in too many times" in refused.text
+        assert sign_in(owner, EMAIL).status_code == 303
+
+
+def test_guessing_spread_over_many_clients_pauses_the_account_until_a_reset(
+    app: Starlette, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failures for one account from anywhere pause it at a higher limit; a completed password
+    reset always lets the owner in."""
+    monkeypatch.setattr("app.services.accounts.SIGN_IN_FAILURES_PER_ACCOUNT", 20)
+    with TestClient(app, client=("198.51.100.7", 50000)) as owner:
+        register(owner, settings, EMAIL)
+        post(owner, "/logout")
+        for address in range(3):
+            with TestClient(app, client=(f"203.0.113.{address}", 50000)) as stranger:
+                for _ in range(7):
+                    assert sign_in(stranger, EMAIL, "Wrong-Password-123").status_code == 422
+        paused = sign_in(owner, EMAIL)
+        assert paused.status_code == 422 and "tried to sign in too many times" in paused.text
+        # "... or reset your password": the reset lifts the pause at once.
+        post(owner, "/forgotten-password", email=EMAIL)
+        post(owner, "/forgotten-password/code", code=latest_code(settings, EMAIL), action="check")
+        post(
+            owner,
+            "/forgotten-password/new",
+            password=OTHER_STRONG_PASSWORD,
+            confirm_password=OTHER_STRONG_PASSWORD,
+        )
+        assert sign_in(owner, EMAIL, OTHER_STRONG_PASSWORD).status_code == 303
+
+
+def test_a_completed_reset_lets_the_owner_in_after_their_own_failures(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    for _ in range(10):
+        sign_in(client, EMAIL, "Wrong-Password-123")
+    assert "tried to sign in too many times" in sign_in(client, EMAIL).text
+    post(client, "/forgotten-password", email=EMAIL)
+    post(client, "/forgotten-password/code", code=latest_code(settings, EMAIL), action="check")
+    post(
+        client,
+        "/forgotten-password/new",
+        password=OTHER_STRONG_PASSWORD,
+        confirm_password=OTHER_STRONG_PASSWORD,
+    )
+    assert sign_in(client, EMAIL, OTHER_STRONG_PASSWORD).status_code == 303
+
+
 def test_signing_out_ends_the_session_on_every_device(
     client: TestClient, app: Starlette, settings: Settings
 ) -> None:
