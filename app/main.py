@@ -50,6 +50,7 @@ from app.security.sessions import RotatingSessionMiddleware
 from app.services.mail import MailWorker
 from app.services.pdf import PdfRenderer
 from app.services.retention import RetentionWorker
+from app.services.virus_scan import scanner_from
 from app.settings import Settings
 from app.templating import STATIC_DIR, create_templates
 
@@ -130,6 +131,7 @@ def create_app(
                 "mail_worker": mail_worker,
                 "pdf_renderer": pdf_renderer,
                 "lanes": lanes,
+                "virus_scanner": scanner_from(settings),
             }
         finally:
             lanes.close()

@@ -138,6 +138,13 @@ class Settings:
     request_body_idle_seconds: float = 10.0
     request_body_min_rate: int = 1024
     uploads_per_user: int = 3
+    # Virus scanning of uploads with clamd: "auto" scans when a clamd is named, "off" never
+    # (production must say so), and where clamd listens, and how long a scan may take.
+    virus_scan: str = "auto"
+    clamd_host: str = ""
+    clamd_port: int = 3310
+    clamd_socket: str = ""
+    clamd_timeout: float = 30.0
 
     @property
     def pool_size(self) -> int:
@@ -258,6 +265,8 @@ class Settings:
                 "REQUEST_BODY_MIN_RATE", cast=int, default=cls.request_body_min_rate
             )
             uploads_per_user = config("UPLOADS_PER_USER", cast=int, default=cls.uploads_per_user)
+            clamd_port = config("CLAMD_PORT", cast=int, default=cls.clamd_port)
+            clamd_timeout = config("CLAMD_TIMEOUT", cast=float, default=cls.clamd_timeout)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
         except ValueError as error:
             raise SettingsError(str(error)) from error
@@ -303,6 +312,19 @@ class Settings:
         ):
             if not 0 < seconds <= 600:
                 raise SettingsError(f"{name} must be a number of seconds from 0 to 600")
+        virus_scan = config("VIRUS_SCAN", default=cls.virus_scan).strip().lower()
+        if virus_scan not in {"auto", "off"}:
+            raise SettingsError(f"VIRUS_SCAN must be auto or off, not {virus_scan!r}")
+        clamd_host = config("CLAMD_HOST", default="").strip()
+        clamd_socket = config("CLAMD_SOCKET", default="").strip()
+        if environment == "production" and virus_scan != "off" and not (clamd_host or clamd_socket):
+            raise SettingsError(
+                "In production uploads are scanned for viruses: set CLAMD_HOST and CLAMD_PORT "
+                "(or CLAMD_SOCKET) to where clamd listens, or VIRUS_SCAN=off to run without "
+                "scanning"
+            )
+        if not 0 < clamd_timeout <= 600:
+            raise SettingsError("CLAMD_TIMEOUT must be a number of seconds from 0 to 600")
         if request_body_min_rate < 0:
             raise SettingsError("REQUEST_BODY_MIN_RATE must be 0 or more bytes a second")
         security_contact = config("SECURITY_CONTACT", default=cls.security_contact)
@@ -379,4 +401,9 @@ class Settings:
             request_body_idle_seconds=request_body_idle_seconds,
             request_body_min_rate=request_body_min_rate,
             uploads_per_user=uploads_per_user,
+            virus_scan=virus_scan,
+            clamd_host=clamd_host,
+            clamd_port=clamd_port,
+            clamd_socket=clamd_socket,
+            clamd_timeout=clamd_timeout,
         )

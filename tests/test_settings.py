@@ -17,6 +17,7 @@ PRODUCTION = {
     "HUB_PHONE": "020 7946 0000",
     "MASH_PHONE": "020 7946 0001",
     "OUT_OF_HOURS_PHONE": "020 7946 0002",
+    "CLAMD_HOST": "clamd.internal",
 }
 
 
@@ -122,6 +123,21 @@ def test_production_with_every_example_left_names_them_all() -> None:
         assert name in message
     # Development and tests start with the examples, as before.
     assert Settings.from_environ({}).hub_phone == "01632 960001"
+
+
+def test_production_scans_uploads_unless_told_not_to() -> None:
+    without = {name: value for name, value in PRODUCTION.items() if name != "CLAMD_HOST"}
+    with pytest.raises(SettingsError, match="CLAMD_HOST and CLAMD_PORT"):
+        Settings.from_environ(without)
+    assert Settings.from_environ({**without, "VIRUS_SCAN": "off"}).virus_scan == "off"
+    socket = Settings.from_environ({**without, "CLAMD_SOCKET": "/run/clamav/clamd.ctl"})
+    assert socket.clamd_socket == "/run/clamav/clamd.ctl"
+    named = Settings.from_environ({**PRODUCTION, "CLAMD_PORT": "3311", "CLAMD_TIMEOUT": "5"})
+    assert (named.clamd_host, named.clamd_port, named.clamd_timeout) == ("clamd.internal", 3311, 5)
+    with pytest.raises(SettingsError, match="VIRUS_SCAN must be auto or off"):
+        Settings.from_environ({"VIRUS_SCAN": "maybe"})
+    # Development starts with no scanner, as `make run` has none.
+    assert Settings.from_environ({}).clamd_host == ""
 
 
 def test_contrast_ratio_matches_wcag_examples() -> None:

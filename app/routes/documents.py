@@ -25,6 +25,7 @@ from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import current_user, now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services.referrals import lock_draft
+from app.services.virus_scan import CLEAN, Clamd, ScannerUnavailable, Verdict
 from app.settings import Settings
 from app.templating import render
 
@@ -43,6 +44,10 @@ DESCRIPTION_MAX = 200
 # Multipart overhead allowed on top of the files themselves (boundaries, headers, fields).
 FORM_OVERHEAD = 64 * 1024
 MAX_FILES_AT_ONCE = 20
+SCANNER_UNAVAILABLE = (
+    "The selected files could not be checked for viruses just now, so they were not uploaded. "
+    "Try again in a few minutes"
+)
 STORAGE_FAILED = (
     "The selected files could not be saved. Nothing was added to this form. Try again in a "
     "few minutes"
@@ -187,6 +192,18 @@ def upload(request: Request, referral: Referral) -> Response:
         return answer(request, context, status_code=422)
 
     db = request_session(request)
+    # Nothing is written yet: give the connection back while the files are scanned.
+    db.commit()
+    try:
+        uploads, infected = scanned(request, uploads)
+    except ScannerUnavailable as unavailable:
+        logger.warning("virus scanner unavailable: %s", unavailable)
+        context = page_context(
+            request, referral, errors=[("documents", SCANNER_UNAVAILABLE)], **context_extra
+        )
+        response = answer(request, context, status_code=503)
+        response.headers["Retry-After"] = "60"
+        return response
     now = now_for(request)
     user = signed_in_user(request)
     lock_draft(db, referral, now=now)
@@ -195,6 +212,20 @@ def upload(request: Request, referral: Referral) -> Response:
         added, problems = store.add_documents(
             db, settings, referral, user, uploads, description, now=now
         )
+        for upload, verdict in infected:
+            problems.append(
+                f"{store.shown_filename(upload.filename)} contains a virus, so it was not "
+                "uploaded and nothing of it was kept. Ask your organisation's IT support to "
+                "check the file before you send it again"
+            )
+            audit(
+                request,
+                "document.infected",
+                subject_type="referral",
+                subject_id=referral.reference,
+                signature=verdict.signature,
+                size=len(upload.data),
+            )
         for document in added:
             audit(
                 request,
@@ -242,6 +273,26 @@ def upload(request: Request, referral: Referral) -> Response:
         return answer(request, context)
     request.session[ADDED_FLASH] = [document.filename for document in added]
     return redirect(documents_url(referral))
+
+
+def scanned(
+    request: Request, uploads: list[store.Upload]
+) -> tuple[list[store.Upload], list[tuple[store.Upload, Verdict]]]:
+    """Each file through the virus scanner, if there is one: (the clean ones, the infected ones
+    with what was found). ScannerUnavailable if any cannot be scanned: nothing is kept
+    unscanned."""
+    scanner: Clamd | None = request.state.virus_scanner
+    if scanner is None:
+        return uploads, []
+    clean: list[store.Upload] = []
+    infected: list[tuple[store.Upload, Verdict]] = []
+    for upload in uploads:
+        verdict = scanner.scan(upload.data) if upload.data and not upload.too_big else CLEAN
+        if verdict.clean:
+            clean.append(upload)
+        else:
+            infected.append((upload, verdict))
+    return clean, infected
 
 
 def referral_document_or_404(request: Request, referral: Referral) -> Document:

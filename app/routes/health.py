@@ -16,18 +16,25 @@ from starlette.routing import Route
 
 from app.db import database_answers
 from app.security.sessions import now_for
+from app.services.virus_scan import Clamd
 
 RETRY_AFTER_SECONDS = "30"
 SECURITY_TXT_DAYS = 90
 
 
 async def healthz(request: Request) -> Response:
-    """200 only when the database answers, so a load balancer stops sending to a broken node."""
-    if await run_in_threadpool(database_answers, request.state.engine):
-        return PlainTextResponse("ok")
-    return PlainTextResponse(
-        "database unavailable", status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS}
-    )
+    """200 only when the database answers, so a load balancer stops sending to a broken node.
+    The virus scanner is reported on a second line: without it uploads are refused ("try
+    again later") but everything else works, so it does not take the node out."""
+    if not await run_in_threadpool(database_answers, request.state.engine):
+        return PlainTextResponse(
+            "database unavailable", status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS}
+        )
+    scanner: Clamd | None = request.state.virus_scanner
+    if scanner is None:
+        return PlainTextResponse("ok\nvirus scanner: off")
+    answers = await run_in_threadpool(scanner.answers)
+    return PlainTextResponse(f"ok\nvirus scanner: {'ok' if answers else 'unavailable'}")
 
 
 async def theme_stylesheet(request: Request) -> Response:

@@ -88,6 +88,12 @@ class UploadProblem(Exception):
     """Why one file cannot be accepted, in words for the person who chose it."""
 
 
+def shown_filename(raw: str) -> str:
+    """A file's name as it may be shown back in a message: no control or bidirectional
+    characters, at most 60 characters."""
+    return CONTROL.sub("", unicodedata.normalize("NFC", raw).strip())[:60] or "The file"
+
+
 def safe_filename(raw: str) -> str:
     """The file's name as given, if it is safe to keep and show; UploadProblem otherwise.
 
@@ -95,7 +101,7 @@ def safe_filename(raw: str) -> str:
     browser and is refused rather than quietly cut down. (The multipart parser itself already
     keeps only the last part of a Windows path.)"""
     name = unicodedata.normalize("NFC", raw).strip()
-    shown = CONTROL.sub("", name)[:60] or "The file"
+    shown = shown_filename(raw)
     if not name:
         raise UploadProblem("Select a file to upload")
     if CONTROL.search(name):

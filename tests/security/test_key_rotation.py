@@ -108,6 +108,7 @@ def test_previous_keys_are_read_from_the_environment_and_checked_in_production()
         "HUB_PHONE": "020 7946 0000",
         "MASH_PHONE": "020 7946 0001",
         "OUT_OF_HOURS_PHONE": "020 7946 0002",
+        "VIRUS_SCAN": "off",
     }
     settings = Settings.from_environ({**base, "PREVIOUS_SECRET_KEYS": f" {OLD_KEY} ,"})
     assert [str(key) for key in settings.previous_secret_keys] == [OLD_KEY]
