@@ -67,7 +67,10 @@ def main() -> int:
         finally:
             remove_cluster(cluster)
     print(f"\n## {kills} kills during autosave (`python -m bench.kills`)\n")
-    print("| database | kills | saves acknowledged | cut off by a kill | lost | integrity | run |")
+    print(
+        "| database | kills | saves acknowledged | not answered (killed, or sent while it was "
+        "down) | lost | integrity | run |"
+    )
     print("|---|---:|---:|---:|---:|---|---:|")
     for name, report, check, seconds in found:
         print(
