@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from tests.live import LivePortal, start_portal
 from tests.postgres import (
     PostgresCluster,
     create_database,
@@ -126,6 +127,16 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live_portal(database_url: str) -> Iterator[LivePortal]:
+    """`portal serve` on this test's database (tests/live.py), stopped afterwards."""
+    live = start_portal(database_url)
+    try:
+        yield live
+    finally:
+        live.stop()
 
 
 @pytest.fixture

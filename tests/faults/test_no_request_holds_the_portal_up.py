@@ -34,15 +34,6 @@ pytestmark = pytest.mark.faults
 GENEROUS_SECONDS = 2.0
 
 
-@pytest.fixture
-def portal(database_url: str) -> Iterator[LivePortal]:
-    live = start_portal(database_url)
-    try:
-        yield live
-    finally:
-        live.stop()
-
-
 def documents_stored(database_url: str, references: list[str]) -> int:
     engine = create_database_engine(database_url)
     try:
@@ -59,8 +50,8 @@ def documents_stored(database_url: str, references: list[str]) -> int:
         engine.dispose()
 
 
-def test_nobody_waits_while_sign_ins_and_slow_uploads_pile_up(portal: LivePortal) -> None:
-    report = asyncio.run(stall_scene(portal))
+def test_nobody_waits_while_sign_ins_and_slow_uploads_pile_up(live_portal: LivePortal) -> None:
+    report = asyncio.run(stall_scene(live_portal))
 
     for probe in report.probes:
         assert not probe.failures, (probe.name, probe.failures)
@@ -74,43 +65,43 @@ def test_nobody_waits_while_sign_ins_and_slow_uploads_pile_up(portal: LivePortal
     refused = UPLOADERS * (UPLOADS_EACH - 3)
     assert statuses == [408] * (UPLOADERS * 3) + [429] * refused
     assert max(seconds for _, seconds in report.uploads) < 30
-    log = "\n".join(portal.server.log)
+    log = "\n".join(live_portal.server.log)
     assert "Traceback" not in log
     assert "DatabaseOnEventLoop" not in log
 
 
-def test_everything_works_after_the_scene(portal: LivePortal) -> None:
-    asyncio.run(stall_scene(portal, trickle_interval=1.0))
+def test_everything_works_after_the_scene(live_portal: LivePortal) -> None:
+    asyncio.run(stall_scene(live_portal, trickle_interval=1.0))
     # Nothing from a cut-off upload was kept.
     references = []
-    engine = create_database_engine(portal.database_url)
+    engine = create_database_engine(live_portal.database_url)
     with create_session_factory(engine)() as session:
         references = list(session.scalars(select(Referral.reference)))
     engine.dispose()
-    assert documents_stored(portal.database_url, references) == 0
+    assert documents_stored(live_portal.database_url, references) == 0
 
     async def afterwards() -> None:
-        email, reference = make_professionals(portal.database_url, 1, prefix="after")[0]
-        async with httpx.AsyncClient(base_url=portal.url, timeout=30) as client:
+        email, reference = make_professionals(live_portal.database_url, 1, prefix="after")[0]
+        async with httpx.AsyncClient(base_url=live_portal.url, timeout=30) as client:
             person = await sign_in(client, email, reference)
             account = await client.get("/account")
             assert account.status_code == 200 and person.email in account.text
 
     asyncio.run(afterwards())
-    assert "Traceback" not in "\n".join(portal.server.log)
+    assert "Traceback" not in "\n".join(live_portal.server.log)
 
 
 def test_a_client_gone_mid_upload_leaves_one_log_line_and_nothing_stored(
-    portal: LivePortal,
+    live_portal: LivePortal,
 ) -> None:
     """A browser closed half-way through an upload: the server logs one line (no traceback),
     keeps nothing of it, and carries on."""
 
     async def gone() -> Professional:
-        email, reference = make_professionals(portal.database_url, 1, prefix="gone")[0]
-        async with httpx.AsyncClient(base_url=portal.url, timeout=30) as client:
+        email, reference = make_professionals(live_portal.database_url, 1, prefix="gone")[0]
+        async with httpx.AsyncClient(base_url=live_portal.url, timeout=30) as client:
             person = await sign_in(client, email, reference)
-        split = urlsplit(portal.url)
+        split = urlsplit(live_portal.url)
         _reader, writer = await asyncio.open_connection(split.hostname, split.port)
         boundary = "gone0123456789"
         parts = (
@@ -139,13 +130,13 @@ def test_a_client_gone_mid_upload_leaves_one_log_line_and_nothing_stored(
 
     person = asyncio.run(gone())
     deadline = time.monotonic() + 15
-    while not any("client went away" in line for line in portal.server.log):
-        assert time.monotonic() < deadline, "\n".join(portal.server.log[-20:])
+    while not any("client went away" in line for line in live_portal.server.log):
+        assert time.monotonic() < deadline, "\n".join(live_portal.server.log[-20:])
         time.sleep(0.1)
-    log = "\n".join(portal.server.log)
+    log = "\n".join(live_portal.server.log)
     assert "Traceback" not in log and "unhandled error" not in log
-    assert documents_stored(portal.database_url, [person.reference]) == 0
-    assert httpx.get(f"{portal.url}/healthz").status_code == 200
+    assert documents_stored(live_portal.database_url, [person.reference]) == 0
+    assert httpx.get(f"{live_portal.url}/healthz").status_code == 200
 
 
 @contextmanager

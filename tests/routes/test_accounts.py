@@ -278,6 +278,19 @@ def test_repeated_failures_pause_sign_in_and_tell_the_owner(
     assert sign_in(client, EMAIL).status_code == 303
 
 
+def reset_password(client: TestClient, settings: Settings) -> None:
+    """Forgotten Password, the emailed code, and OTHER_STRONG_PASSWORD as the new one."""
+    post(client, "/forgotten-password", email=EMAIL)
+    post(client, "/forgotten-password/code", code=latest_code(settings, EMAIL), action="check")
+    done = post(
+        client,
+        "/forgotten-password/new",
+        password=OTHER_STRONG_PASSWORD,
+        confirm_password=OTHER_STRONG_PASSWORD,
+    )
+    assert done.headers["location"] == "/forgotten-password/done"
+
+
 def test_a_stranger_elsewhere_cannot_pause_the_owners_sign_in(
     app: Starlette, settings: Settings
 ) -> None:
@@ -310,14 +323,7 @@ def test_guessing_spread_over_many_clients_pauses_the_account_until_a_reset(
         paused = sign_in(owner, EMAIL)
         assert paused.status_code == 422 and "tried to sign in too many times" in paused.text
         # "... or reset your password": the reset lifts the pause at once.
-        post(owner, "/forgotten-password", email=EMAIL)
-        post(owner, "/forgotten-password/code", code=latest_code(settings, EMAIL), action="check")
-        post(
-            owner,
-            "/forgotten-password/new",
-            password=OTHER_STRONG_PASSWORD,
-            confirm_password=OTHER_STRONG_PASSWORD,
-        )
+        reset_password(owner, settings)
         assert sign_in(owner, EMAIL, OTHER_STRONG_PASSWORD).status_code == 303
 
 
@@ -329,14 +335,7 @@ def test_a_completed_reset_lets_the_owner_in_after_their_own_failures(
     for _ in range(10):
         sign_in(client, EMAIL, "Wrong-Password-123")
     assert "tried to sign in too many times" in sign_in(client, EMAIL).text
-    post(client, "/forgotten-password", email=EMAIL)
-    post(client, "/forgotten-password/code", code=latest_code(settings, EMAIL), action="check")
-    post(
-        client,
-        "/forgotten-password/new",
-        password=OTHER_STRONG_PASSWORD,
-        confirm_password=OTHER_STRONG_PASSWORD,
-    )
+    reset_password(client, settings)
     assert sign_in(client, EMAIL, OTHER_STRONG_PASSWORD).status_code == 303
 
 

@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent
 from app.services.accounts import SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT
-from tests.live import PASSWORD, TOKEN_PATTERN, LivePortal, make_professionals, start_portal
+from tests.live import PASSWORD, TOKEN_PATTERN, LivePortal, make_professionals
 from tests.stall_scene import enable_two_factor, past_the_password
 
 LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT
-
-
-@pytest.fixture
-def portal(database_url: str) -> Iterator[LivePortal]:
-    live = start_portal(database_url)
-    try:
-        yield live
-    finally:
-        live.stop()
 
 
 def audit_counts(database_url: str) -> Counter[str]:
@@ -43,11 +32,11 @@ def audit_counts(database_url: str) -> Counter[str]:
         engine.dispose()
 
 
-def test_thirty_wrong_passwords_at_once_get_only_the_limit_checked(portal: LivePortal) -> None:
-    email, _ = make_professionals(portal.database_url, 1, prefix="race")[0]
+def test_thirty_wrong_passwords_at_once_get_only_the_limit_checked(live_portal: LivePortal) -> None:
+    email, _ = make_professionals(live_portal.database_url, 1, prefix="race")[0]
 
     async def burst() -> list[int]:
-        async with httpx.AsyncClient(base_url=portal.url, timeout=120) as client:
+        async with httpx.AsyncClient(base_url=live_portal.url, timeout=120) as client:
             token = TOKEN_PATTERN.search((await client.get("/login")).text)
             assert token
 
@@ -62,7 +51,7 @@ def test_thirty_wrong_passwords_at_once_get_only_the_limit_checked(portal: LiveP
             return list(await asyncio.gather(*wrong, attempt(PASSWORD)))
 
     statuses = asyncio.run(burst())
-    counts = audit_counts(portal.database_url)
+    counts = audit_counts(live_portal.database_url)
     checked = counts["sign-in-failed"] + counts["signed-in"]
     assert checked <= LIMIT, counts
     assert counts["sign-in-throttled"] >= len(statuses) - LIMIT, counts
@@ -70,12 +59,12 @@ def test_thirty_wrong_passwords_at_once_get_only_the_limit_checked(portal: LiveP
     assert (statuses[-1] == 303) == (counts["signed-in"] == 1)
 
 
-def test_forty_wrong_codes_at_once_get_only_the_limit_checked(portal: LivePortal) -> None:
-    email, _ = make_professionals(portal.database_url, 1, prefix="coderace")[0]
-    enable_two_factor(portal.database_url, email)
+def test_forty_wrong_codes_at_once_get_only_the_limit_checked(live_portal: LivePortal) -> None:
+    email, _ = make_professionals(live_portal.database_url, 1, prefix="coderace")[0]
+    enable_two_factor(live_portal.database_url, email)
 
     async def burst() -> list[int]:
-        async with httpx.AsyncClient(base_url=portal.url, timeout=120) as client:
+        async with httpx.AsyncClient(base_url=live_portal.url, timeout=120) as client:
             token = await past_the_password(client, email)
 
             async def attempt() -> int:
@@ -88,7 +77,7 @@ def test_forty_wrong_codes_at_once_get_only_the_limit_checked(portal: LivePortal
 
     statuses = asyncio.run(burst())
     assert statuses == [422] * 40
-    counts = audit_counts(portal.database_url)
+    counts = audit_counts(live_portal.database_url)
     # The password step was one attempt (a success); the codes share the same limit.
     assert counts["second-factor-failed"] <= LIMIT, counts
     assert counts["second-factor-failed"] + counts["sign-in-throttled"] == 40, counts
