@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app import models
-from app.db import Base, create_database_engine
+from app.db import Base, create_database_engine, create_session_factory
 from app.migrations import alembic_config, upgrade_to_head
+from app.services.referrals import create_draft
 
 
 def schema_differences(database_url: str) -> list[object]:
@@ -57,5 +60,62 @@ def test_the_database_refuses_to_change_the_audit_log(database_url: str, stateme
             assert connection.execute(text("SELECT event_type FROM audit_event")).scalar() == (
                 "signed-in"
             )
+    finally:
+        engine.dispose()
+
+
+def test_text_stored_with_invisible_characters_is_cleaned_by_the_migration(
+    empty_database_url: str,
+) -> None:
+    """Names, answers and messages stored before invisible formatting characters were kept
+    out lose them when 0013 runs; everything else is left as it was."""
+    command.upgrade(alembic_config(empty_database_url), "0012")
+    engine = create_database_engine(empty_database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            user = models.User(
+                email="rtl@school.example.org",
+                email_key="rtl@school.example.org",
+                forename="Ann\u200b",
+                surname="\u202eSmith",
+                password_hash="x",
+            )
+            session.add(user)
+            session.flush()
+            referral = create_draft(
+                session,
+                user,
+                option_code="early-help",
+                child_forename="Sam\u2067",
+                child_surname="Smith\u202eevil",
+                now=datetime.now(UTC),
+            )
+            session.add(
+                models.SectionAnswers(
+                    referral_id=referral.id,
+                    section_id="family",
+                    answers={"child_forename": "Sam\ufeff", "languages": ["Fr\u00adench"]},
+                    status="in-progress",
+                    version=1,
+                    updated_at=datetime.now(UTC),
+                )
+            )
+            session.commit()
+        upgrade_to_head(empty_database_url)
+        with create_session_factory(engine)() as session:
+            user = session.scalars(select(models.User)).one()
+            referral = session.scalars(select(models.Referral)).one()
+            answers = (
+                session.scalars(
+                    select(models.SectionAnswers).where(
+                        models.SectionAnswers.section_id == "family"
+                    )
+                )
+                .one()
+                .answers
+            )
+        assert (user.forename, user.surname) == ("Ann", "Smith")
+        assert (referral.child_forename, referral.child_surname) == ("Sam", "Smithevil")
+        assert answers == {"child_forename": "Sam", "languages": ["French"]}
     finally:
         engine.dispose()
