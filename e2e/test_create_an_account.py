@@ -59,6 +59,9 @@ def test_password_checklist_ticks_as_the_user_types(js_page: Page) -> None:
     page.get_by_label("Forename").fill("Ada")
     page.get_by_label("Surname").fill("Lovelace")
     page.get_by_role("button", name="Next").click()
+    # Typing before the page's scripts have started would be typing with no checklist yet (a
+    # person reads the page first): wait for them, as a person's reading does.
+    page.wait_for_load_state("load")
     policy = page.get_by_role("list", name="Password policy")
     page.get_by_label("Password", exact=True).press_sequentially("abcdefghijkl")
     expect(
