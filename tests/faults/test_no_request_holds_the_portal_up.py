@@ -187,8 +187,11 @@ async def _tiny_pool(portal: LivePortal) -> None:
         with write_lock_on_answers(portal.database_url):
             # The save waits on the lock, holding the one connection...
             save = asyncio.create_task(one.post(save_path, data=fields, headers=headers))
-            await asyncio.sleep(0.5)
-            # ...so the others cannot have one: the 503 page, quickly, with Retry-After.
+            # ...so the others cannot have one: once it does, they get the 503 page.
+            deadline = time.monotonic() + 10
+            while (await other.get("/account")).status_code != 503:
+                assert time.monotonic() < deadline, "the save never took the connection"
+            # Quickly, with Retry-After, each time.
             timings = []
             for _ in range(3):
                 started = time.monotonic()
@@ -198,7 +201,6 @@ async def _tiny_pool(portal: LivePortal) -> None:
                 assert "Sorry, the service is unavailable" in page.text
                 assert page.headers["retry-after"]
             assert max(timings) < GENEROUS_SECONDS, timings
-            await asyncio.sleep(0.5)
         # The lock has gone: the waiting save goes through, and everyone is served again.
         saved = await save
         assert saved.status_code == 200, saved.status_code
