@@ -1,5 +1,6 @@
-# The two commands a newcomer needs: `make run` and `make test`. Each creates .venv and
-# installs the project into it when missing, so a fresh clone needs nothing else.
+# The two commands a newcomer needs: `make run` and `make test`. Each first checks the system
+# packages it needs (app/system_packages.py, the one list), installing the missing ones with
+# apt-get when it can, then creates .venv and installs the project into it when missing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,14 @@ STAMP := $(VENV)/.installed
 GOVUK_FRONTEND_VERSION := 6.3.0
 HTMX_VERSION := 2.0.11
 
-.PHONY: run test e2e e2e-gallery unit lint css bench clean
+PACKAGE_CHECKS := packages-serve packages-unit packages-e2e packages-test
+
+.PHONY: run test e2e e2e-gallery unit lint css bench clean $(PACKAGE_CHECKS)
+# Prerequisites are made in the order written: the package check comes before anything else.
+.NOTPARALLEL:
+
+$(PACKAGE_CHECKS): packages-%:
+	@$(PYTHON) -m app.system_packages $*
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,25 +23,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: packages-serve $(STAMP)
 	mkdir -p var
 	$(BIN)/portal migrate
 	$(BIN)/portal serve
 
 # tests/ runs on every core, a module to a worker (module fixtures are built once); the
 # journeys share one live portal and one browser, so they run in one process after it.
-test: $(STAMP) lint
+test: packages-test $(STAMP) lint
 	$(BIN)/python -m pytest tests -n auto --dist loadscope
 	$(BIN)/python -m pytest e2e
 
-unit: $(STAMP)
+unit: packages-unit $(STAMP)
 	$(BIN)/python -m pytest tests -n auto --dist loadscope
 
-e2e: $(STAMP)
+e2e: packages-e2e $(STAMP)
 	$(BIN)/python -m pytest e2e
 
 # Every distinct page the journeys reach, as a screenshot: e2e/artifacts/gallery/index.html.
-e2e-gallery: $(STAMP)
+e2e-gallery: packages-e2e $(STAMP)
 	E2E_GALLERY=1 $(BIN)/python -m pytest e2e
 
 lint: $(STAMP)

@@ -45,6 +45,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 from playwright.sync_api import Error as PlaywrightError
 
+from app.system_packages import chromium_found, chromium_path
 from e2e.mail import MailCapture, start_mail_server
 from tests.live import LivePortal, start_portal
 from tests.postgres import free_port
@@ -52,7 +53,7 @@ from tests.postgres import free_port
 if TYPE_CHECKING:
     from e2e.records import Portal
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM = chromium_path()
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -101,9 +102,9 @@ def _failed(item: pytest.Item) -> bool:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Debian's Chromium: Playwright cannot download its own browser here."""
-    if not Path(CHROMIUM).exists():
+    if not chromium_found():
         raise pytest.UsageError(
-            f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)"
+            f"Chromium not found at {CHROMIUM}: make e2e installs it (or set CHROMIUM_PATH)"
         )
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
@@ -239,13 +240,16 @@ def visited_pages(page: Page) -> list[PageVisit]:
 @pytest.fixture
 def page_factory(
     browser: Browser, portal_url: str, request: pytest.FixtureRequest
-) -> Iterator[Callable[[bool], Page]]:
-    """Makes the test's browser contexts; at teardown keeps, for a failed test, the trace
-    (with E2E_TRACE) and a full-page screenshot of each page still open."""
+) -> Iterator[Callable[..., Page]]:
+    """Makes the test's browser contexts (on the session's portal, or the one at `base_url`);
+    at teardown keeps, for a failed test, the trace (with E2E_TRACE) and a full-page screenshot
+    of each page still open."""
     made: list[BrowserContext] = []
 
-    def new_page(javascript: bool) -> Page:
-        context = browser.new_context(base_url=portal_url, java_script_enabled=javascript)
+    def new_page(javascript: bool, base_url: str | None = None) -> Page:
+        context = browser.new_context(
+            base_url=base_url or portal_url, java_script_enabled=javascript
+        )
         if not javascript:
             _javascript_off_contexts.add(id(context))
         if _tracing():

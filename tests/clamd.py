@@ -9,17 +9,16 @@ flags this source file.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import signal
 import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.system_packages import clamd_path
 from tests.postgres import free_port
 from tests.processes import ServerProcess, start_server
 
-CLAMD = Path("/usr/sbin/clamd")
 SIGNATURE_NAME = "Portal-Test.EICAR"
 
 
@@ -46,7 +45,7 @@ class ClamdServer:
 
 
 def clamd_available() -> bool:
-    return CLAMD.exists() or shutil.which("clamd") is not None
+    return clamd_path() is not None
 
 
 def start_clamd(folder: Path) -> ClamdServer:
@@ -66,7 +65,7 @@ def start_clamd(folder: Path) -> ClamdServer:
         f"PidFile {folder / 'clamd.pid'}\n"
         "StreamMaxLength 120M\nMaxFileSize 120M\nMaxScanSize 120M\n"
     )
-    command = [str(CLAMD if CLAMD.exists() else shutil.which("clamd")), f"--config-file={config}"]
+    command = [str(clamd_path()), f"--config-file={config}"]
     server = start_server(command, "Self checking every", timeout=120)
     deadline = time.monotonic() + 60
     while True:

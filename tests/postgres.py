@@ -7,7 +7,6 @@ session ends.
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
+from app.system_packages import postgres_bin_dir
 from tests.processes import ServerProcess, start_server
 
 
@@ -28,15 +28,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def postgres_bin_dir() -> Path | None:
-    """The folder holding initdb and pg_ctl, from PATH or Debian's versioned folders."""
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    return Path(candidates[0]).parent if candidates else None
 
 
 @dataclass
