@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -92,11 +93,14 @@ def create_app(
     *,
     clock: Callable[[], datetime] = utc_now,
     assessment: Assessment = ASSESSMENT,
+    check_pdfs: bool = False,
 ) -> Starlette:
     """Build the portal. Nothing slow happens here: the database is first touched per request.
 
     `clock` gives the current time everywhere in the app; tests pass one they can move on.
     `assessment` is the declared form; tests may pass another to prove the app follows it.
+    `check_pdfs` (`portal serve`) makes a tiny PDF as the app starts, beside it, not before:
+    if WeasyPrint's libraries are missing, the log says so at once.
     """
     settings = settings or Settings.from_environ()
     templates = create_templates(settings)
@@ -114,6 +118,9 @@ def create_app(
         retention_worker = RetentionWorker(session_factory, settings, clock)
         await retention_worker.start()
         pdf_renderer = PdfRenderer(settings.pdf_concurrency)
+        pdf_check = None
+        if check_pdfs:
+            pdf_check = asyncio.create_task(asyncio.to_thread(pdf_renderer.check))
         lanes = Lanes.create(
             pages=settings.request_workers,
             heavy=settings.cpu_workers,
@@ -135,6 +142,8 @@ def create_app(
             }
         finally:
             lanes.close()
+            if pdf_check is not None:
+                await pdf_check
             pdf_renderer.close()
             await retention_worker.stop()
             await mail_worker.stop()
@@ -197,4 +206,4 @@ def create_app_from_environ() -> Starlette:
     """Entry point for uvicorn's factory mode: settings from the environment."""
     settings = Settings.from_environ()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, check_pdfs=True)

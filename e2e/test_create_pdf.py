@@ -7,8 +7,13 @@ test_whole_referral.py."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import assert_accessible
 from e2e.journeys import (
     create_pdf,
     hub_signs_in,
@@ -21,6 +26,8 @@ from e2e.journeys import (
 )
 from e2e.mail import MailCapture
 from e2e.records import Portal, letters
+from tests.hidden import can_hide, hiding, library_file
+from tests.live import PASSWORD, LivePortal, make_professionals, start_portal
 
 
 def test_create_a_draft_pdf_from_any_section(any_page: Page, mail_server: MailCapture) -> None:
@@ -59,3 +66,33 @@ def test_the_referrer_and_the_hub_create_the_pdf_of_a_sent_form(
     text = create_pdf(page, reference)
     assert "DRAFT" not in text
     assert "Quin" in text and surname in text
+
+
+@pytest.fixture(scope="module")
+def portal_without_pango(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
+    """A second portal, served where libpango cannot be loaded (tests/hidden.py)."""
+    if not can_hide():
+        pytest.skip("hiding a library needs root and unshare")
+    database: Path = tmp_path_factory.mktemp("no-pango") / "portal.db"
+    portal = start_portal(
+        f"sqlite:///{database}", wrapper=hiding([library_file("libpango-1.0.so.0")], [])
+    )
+    yield portal
+    portal.stop()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+def test_where_pdfs_cannot_be_made_create_pdf_says_so_and_leads_back(
+    page_factory: Callable[..., Page], portal_without_pango: LivePortal, javascript: bool
+) -> None:
+    [(email, reference)] = make_professionals(
+        portal_without_pango.database_url, 1, prefix=f"no-pango-{str(javascript).lower()}"
+    )
+    page = page_factory(javascript, portal_without_pango.url)
+    sign_in(page, email, PASSWORD)
+    page.goto(f"/referrals/{reference}/sections/your-details")
+    page.get_by_role("button", name="Create PDF").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sorry, PDFs are unavailable")
+    assert_accessible(page)
+    page.get_by_role("link", name="Go back to the referral").click()
+    expect(page.get_by_role("link", name="Referrer and Child Details")).to_be_visible()

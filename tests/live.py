@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -49,6 +49,7 @@ class LivePortal:
     server: ServerProcess
     env: dict[str, str]
     workers: int
+    wrapper: tuple[str, ...] = ()
 
     @property
     def pid(self) -> int:
@@ -64,7 +65,7 @@ class LivePortal:
         self.server.stop()
 
     def restart(self) -> None:
-        self.server = _serve(self.port, self.env, self.workers)
+        self.server = _serve(self.port, self.env, self.workers, self.wrapper)
 
 
 def portal_env(
@@ -90,9 +91,13 @@ def migrate(env: Mapping[str, str]) -> None:
     )
 
 
-def _serve(port: int, env: dict[str, str], workers: int) -> ServerProcess:
+def _serve(
+    port: int, env: dict[str, str], workers: int, wrapper: Sequence[str] = ()
+) -> ServerProcess:
     command = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
+    if wrapper:
+        command = [*wrapper, *command]
     # uvicorn says "startup complete" once per worker; with several, the first is enough to
     # connect, and the others follow within moments (the callers wait for every worker below).
     server = start_server(command, READY, env=env, timeout=90)
@@ -110,14 +115,20 @@ def _wait_for_workers(server: ServerProcess, workers: int) -> None:
 
 
 def start_portal(
-    database_url: str, *, workers: int = 1, extra_env: Mapping[str, str] | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    extra_env: Mapping[str, str] | None = None,
+    wrapper: Sequence[str] = (),
 ) -> LivePortal:
-    """Migrate `database_url` and serve the portal on it; stop it with `.stop()`."""
+    """Migrate `database_url` and serve the portal on it; stop it with `.stop()`. `wrapper` is
+    put before the serve command (tests/hidden.py's `hiding(files, [])` serves without them)."""
     port = free_port()
     env = portal_env(database_url, port, extra_env)
     migrate(env)
-    server = _serve(port, env, workers)
-    return LivePortal(f"http://127.0.0.1:{port}", port, database_url, server, env, workers)
+    prefix = tuple(wrapper)
+    server = _serve(port, env, workers, prefix)
+    return LivePortal(f"http://127.0.0.1:{port}", port, database_url, server, env, workers, prefix)
 
 
 @dataclass

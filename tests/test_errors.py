@@ -92,4 +92,6 @@ def test_service_recovers_by_itself_when_the_database_returns(tmp_path: Path) ->
 
 def test_healthz_answers_ok_when_the_database_does(client: TestClient) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.text == "ok\nvirus scanner: off"
+    assert (
+        response.status_code == 200 and response.text == "ok\nvirus scanner: off\npdfs: unchecked"
+    )

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from app.db import database_answers
 from app.security.sessions import now_for
+from app.services.pdf import PdfRenderer
 from app.services.virus_scan import Clamd
 
 RETRY_AFTER_SECONDS = "30"
@@ -24,17 +25,21 @@ SECURITY_TXT_DAYS = 90
 
 async def healthz(request: Request) -> Response:
     """200 only when the database answers, so a load balancer stops sending to a broken node.
-    The virus scanner is reported on a second line: without it uploads are refused ("try
-    again later") but everything else works, so it does not take the node out."""
+    The virus scanner and PDFs are reported on the next lines: without either, one thing is
+    refused (uploads "try again later", Create PDF "unavailable") but everything else works,
+    so neither takes the node out. PDFs say what the last one made (or the start-up check)
+    showed: `ok`, `unavailable` or `unchecked`."""
     if not await run_in_threadpool(database_answers, request.state.engine):
         return PlainTextResponse(
             "database unavailable", status_code=503, headers={"Retry-After": RETRY_AFTER_SECONDS}
         )
     scanner: Clamd | None = request.state.virus_scanner
     if scanner is None:
-        return PlainTextResponse("ok\nvirus scanner: off")
-    answers = await run_in_threadpool(scanner.answers)
-    return PlainTextResponse(f"ok\nvirus scanner: {'ok' if answers else 'unavailable'}")
+        scanning = "off"
+    else:
+        scanning = "ok" if await run_in_threadpool(scanner.answers) else "unavailable"
+    pdfs: PdfRenderer = request.state.pdf_renderer
+    return PlainTextResponse(f"ok\nvirus scanner: {scanning}\npdfs: {pdfs.status}")
 
 
 async def theme_stylesheet(request: Request) -> Response:

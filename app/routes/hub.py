@@ -284,6 +284,7 @@ def referral_pdf(request: Request) -> Response:
         request,
         referral,
         referrer,
+        back=f"/hub/referrals/{referral.reference}",
         timeline=hub.timeline(db, referral, for_role=hub.HUB),
     )
 

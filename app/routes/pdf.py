@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,9 +15,11 @@ from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services.hub import STATUSES, URGENCIES, authors_of
-from app.services.pdf import PdfRenderer
+from app.services.pdf import PdfRenderer, PdfUnavailable
 from app.services.referrals import DRAFT
-from app.templating import UK_TIME, uk_datetime
+from app.templating import UK_TIME, render, uk_datetime
+
+logger = logging.getLogger("portal.pdf")
 
 
 def pdf_response(
@@ -23,10 +27,12 @@ def pdf_response(
     referral: Referral,
     referrer: User,
     *,
+    back: str,
     timeline: list[ReferralMessage] | None = None,
 ) -> Response:
     """`EH-2026-000123-2026-11-23.pdf` as a download, made now from the saved answers; with a
-    `timeline` (the hub's view) its status changes and messages are included."""
+    `timeline` (the hub's view) its status changes and messages are included. Where PDFs
+    cannot be made (WeasyPrint's libraries missing), a page that says so and leads `back`."""
     now = now_for(request)
     draft = referral.status == DRAFT
     status_text = (
@@ -49,7 +55,13 @@ def pdf_response(
     reference = referral.reference
     # Reading is done: give the connection back while the PDF is drawn (it may wait its turn).
     db.rollback()
-    pdf = renderer.render(html)
+    try:
+        pdf = renderer.render(html)
+    except PdfUnavailable as error:
+        # `portal serve` said what is missing when it started; one line more each time.
+        logger.warning("pdf unavailable id=%s: %s", request.state.request_id, error)
+        page = "pages/errors/pdf-unavailable.html"
+        return render(request, page, {"back": back}, status_code=503)
     audit(
         request, "referral.pdf-created", subject_type="referral", subject_id=reference, draft=draft
     )
@@ -70,7 +82,9 @@ def pdf_response(
 def create_pdf(request: Request) -> Response:
     """The referrer's PDF of their own referral, draft or sent."""
     referral = owned_referral_or_404(request)
-    return pdf_response(request, referral, signed_in_user(request))
+    return pdf_response(
+        request, referral, signed_in_user(request), back=f"/referrals/{referral.reference}"
+    )
 
 
 routes = [PortalRoute("/referrals/{reference}/pdf", create_pdf, name="pdf", heavy=["GET"])]

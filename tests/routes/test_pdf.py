@@ -78,6 +78,15 @@ def test_the_pdf_is_a_download_that_is_never_cached(client: TestClient, referenc
     assert response.content.startswith(b"%PDF-")
 
 
+def test_the_health_check_says_pdfs_can_be_made_once_one_is(
+    client: TestClient, reference: str
+) -> None:
+    assert client.get("/healthz").text.splitlines()[-1] == "pdfs: unchecked"
+    assert client.get(f"/referrals/{reference}/pdf").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.text.splitlines()[-1] == "pdfs: ok"
+
+
 def test_every_filled_answer_and_the_draft_mark_are_in_the_text(
     client: TestClient, reference: str
 ) -> None:
@@ -175,7 +184,7 @@ def test_create_pdf_is_on_every_page_of_the_form(
     client: TestClient, reference: str, path: str
 ) -> None:
     page = client.get(f"/referrals/{reference}/{path}").text
-    assert re.search(rf'<a href="/referrals/{reference}/pdf"[^>]*download>Create PDF</a>', page)
+    assert re.search(rf'<a href="/referrals/{reference}/pdf"[^>]*>Create PDF</a>', page)
 
 
 def pdf_workers() -> set[int]:

@@ -83,7 +83,7 @@ def test_a_clean_pdf_is_accepted(client: TestClient, reference: str, settings: S
     response = upload(client, reference, [("consent.pdf", pdf_bytes())])
     assert response.status_code == 303
     assert stored_names(settings) == ["consent.pdf"]
-    assert client.get("/healthz").text == "ok\nvirus scanner: ok"
+    assert client.get("/healthz").text == "ok\nvirus scanner: ok\npdfs: unchecked"
 
 
 def test_with_the_scanner_stopped_nothing_is_kept_unscanned(
@@ -102,7 +102,10 @@ def test_with_the_scanner_stopped_nothing_is_kept_unscanned(
         [(_, message)] = error_summary(response.text)
         assert "could not be checked for viruses just now" in message
         health = other.get("/healthz")
-        assert health.status_code == 200 and health.text == "ok\nvirus scanner: unavailable"
+        assert (
+            health.status_code == 200
+            and health.text == "ok\nvirus scanner: unavailable\npdfs: unchecked"
+        )
     assert stored(settings) == []
 
 
