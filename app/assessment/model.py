@@ -1,33 +1,21 @@
 """The building blocks of the assessment's declaration: sections, questions, options, conditions.
 
 Everything is frozen data. `app/assessment/schema.py` declares the form with these; the engine,
-the templates, check answers, the hub view and the PDF iterate that one declaration.
+the templates, check answers, the hub view and the PDF iterate that one declaration. What a
+question's answer is — how it is read, checked, normalised and shown, with its own options — is
+its answer type (`app/assessment/answer_types/`); a question holds what every type shares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-QuestionType = Literal[
-    "text",
-    "email",
-    "phone",
-    "textarea",
-    "radios",
-    "checkboxes",
-    "yes-no",
-    "date",
-    "nhs-number",
-    "upn",
-    "address",
-    "select",
-    "account",
-    "guidance",
-    "table",
-]
-QUESTION_TYPES: tuple[str, ...] = QuestionType.__args__  # type: ignore[attr-defined]
+from app.plain_text import visible_text
+
+if TYPE_CHECKING:
+    from app.assessment.answer_types.base import AnswerType
 
 # Labels that already tell the user what to do: their "missing" message is the label itself.
 IMPERATIVE_VERBS = frozenset({"Explain", "Give", "Describe", "List", "Tell", "Say", "Confirm"})
@@ -77,54 +65,16 @@ class ShowIf:
 class Question:
     id: str
     label: str
-    type: QuestionType
+    type: AnswerType
     hint: str | None = None
     required: bool = True
-    options: tuple[Option, ...] = ()
-    option_groups: tuple[OptionGroup, ...] = ()
     show_if: ShowIf | None = None
-    validators: tuple[Validator, ...] = ()
-    # Text and textarea: the longest answer allowed (textarea shows a character count).
-    max_length: int | None = None
-    # Date: whether dates after today are allowed, and how far back or forward a date may be.
-    allow_future: bool = False
-    allow_past: bool = True
-    max_years_ago: int | None = None
-    max_days_ahead: int | None = None
-    # Account: which field of the signed-in user is shown (read-only, not stored).
-    source: str | None = None
     # The message when a required question is not answered (GOV.UK style: "Enter ...").
     required_message: str | None = None
-    # How the question appears: an extra class for the input width, textarea rows.
-    width: str | None = None
-    rows: int = 5
-    # Address: another address question ("section", "question") the user may copy with one
-    # button, e.g. a family member's "Same address as the child".
-    same_as: tuple[str, str] | None = None
-    same_as_label: str | None = None
-    # Table: a list of items (family members, services), each answering `fields`; shown as
-    # columns that stack on narrow screens. `item_label` names one ("Family member").
-    fields: tuple[Question, ...] = ()
-    item_label: str = "Item"
-    max_items: int = 20
-    # Table: what the user reads at the limit, and when nothing is added yet.
-    limit_hint: str | None = None
-    empty_text: str | None = None
 
     @property
     def stores_answer(self) -> bool:
-        return self.type not in {"account", "guidance"}
-
-    @property
-    def all_options(self) -> tuple[Option, ...]:
-        grouped = tuple(option for group in self.option_groups for option in group.options)
-        return self.options + grouped
-
-    def option_label(self, value: str) -> str:
-        for option in self.all_options:
-            if option.value == value:
-                return option.label
-        return value
+        return self.type.stores_answer
 
     def missing_message(self) -> str:
         if self.required_message:
@@ -132,8 +82,23 @@ class Question:
         label = self.label.rstrip("?")
         if label.split(" ", 1)[0] in IMPERATIVE_VERBS:
             return label  # "Give details of ..." is already an instruction
-        verb = "Select" if self.type in {"radios", "checkboxes", "yes-no", "select"} else "Enter"
+        verb = "Select" if self.type.chosen else "Enter"
         return f"{verb} {label[0].lower()}{label[1:]}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A message for one question, and the id of the field its error-summary link moves to."""
+
+    question_id: str
+    field_id: str
+    message: str
+    parts: frozenset[str] = frozenset()
+
+
+def plain(value: Any) -> str:
+    """A typed answer as text: trimmed, invisible formatting characters removed; "" if none."""
+    return visible_text(value).strip() if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)

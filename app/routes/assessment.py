@@ -1,41 +1,51 @@
 """The Early Help Assessment's pages: the task list, each section (Next, "Save and come back
-later", autosave, address lookup) and check your answers. Everything is drawn from the schema.
+later", autosave, address lookup, adding and removing table items) and the parking of a
+section's answers posted after the session ended. What a post does is the section page's use
+case (app/services/section_page.py); here the request is parsed and the response chosen.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from functools import wraps
 from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from app.assessment import engine
-from app.assessment.engine import Problem
-from app.assessment.model import Assessment, Question, Section
-from app.assessment.validators import normalise_postcode
+from app.assessment.answer_types import table as tables
+from app.assessment.model import Assessment, Section
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies
-from app.models import Referral, SectionAnswers
+from app.models import Referral
+from app.plain_text import clean_text
 from app.request_model import PortalRoute, posted_form
-from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
+from app.routes.referrals import editable_referral_or_404
 from app.security.sessions import (
+    LAST_USER,
     PARKED_FORM,
+    RETURN_TO,
+    current_user,
     now_for,
     require_user,
     seconds_until_idle_timeout,
     signed_in_user,
 )
 from app.services import answers as answer_store
-from app.services.addresses import Address, AddressLookupUnavailable, provider_for
+from app.services import section_page as use_case
+from app.services.addresses import provider_for
 from app.services.documents import documents_of
-from app.services.parked_forms import take_parked_form
+from app.services.parked_forms import park_form, take_parked_form
+from app.services.section_page import SectionOutcome, SectionState, TableStep
 from app.templating import UK_TIME, render, uk_time
 
 SAVED_FLASH = "answers_saved"
+SECTION_PAGE = "pages/referrals/section.html"
 
 
 def assessment_of(request: Request) -> Assessment:
@@ -57,44 +67,35 @@ def account_details(request: Request) -> dict[str, str]:
     return {"full_name": user.full_name, "email": user.email}
 
 
-def load(
-    request: Request, *, editable: bool = True
-) -> tuple[Referral, dict[str, SectionAnswers], dict[str, dict[str, Any]]]:
-    """The referral, its stored sections, and its answers as stored (hidden ones included).
-    Pages that change it (`editable`) need a draft: a sent referral answers `referral_sent`."""
-    referral = editable_referral_or_404(request) if editable else owned_referral_or_404(request)
-    rows = answer_store.stored_sections(request_session(request), referral)
-    return referral, rows, answer_store.answers_by_section(rows)
-
-
-def counted(request: Request, answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The answers that count for visibility and validation (hidden ones left out)."""
-    return engine.effective_answers(assessment_of(request), answers)
-
-
-def visible_section_or_404(request: Request, answers: dict[str, dict[str, Any]]) -> Section:
+def opened_section(request: Request) -> SectionState:
+    """The draft's section named in the path; 404 unless the answers so far show it."""
+    referral = editable_referral_or_404(request)
     section_id = request.path_params["section_id"]
-    for section in engine.visible_sections(assessment_of(request), answers):
-        if section.id == section_id:
-            return section
-    raise HTTPException(404)
+    state = use_case.open_section(
+        request_session(request), referral, assessment_of(request), section_id
+    )
+    if state is None:
+        raise HTTPException(404)
+    return state
 
 
 @require_user
 def task_list(request: Request) -> Response:
-    referral, rows, answers = load(request)
+    referral = editable_referral_or_404(request)
+    db = request_session(request)
+    rows = answer_store.stored_sections(db, referral)
+    answers = answer_store.answers_by_section(rows)
+    assessment = assessment_of(request)
+    shown = engine.effective_answers(assessment, answers)
     today = today_for(request)
     tasks = [
         {
             "section": section,
             "status": engine.section_status(
-                section,
-                counted(request, answers),
-                rows[section.id].status if section.id in rows else None,
-                today=today,
+                section, shown, rows[section.id].status if section.id in rows else None, today=today
             ),
         }
-        for section in engine.visible_sections(assessment_of(request), answers)
+        for section in engine.visible_sections(assessment, answers)
     ]
     completed = sum(task["status"] == engine.COMPLETED for task in tasks)
     return render(
@@ -105,7 +106,7 @@ def task_list(request: Request) -> Response:
             "tasks": tasks,
             "completed_count": completed,
             "ready": completed == len(tasks),
-            "document_count": len(documents_of(request_session(request), referral)),
+            "document_count": len(documents_of(db, referral)),
             "saved": request.session.pop(SAVED_FLASH, False),
         },
     )
@@ -113,83 +114,51 @@ def task_list(request: Request) -> Response:
 
 def section_context(
     request: Request,
-    referral: Referral,
-    section: Section,
+    state: SectionState,
     answers: dict[str, dict[str, Any]],
     version: int,
-    problems: list[Problem] | None = None,
-    **extra: Any,
+    outcome: SectionOutcome | None = None,
+    *,
+    parked: bool = False,
 ) -> dict[str, Any]:
-    problems = problems or []
-    visible = {q.id for q in engine.visible_questions(section, counted(request, answers))}
-    if extra.get("table_problem"):
-        problems = [extra["table_problem"], *problems]
+    """What the section page (or the part of it an htmx step answers with) draws."""
+    section = state.section
+    assessment = assessment_of(request)
+    shown = engine.effective_answers(assessment, answers)
+    visible = {q.id for q in engine.visible_questions(section, shown)}
+    problems = list(outcome.problems) if outcome else []
+    table = outcome.table if outcome else None
+    address = outcome.address if outcome else None
+    if table is not None and table.problem is not None:
+        problems = [table.problem, *problems]
     errors = {p.field_id: p.message for p in problems}
-    if extra.get("lookup_error"):
-        errors = {extra["lookup_field"]: extra["lookup_message"], **errors}
+    if address is not None and address.error_field and address.message:
+        errors = {address.error_field: address.message, **errors}
     return {
-        "referral": referral,
+        "referral": state.referral,
         "section": section,
-        "section_url": section_url(referral, section),
+        "section_url": section_url(state.referral, section),
         "answers": answers.get(section.id, {}),
         "version": version,
         "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
         "nested": engine.nested_under(section),
         # Every table's items, whether or not the table is shown now (its reveal may open).
-        "tables": {
-            q.id: engine.item_views(section, q, answers)
-            for q in section.questions
-            if q.type == "table"
-        },
+        "tables": {q.id: tables.item_views(section, q, answers) for q in tables.of(section)},
         "problems": {p.question_id: p for p in problems},
         "errors": errors,
         "account": account_details(request),
-        "navigation": engine.visible_sections(assessment_of(request), answers),
+        "navigation": engine.visible_sections(assessment, answers),
         "return_to_check": request.query_params.get("return") == "check",
-        **extra,
+        "parked": parked,
+        "conflict": bool(outcome and outcome.conflict),
+        "address_step": address,
+        "table_step": table,
+        "focus_item": table.focus_item if table else None,
+        "confirm_remove": table.confirm_remove if table else None,
+        "table_notice": {"table": table.table_id, "text": table.notice}
+        if table and table.notice
+        else None,
     }
-
-
-def next_location(
-    request: Request,
-    referral: Referral,
-    section: Section,
-    answers: dict[str, dict[str, Any]],
-    form: FormData,
-) -> str:
-    if form.get("return") == "check":
-        return f"/referrals/{referral.reference}/check-answers"
-    sections = engine.visible_sections(assessment_of(request), answers)
-    position = [s.id for s in sections].index(section.id)
-    if position + 1 < len(sections):
-        return section_url(referral, sections[position + 1])
-    # After the last section: Upload Documents (5.10), then check answers and send (5.11).
-    return f"/referrals/{referral.reference}/documents"
-
-
-class KeptFields:
-    """A parked form's fields, read the way a posted form is."""
-
-    def __init__(self, fields: list[list[str]]) -> None:
-        self.fields = fields
-
-    def get(self, key: str, /) -> str | None:
-        return next((value for name, value in self.fields if name == key), None)
-
-    def getlist(self, key: str) -> list[str]:
-        return [value for name, value in self.fields if name == key]
-
-
-def take_back_parked_form(request: Request) -> KeptFields | None:
-    token = request.session.pop(PARKED_FORM, None)
-    if not isinstance(token, str):
-        return None
-    db = request_session(request)
-    fields = take_parked_form(
-        db, token, user_id=signed_in_user(request).id, path=request.url.path, now=now_for(request)
-    )
-    db.commit()
-    return KeptFields(fields) if fields is not None else None
 
 
 def posted_page(form: FormData) -> answer_store.PageStamp | None:
@@ -202,7 +171,7 @@ def posted_page(form: FormData) -> answer_store.PageStamp | None:
     return answer_store.PageStamp(token, int(seq))
 
 
-def posted_version(form: FormData | KeptFields) -> int:
+def posted_version(form: FormData) -> int:
     value = form.get("version")
     value = "0" if value is None else value
     # A version that is not a number cannot match: treated as a stale page, never a crash.
@@ -215,82 +184,102 @@ def with_session_time(request: Request, response: Response) -> Response:
     return response
 
 
-@require_user
+# Answers posted after the session ended are parked, and shown again after signing in. -------
+
+
+def parks_answers(endpoint: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """The section page's `require_user`: besides, Next or "Save and come back later" after
+    the session ended keeps the posted answers for the user whose session it was, and brings
+    them back to this page, answers and all, once they have signed in."""
+
+    @wraps(endpoint)
+    def guard(request: Request) -> Response:
+        if current_user(request) is not None:
+            return endpoint(request)
+        if request.method == "POST":
+            park_posted_form(request)
+        else:
+            request.session[RETURN_TO] = request.url.path
+        if is_htmx(request):
+            return Response(status_code=200, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    return guard
+
+
+def park_posted_form(request: Request) -> None:
+    user_id = request.session.get(LAST_USER)
+    if not isinstance(user_id, int):
+        return
+    fields = [
+        [key, clean_text(value)]
+        for key, value in posted_form(request).multi_items()
+        if isinstance(value, str) and key != "csrf_token"
+    ]
+    db = request_session(request)
+    request.session[PARKED_FORM] = park_form(
+        db, user_id=user_id, path=request.url.path, fields=fields, now=now_for(request)
+    )
+    db.commit()
+    request.session[RETURN_TO] = request.url.path
+
+
+def take_back_parked_form(request: Request) -> FormData | None:
+    token = request.session.pop(PARKED_FORM, None)
+    if not isinstance(token, str):
+        return None
+    db = request_session(request)
+    fields = take_parked_form(
+        db, token, user_id=signed_in_user(request).id, path=request.url.path, now=now_for(request)
+    )
+    db.commit()
+    return FormData([(name, value) for name, value in fields]) if fields is not None else None
+
+
+# The section page --------------------------------------------------------------------------
+
+
+@parks_answers
 def section_page(request: Request) -> Response:
-    referral, rows, answers = load(request)
-    section = visible_section_or_404(request, answers)
-    template = "pages/referrals/section.html"
+    state = opened_section(request)
     if request.method == "GET":
-        version = rows[section.id].version if section.id in rows else 0
+        answers, version = state.answers, state.version
         parked = take_back_parked_form(request)
         if parked is not None:
             # Answers sent after the session had ended: shown again, not yet saved.
-            answers = {**answers, section.id: engine.answers_from_form(section, parked)}
+            answers = {**answers, state.section.id: engine.answers_from_form(state.section, parked)}
             version = posted_version(parked)
-        context = section_context(
-            request, referral, section, answers, version, parked=parked is not None
-        )
-        return render(request, template, context)
+        context = section_context(request, state, answers, version, parked=parked is not None)
+        return render(request, SECTION_PAGE, context)
 
     form = posted_form(request)
-    submitted = engine.answers_from_form(section, form)
-    action = str(form.get("action") or "next")
-    version = posted_version(form)
-    answers = {**answers, section.id: submitted}
-    db = request_session(request)
-    today = today_for(request)
-    now = now_for(request)
-    address_extra: dict[str, Any] = {}
-    verb = action.partition(":")[0]
-    if verb in ADDRESS_ACTIONS:
-        submitted, address_extra = apply_address_action(
-            request, section, submitted, action, form, answers
-        )
-        answers[section.id] = submitted
-    elif verb in ITEM_ACTIONS:
-        submitted, address_extra = apply_item_action(section, submitted, action)
-        answers[section.id] = submitted
-
-    problems: list[Problem] = []
-    full_check = engine.section_problems(
-        section, counted(request, answers), today=today, check_required=True
-    )
-    if action == "next":
-        problems = full_check
-        completed = not problems
-        if completed:
-            submitted = engine.normalised_answers(section, submitted, today=today)
-            answers[section.id] = submitted
-    else:
-        # Saving for later (or an address step) keeps a completed section completed while
-        # it still has no problems.
-        previous = rows[section.id].status if section.id in rows else None
-        completed = previous == engine.COMPLETED and not full_check
-    status = answer_store.status_after_save(section, answers, completed=completed)
+    action = str(form.get("action") or use_case.NEXT)
     try:
-        version = answer_store.save_section(
-            db,
-            referral,
-            section,
-            submitted,
-            expected_version=version,
-            status=status,
-            now=now,
+        outcome = use_case.post_section(
+            request_session(request),
+            state,
+            assessment_of(request),
+            form,
+            action=action,
+            version=posted_version(form),
             page=posted_page(form),
+            today=today_for(request),
+            now=now_for(request),
+            addresses=provider_for(request.state.settings),
         )
-    except answer_store.StaleAnswers as stale:
-        db.rollback()
-        context = section_context(
-            request,
-            referral,
-            section,
-            answers,
-            max(stale.current_version, 0),
-            problems,
-            conflict=True,
-            **address_extra,
-        )
-        response = render(request, template, context, status_code=409)
+    except use_case.NoSuchQuestion:
+        raise HTTPException(404) from None
+    return section_response(request, state, outcome, action, form)
+
+
+def section_response(
+    request: Request, state: SectionState, outcome: SectionOutcome, action: str, form: FormData
+) -> Response:
+    """Where a post leads: the next page, the task list, or this page (or the part of it an
+    htmx step asked for) drawn again."""
+    context = section_context(request, state, outcome.answers, outcome.version, outcome)
+    if outcome.conflict:
+        response = render(request, SECTION_PAGE, context, status_code=409)
         if is_htmx(request):
             # Whoever asked (an address button too), show the whole form with the banner.
             response.headers.update(
@@ -301,223 +290,77 @@ def section_page(request: Request) -> Response:
                 }
             )
         return varies(response)
-    db.commit()
-
-    if action == "next" and completed:
-        return go_to(request, next_location(request, referral, section, answers, form))
-    if action == "save":
+    referral, section = state.referral, state.section
+    if action == use_case.NEXT and outcome.completed:
+        if form.get("return") == "check":
+            return go_to(request, f"/referrals/{referral.reference}/check-answers")
+        following = use_case.next_section(assessment_of(request), section, outcome.answers)
+        # After the last section: Upload Documents (5.10), then check answers and send (5.11).
+        default = f"/referrals/{referral.reference}/documents"
+        return go_to(request, section_url(referral, following) if following else default)
+    if action == use_case.SAVE:
         request.session[SAVED_FLASH] = True
         return go_to(request, f"/referrals/{referral.reference}")
-    context = section_context(
-        request, referral, section, answers, version, problems, **address_extra
-    )
-    lookup_failed = bool(address_extra.get("lookup_error"))
-    at_limit = bool(address_extra.get("table_problem"))
-    if is_htmx(request) and verb in ITEM_ACTIONS:
-        return varies(item_response(request, context, section, action))
-    if is_htmx(request) and verb in ADDRESS_ACTIONS:
+    status_code = 422 if outcome.refused else 200
+    if is_htmx(request) and outcome.table is not None:
+        return varies(item_response(request, context, outcome.table, status_code))
+    if is_htmx(request) and outcome.address is not None:
+        partial = address_partial_context(context, section, outcome.address.question_id)
         return varies(
-            render(
-                request,
-                "partials/address_lookup.html",
-                address_partial_context(context, section, action),
-                status_code=422 if lookup_failed else 200,
-            )
+            render(request, "partials/address_lookup.html", partial, status_code=status_code)
         )
-    status_code = 422 if problems or lookup_failed or at_limit else 200
-    return varies(render(request, template, context, status_code=status_code))
+    return varies(render(request, SECTION_PAGE, context, status_code=status_code))
 
 
 @require_user
 def autosave(request: Request) -> Response:
     """htmx: save the section as it stands, without required checks; answer in the live region."""
-    referral, rows, answers = load(request)
-    section = visible_section_or_404(request, answers)
+    state = opened_section(request)
     form = posted_form(request)
-    submitted = engine.answers_from_form(section, form)
-    version = posted_version(form)
-    page = posted_page(form)
-    sections_before = engine.visible_sections(assessment_of(request), answers)
-    answers = {**answers, section.id: submitted}
-    sections_after = engine.visible_sections(assessment_of(request), answers)
-    today = today_for(request)
-    previous = rows[section.id].status if section.id in rows else None
-    still_complete = previous == engine.COMPLETED and not engine.section_problems(
-        section, counted(request, answers), today=today, check_required=True
+    now = now_for(request)
+    saved = use_case.autosave_section(
+        request_session(request),
+        state,
+        assessment_of(request),
+        form,
+        version=posted_version(form),
+        page=posted_page(form),
+        today=today_for(request),
+        now=now,
     )
-    status = answer_store.status_after_save(section, answers, completed=still_complete)
-    db = request_session(request)
-    try:
-        new_version = answer_store.save_section(
-            db,
-            referral,
-            section,
-            submitted,
-            expected_version=version,
-            status=status,
-            now=now_for(request),
-            page=page,
+    if not saved.saved:
+        message = (
+            "Not saved: this section was changed in another tab or window. Your answer is "
+            "still on this page. Reload the page to see the latest answers."
         )
-    except answer_store.StaleAnswers:
-        db.rollback()
-        response = render(
-            request,
-            "partials/save_status.html",
-            {
-                "save_failed": True,
-                "save_message": (
-                    "Not saved: this section was changed in another tab or window. Your answer "
-                    "is still on this page. Reload the page to see the latest answers."
-                ),
-            },
-            status_code=409,
-        )
+        context: dict[str, Any] = {"save_failed": True, "save_message": message}
+        response = render(request, "partials/save_status.html", context, status_code=409)
     else:
-        db.commit()
-        message = f"Saved at {uk_time(now_for(request))}."
-        message += sections_changed(sections_before, sections_after)
-        response = render(
-            request,
-            "partials/save_status.html",
-            {
-                "save_message": message,
-                "new_version": new_version,
-                # Request for Support decides which sections there are: show the new list.
-                "oob_navigation": sections_before != sections_after,
-                "navigation": sections_after,
-                "referral": referral,
-                "section": section,
-            },
-        )
+        before, after = saved.sections_before, saved.sections_after
+        context = {
+            "save_message": f"Saved at {uk_time(now)}." + use_case.sections_changed(before, after),
+            "new_version": saved.version,
+            # Request for Support decides which sections there are: show the new list.
+            "oob_navigation": before != after,
+            "navigation": after,
+            "referral": state.referral,
+            "section": state.section,
+        }
+        response = render(request, "partials/save_status.html", context)
     return varies(with_session_time(request, response))
 
 
-def sections_changed(before: list[Section], after: list[Section]) -> str:
-    """ " The Participation Team section has been added to this form." and the like."""
-    added = [s.title for s in after if s not in before]
-    removed = [s.title for s in before if s not in after]
-    words = ""
-    for titles, change in ((added, "added to"), (removed, "taken out of")):
-        if titles:
-            names = " and ".join(titles)
-            noun = "section has" if len(titles) == 1 else "sections have"
-            words += f" The {names} {noun} been {change} this form."
-    return words
-
-
-# Address lookup ----------------------------------------------------------------------------
-
-ADDRESS_ACTIONS = {
-    "find-address",
-    "enter-address",
-    "choose-address",
-    "lookup-address",
-    "same-address",
-}
-
-
-def address_question(section: Section, question_id: str) -> Question:
-    question = engine.find_question(section, question_id)
-    if question is None or question.type != "address":
-        raise HTTPException(404)
-    return question
-
-
-def find_addresses(request: Request, house: str, postcode: str) -> list[Address]:
-    provider = provider_for(request.state.settings)
-    return provider.find(request_session(request), house, postcode)
-
-
-def apply_address_action(
-    request: Request,
-    section: Section,
-    submitted: dict[str, Any],
-    action: str,
-    form: FormData,
-    answers: dict[str, dict[str, Any]],
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Find, choose, copy or switch to manual entry: (the section's answers, what the page
-    shows). `answers` are every section's, for copying another address."""
-    verb, _, question_id = action.partition(":")
-    question = address_question(section, question_id)
-    stored = engine.get_answer(section, submitted, question.id)
-    value = dict(stored) if isinstance(stored, dict) else {}
-    extra: dict[str, Any] = {"address_results": [], "lookup_message": None, "lookup_error": False}
-    if verb == "same-address":
-        if question.same_as is None:
-            raise HTTPException(404)
-        source_section, source_id = question.same_as
-        source = answers.get(source_section, {}).get(source_id)
-        if isinstance(source, dict) and source.get("line1"):
-            value = {part: source.get(part, "") for part in (*engine.ADDRESS_FIELDS, "uprn")}
-            value["mode"] = "manual"
-        else:
-            extra["lookup_message"] = "The child's address has not been entered yet."
-    elif verb == "enter-address":
-        value["mode"] = "manual"
-        postcode = normalise_postcode(value.get("lookup_postcode", ""))
-        if postcode and not value.get("postcode"):
-            value["postcode"] = postcode
-        if value.get("house") and not value.get("line1"):
-            value["line1"] = value["house"]
-    elif verb == "lookup-address":
-        # Search again, keeping the address there is until another is chosen or typed.
-        value = {
-            **value,
-            "mode": "lookup",
-            "house": "",
-            "lookup_postcode": value.get("postcode", ""),
-        }
-    elif verb in {"find-address", "choose-address"}:
-        value["mode"] = "lookup"
-        postcode = normalise_postcode(value.get("lookup_postcode", ""))
-        if postcode is None:
-            extra.update(
-                lookup_error=True,
-                lookup_message="Enter a real UK postcode, like UB8 1UW",
-                lookup_field=f"{question.id}-lookup_postcode",
-            )
-        else:
-            try:
-                found = find_addresses(request, value.get("house", ""), postcode)
-            except AddressLookupUnavailable:
-                found = []
-                extra["lookup_message"] = "Address search is not working at the moment."
-            if verb == "choose-address":
-                chosen = next((a for a in found if a.uprn == form.get(f"{question.id}-uprn")), None)
-                if chosen is None and found:
-                    extra.update(
-                        lookup_error=True,
-                        lookup_message="Select an address",
-                        lookup_field=f"{question.id}-uprn-1",
-                    )
-                if chosen is not None:
-                    value = {
-                        "mode": "manual",
-                        "line1": chosen.line1,
-                        "line2": chosen.line2,
-                        "town": chosen.town,
-                        "postcode": chosen.postcode,
-                        "uprn": chosen.uprn,
-                    }
-                    found = []
-            extra["address_results"] = found
-            if not found and value.get("mode") == "lookup" and not extra["lookup_message"]:
-                extra["lookup_message"] = f"No addresses found for {postcode}."
-    return engine.with_answer(section, submitted, question.id, value), extra
-
-
 def address_partial_context(
-    context: dict[str, Any], section: Section, action: str
+    context: dict[str, Any], section: Section, question_id: str
 ) -> dict[str, Any]:
-    question = address_question(section, action.partition(":")[2])
-    problem = context["problems"].get(question.id)
+    question = engine.find_question(section, question_id)
+    assert question is not None  # the use case acted on it
     label = question.label + ("" if question.required else " (optional)")
     return {
         **context,
         "question": question,
         "answer": engine.get_answer(section, context["answers"], question.id),
-        "problem": problem,
+        "problem": context["problems"].get(question.id),
         "label_text": label,
         "oob_version": context["version"],
     }
@@ -528,94 +371,35 @@ def address_lookup(request: Request) -> Response:
     """htmx: Find Address / Enter Address / Use this address, answering with the address block.
     (Without JavaScript the same buttons post the whole section instead.) The question in the
     path is the one the button acts on."""
-    form = posted_form(request)
-    action = form.get("action")
-    verb, _, question_id = str(action or "").partition(":")
-    if verb not in ADDRESS_ACTIONS or question_id != request.path_params["question_id"]:
+    verb, _, question_id = str(posted_form(request).get("action") or "").partition(":")
+    if verb not in use_case.ADDRESS_ACTIONS or question_id != request.path_params["question_id"]:
         raise HTTPException(404)
     return section_page(request)
 
 
-# Tables: add and remove items ---------------------------------------------------------------
-
-ITEM_ACTIONS = {"add-item", "remove-item", "confirm-remove", "keep-item"}
-
-
-def table_question(section: Section, question_id: str) -> Question:
-    question = engine.find_question(section, question_id)
-    if question is None or question.type != "table":
-        raise HTTPException(404)
-    return question
-
-
-def apply_item_action(
-    section: Section, submitted: dict[str, Any], action: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Add an item, ask to remove one, remove it or keep it: (the section's answers, what the
-    page shows). Removing takes two steps: "Remove", then "Yes, remove"."""
-    verb, _, rest = action.partition(":")
-    table_id, _, key = rest.partition(":")
-    table = table_question(section, table_id)
-    items = engine.table_items(submitted.get(table.id))
-    extra: dict[str, Any] = {"table_id": table.id}
-    if verb == "add-item":
-        if len(items) >= table.max_items:
-            noun = table.item_label.lower()
-            message = table.limit_hint or f"You can add up to {table.max_items} ({noun})"
-            extra["table_problem"] = Problem(table.id, engine.field_id(table), message)
-        else:
-            key = engine.new_item_key()
-            items = [*items, {"key": key}]
-            extra["focus_item"] = f"{table.id}-{key}"
-        extra["item_key"] = key
-        return {**submitted, table.id: items}, extra
-    numbered = list(enumerate(items, 1))
-    found = next(((n, item) for n, item in numbered if item["key"] == key), None)
-    if found is None:
-        # Removed already (another tab, or a second click): show the table as it is.
-        extra["table_notice"] = {"table": table.id, "text": "That entry has already been removed."}
-        return submitted, extra
-    number, item = found
-    extra["item_key"] = key
-    if verb == "remove-item":
-        extra["confirm_remove"] = f"{table.id}-{key}"
-    elif verb == "keep-item":
-        extra["focus_item"] = f"{table.id}-{key}"
-    else:  # confirm-remove
-        items = [other for other in items if other["key"] != key]
-        name = engine.item_name(table, item)
-        removed = f"{table.item_label} {number}" + (f" ({name})" if name else "")
-        extra["table_notice"] = {"table": table.id, "text": f"{removed} has been removed."}
-    return {**submitted, table.id: items}, extra
-
-
 def item_response(
-    request: Request, context: dict[str, Any], section: Section, action: str
+    request: Request, context: dict[str, Any], step: TableStep, status_code: int
 ) -> Response:
     """htmx: just what changed. Adding answers with the new column (appended to the others)
     and the controls under them; asking to remove or keeping answers with that column;
     removing, reaching the limit, or a column already gone answer with the whole table."""
-    verb = action.partition(":")[0]
-    table = table_question(section, context["table_id"])
-    views = {view.key: view for view in context["tables"][table.id]}
-    item = views.get(context.get("item_key") or "")
+    question, _table = use_case.table_question(context["section"], step.table_id)
+    views = {view.key: view for view in context["tables"][question.id]}
+    item = views.get(step.item_key or "")
     fragment = "table"
-    if item is not None and verb == "add-item" and not context.get("table_problem"):
+    if item is not None and step.verb == "add-item" and step.problem is None:
         fragment = "added"
-    elif item is not None and verb in {"remove-item", "keep-item"}:
+    elif item is not None and step.verb in {"remove-item", "keep-item"}:
         fragment = "item"
     response = render(
         request,
         "partials/table_response.html",
-        {**context, "fragment": fragment, "question": table, "item": item},
-        status_code=422 if context.get("table_problem") else 200,
+        {**context, "fragment": fragment, "question": question, "item": item},
+        status_code=status_code,
     )
-    if fragment == "table" and verb != "confirm-remove":
-        response.headers.update({"HX-Retarget": f"#{table.id}-table", "HX-Reswap": "outerHTML"})
+    if fragment == "table" and step.verb != "confirm-remove":
+        response.headers.update({"HX-Retarget": f"#{question.id}-table", "HX-Reswap": "outerHTML"})
     return response
-
-
-# Check your answers --------------------------------------------------------------------------
 
 
 routes = [

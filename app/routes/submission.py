@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.assessment import engine
-from app.assessment.engine import Problem
-from app.assessment.model import Assessment, Section
+from app.assessment.model import Assessment, Problem, Section
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies, wake_mail
 from app.models import Referral

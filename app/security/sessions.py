@@ -23,9 +23,6 @@ from starlette.types import ASGIApp
 
 from app.db import request_session
 from app.models import User
-from app.plain_text import clean_text
-from app.request_model import posted_form
-from app.services.parked_forms import park_form
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -162,16 +159,9 @@ def require_user(endpoint: Endpoint) -> Endpoint:
     @wraps(endpoint)
     def guarded(request: Request) -> Response:
         if current_user(request) is None:
-            parks = getattr(request.scope.get("route"), "name", None) in PARKING_ROUTES
-            if request.method == "POST" and parks:
-                # Next or "Save and come back later" after the session ended: keep the answers
-                # for this user, and bring them back to the page once they have signed in.
-                park_posted_form(request)
-            elif request.method == "GET":
+            if request.method == "GET":
                 request.session[RETURN_TO] = request.url.path
             if request.headers.get("HX-Request") == "true":
-                if parks:
-                    return Response(status_code=200, headers={"HX-Redirect": "/login"})
                 # An autosave after the session ended: say so (the page tells the user it was
                 # not saved) rather than answer with the sign-in page.
                 return Response("Signed out", status_code=401, media_type="text/plain")
@@ -179,28 +169,6 @@ def require_user(endpoint: Endpoint) -> Endpoint:
         return endpoint(request)
 
     return guarded
-
-
-# Pages whose posted answers are kept when the session has ended (the section pages).
-PARKING_ROUTES = frozenset({"section"})
-
-
-def park_posted_form(request: Request) -> None:
-    """Keep what was posted for the user whose session just ended, and come back to the page."""
-    user_id = request.session.get(LAST_USER)
-    if not isinstance(user_id, int):
-        return
-    fields = [
-        [key, clean_text(value)]
-        for key, value in posted_form(request).multi_items()
-        if isinstance(value, str) and key != "csrf_token"
-    ]
-    db = request_session(request)
-    request.session[PARKED_FORM] = park_form(
-        db, user_id=user_id, path=request.url.path, fields=fields, now=now_for(request)
-    )
-    db.commit()
-    request.session[RETURN_TO] = request.url.path
 
 
 def signed_in_user(request: Request) -> User:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.assessment import engine, validators
+from app.assessment.answer_types.date import answer_date
 from app.assessment.model import Section
 from app.models import Referral, SectionAnswers
 from app.services.referrals import lock_draft
@@ -168,7 +169,7 @@ def copy_list_fields(
         and engine.is_answered(dob_question, answers.get("child_dob"))
         and engine.question_problem(dob_question, answers.get("child_dob"), today=today) is None
     )
-    referral.child_date_of_birth = engine.answer_date(answers.get("child_dob")) if valid else None
+    referral.child_date_of_birth = answer_date(answers.get("child_dob")) if valid else None
     # The hub searches by NHS number: kept only when it is a valid one, in its standard form.
     nhs_question = section.question("child_nhs_number")
     nhs = str(answers.get("child_nhs_number") or "")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from app.assessment.answer_types import Text
 from app.assessment.model import Assessment, Question
 from app.assessment.schema import ASSESSMENT
 from app.main import create_app
@@ -21,7 +22,7 @@ from tests.journeys import post, register
 
 EMAIL = "ada.lovelace@school.example.org"
 SECTION = "additional-details"
-TOY = Question("favourite_toy", "The child's favourite toy", "text", max_length=100)
+TOY = Question("favourite_toy", "The child's favourite toy", Text(max_length=100))
 
 
 def with_favourite_toy() -> Assessment:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.assessment import engine
+from app.assessment.answer_types import Checkboxes, Radios, Select, Text
 from app.assessment.model import Assessment, Option, Question, Section, ShowIf
 from app.assessment.schema import ASSESSMENT
 
@@ -118,17 +119,16 @@ CHAIN = Section(
     "Chain",
     "9.9",
     (
-        Question("first", "First?", "radios", options=YES_NO),
-        Question("second", "Second?", "radios", options=YES_NO, show_if=ShowIf("first", ("yes",))),
-        Question("third", "Third", "text", show_if=ShowIf("second", ("yes",))),
+        Question("first", "First?", Radios(options=YES_NO)),
+        Question("second", "Second?", Radios(options=YES_NO), show_if=ShowIf("first", ("yes",))),
+        Question("third", "Third", Text(), show_if=ShowIf("second", ("yes",))),
         Question(
             "kinds",
             "Kinds",
-            "checkboxes",
+            Checkboxes(options=(Option("a", "A"), Option("b", "B"), Option("c", "C"))),
             required=False,
-            options=(Option("a", "A"), Option("b", "B"), Option("c", "C")),
         ),
-        Question("about_a_or_b", "About A or B", "text", show_if=ShowIf("kinds", ("a", "b"))),
+        Question("about_a_or_b", "About A or B", Text(), show_if=ShowIf("kinds", ("a", "b"))),
     ),
 )
 
@@ -159,13 +159,13 @@ LATER = Section(
     "later",
     "Later",
     "9.10",
-    (Question("after", "After", "text", show_if=ShowIf("second", ("yes",), section="chain")),),
+    (Question("after", "After", Text(), show_if=ShowIf("second", ("yes",), section="chain")),),
 )
 GATED = Section(
     "gated",
     "Gated",
     "9.11",
-    (Question("inside", "Inside", "text"),),
+    (Question("inside", "Inside", Text()),),
     show_if=ShowIf("second", ("yes",), section="chain"),
 )
 STALE_CHAIN = {"chain": {"first": "no", "second": "yes"}}
@@ -240,8 +240,8 @@ def test_a_question_conditional_on_a_select_is_drawn_somewhere() -> None:
         "Picker",
         "9.12",
         (
-            Question("colour", "Colour", "select", options=(Option("red", "Red"),)),
-            Question("shade", "Shade", "text", show_if=ShowIf("colour", ("red",))),
+            Question("colour", "Colour", Select(options=(Option("red", "Red"),))),
+            Question("shade", "Shade", Text(), show_if=ShowIf("colour", ("red",))),
         ),
     )
     assert "shade" in [q.id for q in engine.top_level_questions(section)]
@@ -533,8 +533,7 @@ def test_a_questions_own_validators_run_after_the_type_check() -> None:
     question = Question(
         "nickname",
         "Nickname",
-        "text",
-        validators=(lambda text: "Nickname must not be 'x'" if text == "x" else None,),
+        Text(validators=(lambda text: "Nickname must not be 'x'" if text == "x" else None,)),
     )
     section = Section("nick", "Nick", "9.13", (question,))
     assert [p.message for p in problems_of(section, {"nickname": "x"}, check_required=False)] == [

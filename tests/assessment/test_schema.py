@@ -8,26 +8,39 @@ from pathlib import Path
 
 import pytest
 
-from app.assessment.model import QUESTION_TYPES, Question, Section
+from app.assessment.answer_types import ANSWER_TYPES, Account, Radios, Table, Textarea
+from app.assessment.model import Question, Section
 from app.assessment.schema import ASSESSMENT
 
 FIELDS_DIR = Path(__file__).resolve().parents[2] / "app" / "partials" / "fields"
-CHOICE_TYPES = {"radios", "checkboxes", "yes-no", "select"}
+QUESTION_TYPES = sorted(ANSWER_TYPES)
 MESSAGE_VERBS = ("Enter", "Select", "Confirm", "Answer", "Give", "Explain", "Add", "Describe")
 # Words that would make a message read as two instructions ("Enter give details ...").
 IMPERATIVES = {"give", "explain", "describe", "enter", "select", "tell", "list", "please"}
+
+
+def table_of(question: Question) -> Table:
+    assert isinstance(question.type, Table)
+    return question.type
+
+
+def options_of(question: Question) -> list[str]:
+    """The values a choice question offers (radios, yes or no, checkboxes, a select)."""
+    assert isinstance(question.type, Radios), f"{question.id} is not a choice"
+    return [option.value for option in question.type.all_options]
+
 
 SECTIONS = ASSESSMENT.sections
 QUESTIONS: list[tuple[Section, Question]] = [
     (section, question) for section in SECTIONS for question in section.questions
 ]
 CONDITIONAL = [(s, q) for s, q in QUESTIONS if q.show_if is not None]
-TABLES = [(s, q) for s, q in QUESTIONS if q.type == "table"]
+TABLES = [(s, q) for s, q in QUESTIONS if isinstance(q.type, Table)]
 # The questions each item of a table answers (a family member's forename ...).
 ITEM_FIELDS: list[tuple[Section, Question]] = [
-    (section, field) for section, table in TABLES for field in table.fields
+    (section, field) for section, table in TABLES for field in table_of(table).fields
 ]
-CHOICES = [(s, q) for s, q in QUESTIONS + ITEM_FIELDS if q.type in CHOICE_TYPES]
+CHOICES = [(s, q) for s, q in QUESTIONS + ITEM_FIELDS if isinstance(q.type, Radios)]
 REQUIRED = [(s, q) for s, q in QUESTIONS + ITEM_FIELDS if q.required and q.stores_answer]
 # Messages built from a label that is itself an instruction: "Enter give details of ...".
 GUIDE_5_9 = (
@@ -91,10 +104,8 @@ def test_a_condition_refers_to_an_earlier_choice_question_and_its_options(
     else:
         assert target[0] < own[0], "the condition must be on a question of an earlier section"
     referred = SECTIONS[target[0]].questions[target[1]]
-    assert referred.type in CHOICE_TYPES
     assert condition.values, "a condition with no values can never hold"
-    allowed = {option.value for option in referred.all_options}
-    assert set(condition.values) <= allowed
+    assert set(condition.values) <= set(options_of(referred))
 
 
 def test_a_section_condition_refers_to_a_choice_in_an_earlier_section() -> None:
@@ -106,33 +117,32 @@ def test_a_section_condition_refers_to_a_choice_in_an_earlier_section() -> None:
         target = _position(condition.section, condition.question)
         assert target is not None and target[0] < own, section.id
         referred = SECTIONS[target[0]].questions[target[1]]
-        assert referred.type in CHOICE_TYPES, section.id
-        assert set(condition.values) <= {option.value for option in referred.all_options}
+        assert set(condition.values) <= set(options_of(referred)), section.id
 
 
 @pytest.mark.parametrize(("section", "table"), TABLES, ids=ids(TABLES))
 def test_a_table_declares_its_items(section: Section, table: Question) -> None:
-    assert table.fields and table.item_label and 1 <= table.max_items <= 50
-    field_ids = [field.id for field in table.fields]
+    own = table_of(table)
+    assert own.fields and own.item_label and 1 <= own.max_items <= 50
+    field_ids = [field.id for field in own.fields]
     assert len(field_ids) == len(set(field_ids)) and "key" not in field_ids
-    assert all(field.type != "table" for field in table.fields), "no tables in tables"
-    for position, field in enumerate(table.fields):
+    assert set(own.names) <= set(field_ids), "an item is named by its own answers"
+    assert not any(isinstance(field.type, Table) for field in own.fields), "no tables in tables"
+    for position, field in enumerate(own.fields):
         condition = field.show_if
         if condition is None:
             continue
         # An item's condition is on an earlier choice of the same item.
         assert condition.section is None, field.id
-        earlier = {f.id: f for f in table.fields[:position]}
+        earlier = {f.id: f for f in own.fields[:position]}
         assert condition.question in earlier, field.id
-        referred = earlier[condition.question]
-        assert referred.type in CHOICE_TYPES
-        assert set(condition.values) <= {option.value for option in referred.all_options}
+        assert set(condition.values) <= set(options_of(earlier[condition.question]))
     if table.required:
         assert table.required_message, "say what to add: 'Add at least one ...'"
-    assert table.limit_hint is None or str(table.max_items) in table.limit_hint
+    assert own.limit_hint is None or str(own.max_items) in own.limit_hint
 
 
-USED_TYPES = sorted({question.type for _section, question in QUESTIONS + ITEM_FIELDS})
+USED_TYPES = sorted({question.type.name for _section, question in QUESTIONS + ITEM_FIELDS})
 
 
 @pytest.mark.parametrize("question_type", USED_TYPES, ids=USED_TYPES)
@@ -151,17 +161,20 @@ def test_every_widget_draws_a_declared_question_type() -> None:
 
 def test_the_dispatcher_draws_a_question_by_its_type() -> None:
     dispatcher = (FIELDS_DIR / "question.html").read_text()
-    assert '"partials/fields/" ~ question.type ~ ".html"' in dispatcher
+    assert "{% include question.type.template %}" in dispatcher
+    for name, answer_type in ANSWER_TYPES.items():
+        assert answer_type().template == f"partials/fields/{name}.html"
 
 
 @pytest.mark.parametrize(("section", "question"), CHOICES, ids=ids(CHOICES))
 def test_choice_questions_have_options_with_unique_values(
     section: Section, question: Question
 ) -> None:
-    values = [option.value for option in question.all_options]
+    values = options_of(question)
     assert values, "a choice question needs options"
     assert len(values) == len(set(values))
-    assert all(option.value and option.label for option in question.all_options)
+    assert isinstance(question.type, Radios)
+    assert all(option.value and option.label for option in question.type.all_options)
 
 
 @pytest.mark.parametrize(("section", "question"), REQUIRED, ids=ids(REQUIRED))
@@ -193,14 +206,16 @@ def test_a_missing_message_is_one_instruction(section: Section, question: Questi
 @pytest.mark.parametrize(("section", "question"), QUESTIONS, ids=ids(QUESTIONS))
 def test_labels_have_no_asterisks(section: Section, question: Question) -> None:
     assert "*" not in question.label
-    assert all("*" not in option.label for option in question.all_options)
+    options = question.type.all_options if isinstance(question.type, Radios) else ()
+    assert all("*" not in option.label for option in options)
 
 
 @pytest.mark.parametrize(("section", "question"), QUESTIONS, ids=ids(QUESTIONS))
-def test_account_questions_name_their_source_and_others_do_not(
+def test_account_questions_name_a_detail_of_the_account(
     section: Section, question: Question
 ) -> None:
-    assert (question.type == "account") == (question.source is not None)
+    if isinstance(question.type, Account):
+        assert question.type.source in {"full_name", "email"}
 
 
 def test_the_5_9_section_has_exactly_the_eight_guide_questions_all_required() -> None:
@@ -209,4 +224,4 @@ def test_the_5_9_section_has_exactly_the_eight_guide_questions_all_required() ->
     questions = sections[0].questions
     assert tuple(question.id for question in questions) == GUIDE_5_9
     assert all(question.required for question in questions)
-    assert all(question.type == "textarea" for question in questions)
+    assert all(isinstance(question.type, Textarea) for question in questions)

@@ -6,28 +6,33 @@ from __future__ import annotations
 from datetime import date
 
 from app.assessment import engine
+from app.assessment.answer_types import Radios, Table, Text, YesNo
+from app.assessment.answer_types import table as tables
 from app.assessment.model import Option, Question, Section, ShowIf
 
 TODAY = date(2026, 11, 23)
 PETS = Question(
     "pets",
     "Pets",
-    "table",
-    item_label="Pet",
-    max_items=3,
-    required_message="Add at least one pet",
-    fields=(
-        Question("name", "Name", "text", max_length=20),
-        Question("kind", "Kind", "radios", options=(Option("cat", "Cat"), Option("dog", "Dog"))),
-        Question(
-            "bites",
-            "Does it bite?",
-            "yes-no",
-            required=False,
-            options=(Option("yes", "Yes"), Option("no", "No")),
+    Table(
+        item_label="Pet",
+        names=("name",),
+        max_items=3,
+        fields=(
+            Question("name", "Name", Text(max_length=20)),
+            Question("kind", "Kind", Radios(options=(Option("cat", "Cat"), Option("dog", "Dog")))),
+            Question(
+                "bites",
+                "Does it bite?",
+                YesNo(options=(Option("yes", "Yes"), Option("no", "No"))),
+                required=False,
+            ),
+            Question(
+                "bite_details", "Describe the bites", Text(), show_if=ShowIf("bites", ("yes",))
+            ),
         ),
-        Question("bite_details", "Describe the bites", "text", show_if=ShowIf("bites", ("yes",))),
     ),
+    required_message="Add at least one pet",
 )
 SECTION = Section("home", "Home", "0", (PETS,))
 
@@ -44,7 +49,7 @@ class Form:
 
 
 def test_an_item_is_a_section_with_prefixed_ids_and_conditions() -> None:
-    own = engine.item_section(SECTION, PETS, "0123abcd")
+    own = tables.item_section(SECTION, PETS, "0123abcd")
     ids = [q.id for q in own.questions]
     assert ids == [
         "pets-0123abcd-name",
@@ -124,8 +129,8 @@ def test_answers_are_found_and_replaced_by_prefixed_id() -> None:
 
 def test_stored_junk_is_not_an_item() -> None:
     junk = [None, "text", {"name": "no key"}, {"key": "../../x"}, {"key": "0123abcd"}]
-    assert engine.table_items(junk) == [{"key": "0123abcd"}]
-    assert engine.table_items("not a list") == []
+    assert tables.table_items(junk) == [{"key": "0123abcd"}]
+    assert tables.table_items("not a list") == []
 
 
 def test_summary_and_normalising_leave_out_blank_items() -> None:
@@ -138,7 +143,7 @@ def test_summary_and_normalising_leave_out_blank_items() -> None:
         }
     }
     assert engine.display_answer(PETS, answers["home"]["pets"], account={}) == ["Pet 1: Rex"]
-    cards = engine.item_summaries(SECTION, PETS, answers, account={})
+    cards = PETS.type.item_summaries(SECTION, PETS, answers, account={})
     assert [card.title for card in cards] == ["Pet 1: Rex"]
     labels = [question.label for question, _lines in cards[0].rows]
     assert labels == ["Name", "Kind", "Does it bite?"]  # the hidden question is left out

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from app.settings import Settings
 from tests.conftest import csrf_token_from
 from tests.journeys import register
-from tests.routes.test_assessment import YOUR_DETAILS, stored, submit, version_on
+from tests.routes.test_assessment import YOUR_DETAILS, a_seeded_postcode, stored, submit, version_on
 
 EMAIL = "florence.nightingale@health.example.org"
 FAMILY = "family"
@@ -480,6 +480,26 @@ def test_find_address_for_a_member_with_htmx(client: TestClient, reference: str)
         headers={"HX-Request": "true", "X-CSRF-Token": csrf_token_from(page)},
     )
     assert response.status_code == 404
+
+
+def test_found_addresses_show_under_the_member_whose_find_address_was_pressed(
+    client: TestClient, reference: str
+) -> None:
+    """Without JavaScript the whole page comes back: the list of addresses, and its "Use this
+    address" button, belong to the one member whose postcode was looked up, not to every
+    member whose address block is open."""
+    first, second = "0123abcd", "4567ef01"
+    fields = {
+        f"{MEMBERS}-item": [first, second],
+        **member(first, forename="Ann", lives_with_child="no", **{"address-mode": "lookup"}),
+        **member(second, forename="Bob", lives_with_child="no", **{"address-mode": "lookup"}),
+        f"{MEMBERS}-{first}-address-lookup_postcode": a_seeded_postcode(),
+        "action": f"find-address:{MEMBERS}-{first}-address",
+    }
+    page = send(client, reference, fields).text
+    assert f'name="{MEMBERS}-{first}-address-uprn" type="radio"' in page
+    assert f'name="{MEMBERS}-{second}-address-uprn" type="radio"' not in page
+    assert page.count("Use this address") == 1
 
 
 # Services -----------------------------------------------------------------------------------

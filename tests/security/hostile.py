@@ -15,7 +15,9 @@ from urllib.parse import quote_from_bytes
 
 from hypothesis import strategies as st
 
-from app.assessment.engine import ADDRESS_FIELDS, ADDRESS_LOOKUP_FIELDS, DATE_PARTS
+from app.assessment.answer_types import Address, Date, Radios, Table
+from app.assessment.answer_types.address import ADDRESS_FIELDS, ADDRESS_LOOKUP_FIELDS
+from app.assessment.answer_types.date import DATE_PARTS
 from app.assessment.model import Question, Section
 
 Value = str | bytes
@@ -270,14 +272,14 @@ def question_fields(question: Question, prefix: str = "") -> list[str]:
     name = prefix + question.id
     if not question.stores_answer:
         return []
-    if question.type == "date":
+    if isinstance(question.type, Date):
         return [f"{name}-{part}" for part in DATE_PARTS]
-    if question.type == "address":
+    if isinstance(question.type, Address):
         parts = (*ADDRESS_FIELDS, *ADDRESS_LOOKUP_FIELDS, "uprn", "uprn-1", "mode")
         return [f"{name}-{part}" for part in parts]
-    if question.type == "table":
+    if isinstance(question.type, Table):
         names = [f"{name}-item"]
-        for field in question.fields:
+        for field in question.type.fields:
             names += question_fields(field, f"{name}-{ITEM_KEY}-")
         return names
     return [name]
@@ -296,14 +298,14 @@ def section_actions(section: Section) -> list[str]:
     actions = ["next", "save", "", "next:", ":", "add-item", "remove-item:"]
     verbs = ("find-address", "enter-address", "choose-address", "lookup-address", "same-address")
     for question in section.questions:
-        if question.type == "address":
+        if isinstance(question.type, Address):
             actions += [f"{verb}:{question.id}" for verb in verbs]
-        if question.type == "table":
+        if isinstance(question.type, Table):
             actions.append(f"add-item:{question.id}")
             for verb in ("remove-item", "confirm-remove", "keep-item"):
                 actions += [f"{verb}:{question.id}:{ITEM_KEY}", f"{verb}:{question.id}:zzzz"]
-            for field in question.fields:
-                if field.type == "address":
+            for field in question.type.fields:
+                if isinstance(field.type, Address):
                     item_address = f"{question.id}-{ITEM_KEY}-{field.id}"
                     actions += [f"{verb}:{item_address}" for verb in verbs]
     return actions
@@ -314,13 +316,13 @@ def choice_values(section: Section) -> dict[str, st.SearchStrategy[Value]]:
     found: dict[str, st.SearchStrategy[Value]] = {}
 
     def add(question: Question, prefix: str) -> None:
-        if question.type == "table":
+        if isinstance(question.type, Table):
             found[f"{prefix}{question.id}-item"] = st.just(ITEM_KEY)
-            for field in question.fields:
+            for field in question.type.fields:
                 add(field, f"{prefix}{question.id}-{ITEM_KEY}-")
-        elif question.all_options:
+        elif isinstance(question.type, Radios) and question.type.all_options:
             found[prefix + question.id] = st.sampled_from(
-                [option.value for option in question.all_options]
+                [option.value for option in question.type.all_options]
             )
 
     for question in section.questions:

@@ -35,6 +35,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.testclient import TestClient
 
+from app.assessment.answer_types import Address, Table
 from app.assessment.reference import PARTICIPATION_TYPES, REFERRAL_OPTIONS
 from app.assessment.schema import ASSESSMENT
 from app.db import create_database_engine, create_session_factory
@@ -581,11 +582,11 @@ ADDRESS_QUESTIONS = [
     for section in ASSESSMENT.sections
     for question in section.questions
     for prefix, inner in (
-        [("", question)]
-        if question.type == "address"
-        else [(f"{question.id}-{ITEM_KEY}-", item_field) for item_field in question.fields]
+        [(f"{question.id}-{ITEM_KEY}-", item_field) for item_field in question.type.fields]
+        if isinstance(question.type, Table)
+        else [("", question)]
     )
-    if inner.type == "address"
+    if isinstance(inner.type, Address)
 ]
 any_section = st.one_of(
     st.sampled_from(SHOWN_SECTIONS),
