@@ -71,6 +71,9 @@ class Question:
     show_if: ShowIf | None = None
     # The message when a required question is not answered (GOV.UK style: "Enter ...").
     required_message: str | None = None
+    # The referral's column that keeps a copy of the answer for lists and search (the child's
+    # name, date of birth, NHS number, the referrer's organisation).
+    list_column: str | None = None
 
     @property
     def stores_answer(self) -> bool:
@@ -128,3 +131,11 @@ class Assessment:
             if section.id == section_id:
                 return section
         return None
+
+    def listed(self, column: str) -> tuple[Section, Question]:
+        """The question whose answer the referral's `column` keeps."""
+        for section in self.sections:
+            for question in section.questions:
+                if question.list_column == column:
+                    return section, question
+        raise KeyError(column)

@@ -73,6 +73,7 @@ YOUR_DETAILS = Section(
             "Your organisation",
             Text(max_length=200),
             hint="For example, the name of the school, surgery or team",
+            list_column="referrer_organisation",
         ),
         Question(
             "professional_capacity",
@@ -93,8 +94,18 @@ YOUR_DETAILS = Section(
             Text(max_length=200),
             hint="For example, class teacher, health visitor, GP or youth worker",
         ),
-        Question("child_forename", "The child's forename", Text(max_length=100)),
-        Question("child_surname", "The child's surname", Text(max_length=100)),
+        Question(
+            "child_forename",
+            "The child's forename",
+            Text(max_length=100),
+            list_column="child_forename",
+        ),
+        Question(
+            "child_surname",
+            "The child's surname",
+            Text(max_length=100),
+            list_column="child_surname",
+        ),
         Question(
             "child_born",
             "Has the child been born?",
@@ -113,6 +124,7 @@ YOUR_DETAILS = Section(
             hint="For example, 27 3 2019",
             show_if=ShowIf("child_born", ("yes",)),
             required_message="Enter the child's date of birth",
+            list_column="child_date_of_birth",
         ),
         Question(
             "child_dob_estimated",
@@ -155,6 +167,7 @@ YOUR_DETAILS = Section(
             NhsNumber(width="govuk-input--width-10"),
             required=False,
             hint="If known. It is 10 digits long, like 943 476 5919.",
+            list_column="child_nhs_number",
         ),
         Question(
             "child_address",

@@ -11,8 +11,7 @@ from sqlalchemy import Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.assessment import engine, validators
-from app.assessment.answer_types.date import answer_date
+from app.assessment import engine
 from app.assessment.model import Section
 from app.models import Referral, SectionAnswers
 from app.services.referrals import lock_draft
@@ -152,35 +151,22 @@ def save_section(
 def copy_list_fields(
     referral: Referral, section: Section, answers: dict[str, Any], *, today: date
 ) -> None:
-    """Keep the columns lists and search use (child's name, date of birth, NHS number, the
-    referrer's organisation) in step with the answers."""
-    if section.id != "your-details":
-        return
-    forename = str(answers.get("child_forename") or "").strip()
-    surname = str(answers.get("child_surname") or "").strip()
-    if forename:
-        referral.child_forename = forename[:100]
-    if surname:
-        referral.child_surname = surname[:100]
-    born = answers.get("child_born") == "yes"
-    dob_question = section.question("child_dob")
-    valid = (
-        born
-        and engine.is_answered(dob_question, answers.get("child_dob"))
-        and engine.question_problem(dob_question, answers.get("child_dob"), today=today) is None
-    )
-    referral.child_date_of_birth = answer_date(answers.get("child_dob")) if valid else None
-    # The hub searches by NHS number: kept only when it is a valid one, in its standard form.
-    nhs_question = section.question("child_nhs_number")
-    nhs = str(answers.get("child_nhs_number") or "")
-    nhs_valid = engine.is_answered(nhs_question, nhs) and (
-        engine.question_problem(nhs_question, nhs, today=today) is None
-    )
-    referral.child_nhs_number = (
-        validators.normalise_nhs_number(nhs).replace(" ", "") if nhs_valid else None
-    )
-    organisation = str(answers.get("referrer_organisation") or "").strip()
-    referral.referrer_organisation = organisation[:200] or None
+    """Keep the referral's columns that lists and search use in step with the answers of the
+    questions that declare them (`list_column`). An answer hidden by a condition (a date of
+    birth for a child not yet born) clears its column; a column that cannot be empty (the
+    child's name) keeps what it had."""
+    shown = {q.id for q in engine.visible_questions(section, {section.id: answers})}
+    columns = Referral.__table__.c
+    for question in section.questions:
+        if question.list_column is None:
+            continue
+        value = (
+            question.type.column_value(question, answers.get(question.id), today=today)
+            if question.id in shown
+            else None
+        )
+        if value is not None or columns[question.list_column].nullable:
+            setattr(referral, question.list_column, value)
 
 
 def status_after_save(

@@ -23,6 +23,7 @@ from app.assessment.reference import (
     REQUEST_FOR_SUPPORT_QUESTION,
     REQUEST_FOR_SUPPORT_SECTION,
 )
+from app.assessment.schema import ASSESSMENT
 from app.models import PendingStart, Referral, SectionAnswers, User
 from app.services.audit import record_event
 
@@ -85,15 +86,15 @@ def create_draft(
     session.add(referral)
     session.flush()
     referral.reference = _format_reference(referral.id, now.year)
-    # The child's name from the start page, carried into Your Details.
+    # The child's name from the start page, carried into the questions that ask it.
+    forename_section, forename = ASSESSMENT.listed("child_forename")
+    surname_section, surname = ASSESSMENT.listed("child_surname")
+    assert forename_section == surname_section
     session.add(
         SectionAnswers(
             referral_id=referral.id,
-            section_id="your-details",
-            answers={
-                "child_forename": referral.child_forename,
-                "child_surname": referral.child_surname,
-            },
+            section_id=forename_section.id,
+            answers={forename.id: referral.child_forename, surname.id: referral.child_surname},
             status="in-progress",
             updated_at=now,
         )

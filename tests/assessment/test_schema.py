@@ -11,6 +11,7 @@ import pytest
 from app.assessment.answer_types import ANSWER_TYPES, Account, Radios, Table, Textarea
 from app.assessment.model import Question, Section
 from app.assessment.schema import ASSESSMENT
+from app.models import Referral
 
 FIELDS_DIR = Path(__file__).resolve().parents[2] / "app" / "partials" / "fields"
 QUESTION_TYPES = sorted(ANSWER_TYPES)
@@ -225,3 +226,21 @@ def test_the_5_9_section_has_exactly_the_eight_guide_questions_all_required() ->
     assert tuple(question.id for question in questions) == GUIDE_5_9
     assert all(question.required for question in questions)
     assert all(isinstance(question.type, Textarea) for question in questions)
+
+
+def test_list_columns_are_columns_of_the_referral_each_kept_by_one_question() -> None:
+    """Lists and search read a copy of some answers kept on the referral; the questions say
+    which (`list_column`), so no service names a question by hand."""
+    columns = [question.list_column for _section, question in QUESTIONS if question.list_column]
+    assert len(columns) == len(set(columns))
+    assert set(columns) == {
+        "child_forename",
+        "child_surname",
+        "child_date_of_birth",
+        "child_nhs_number",
+        "referrer_organisation",
+    }
+    assert set(columns) <= set(Referral.__table__.c.keys())
+    for column in columns:
+        section, question = ASSESSMENT.listed(column)
+        assert question in section.questions and question.list_column == column

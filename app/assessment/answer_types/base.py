@@ -86,6 +86,11 @@ class AnswerType:
         """The answer as lines a person reads; called only for an answered question."""
         return [plain(answer)]
 
+    def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
+        """What the referral's list column keeps of the answer (`Question.list_column`); None
+        when there is nothing fit to keep."""
+        return plain(answer) or None
+
     # Answers made of items (tables) hold questions of their own, under prefixed ids.
 
     def inner_question(

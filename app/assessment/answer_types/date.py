@@ -62,6 +62,11 @@ class Date(AnswerType):
                 return problem_for(question, message, parts=frozenset(DATE_PARTS))
         return None
 
+    def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
+        if not self.is_answered(question, answer) or self.problem(question, answer, today=today):
+            return None
+        return answer_date(answer)
+
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         moment = answer_date(answer)
         if moment is None:

@@ -37,6 +37,10 @@ class Text(AnswerType):
     def format_problem(self, text: str) -> str | None:
         return None
 
+    def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
+        text = plain(answer)
+        return (text[: self.max_length] if self.max_length else text) or None
+
 
 @dataclass(frozen=True)
 class Email(Text):
@@ -66,6 +70,12 @@ class NhsNumber(Text):
 
     def normalised(self, section: Section, question: Question, answer: Any, *, today: date) -> Any:
         return validators.normalise_nhs_number(answer)
+
+    def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
+        # The hub searches by NHS number: kept only when it is a valid one, digits only.
+        if not self.is_answered(question, answer) or self.problem(question, answer, today=today):
+            return None
+        return validators.normalise_nhs_number(answer).replace(" ", "")
 
 
 @dataclass(frozen=True)
