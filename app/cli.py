@@ -4,11 +4,17 @@ disable-user, enable-user."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from app.models import User
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -97,17 +103,35 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _account_command(service: str, action: str) -> Callable[[argparse.Namespace, Settings], int]:
-    """A command that runs `action` (a function of module `service`, taking the session, the
-    account named by --email and the time) and prints what it did. Imported when run, so that
-    `portal --help` stays quick."""
+def _reset_two_factor(session: Session, user: User, now: datetime) -> object:
+    from app.services.two_factor import reset_by_operator
+
+    return reset_by_operator(session, user, now=now)
+
+
+def _disable_user(session: Session, user: User, now: datetime) -> object:
+    from app.services.accounts import disable_by_operator
+
+    return disable_by_operator(session, user, now=now)
+
+
+def _enable_user(session: Session, user: User, now: datetime) -> object:
+    from app.services.accounts import enable_by_operator
+
+    return enable_by_operator(session, user, now=now)
+
+
+def _account_command(
+    act: Callable[[Session, User, datetime], object],
+) -> Callable[[argparse.Namespace, Settings], int]:
+    """A command that runs `act` (a service function, imported when run so that `portal
+    --help` stays quick) on the account named by --email, and prints what it did."""
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         from app.db import create_database_engine, create_session_factory
         from app.models import utc_now
         from app.services.accounts import user_by_email
 
-        act = getattr(importlib.import_module(service), action)
         engine = create_database_engine(settings.database_url)
         try:
             with create_session_factory(engine)() as session:
@@ -115,7 +139,7 @@ def _account_command(service: str, action: str) -> Callable[[argparse.Namespace,
                 if user is None:
                     print(f"portal: there is no account for {args.email}", file=sys.stderr)
                     return 1
-                outcome = str(act(session, user, now=utc_now()))
+                outcome = str(act(session, user, utc_now()))
                 session.commit()
         finally:
             engine.dispose()
@@ -125,8 +149,8 @@ def _account_command(service: str, action: str) -> Callable[[argparse.Namespace,
     return run
 
 
-# The commands on one account named by --email: name, help, description, and the service
-# function that does it (see `_account_command`).
+# The commands on one account named by --email: name, help, description, and what does it
+# (see `_account_command`).
 ACCOUNT_COMMANDS = (
     (
         "reset-two-factor",
@@ -134,8 +158,7 @@ ACCOUNT_COMMANDS = (
         "Turn off two-factor sign-in for an account and end its sessions, after checking who is "
         "asking. Hub staff set up a new authenticator app when they next sign in; a "
         "professional signs in with their password alone until they set one up again.",
-        "app.services.two_factor",
-        "reset_by_operator",
+        _reset_two_factor,
     ),
     (
         "disable-user",
@@ -143,16 +166,14 @@ ACCOUNT_COMMANDS = (
         "Disable an account: its sessions end at once, it cannot sign in or have a password "
         "reset code, and it stays disabled until enable-user. What it sent and wrote is kept, "
         "and so are hub staff's records of their actions.",
-        "app.services.accounts",
-        "disable_by_operator",
+        _disable_user,
     ),
     (
         "enable-user",
         "let a disabled account sign in again",
         "Enable an account disabled by disable-user: it signs in again with its password (and "
         "its two-factor sign-in, if it had one).",
-        "app.services.accounts",
-        "enable_by_operator",
+        _enable_user,
     ),
 )
 
@@ -215,10 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--name", required=True, help='forename and surname, "Ada Lovelace"')
     create_user.set_defaults(handler=_create_user)
 
-    for name, summary, description, service, action in ACCOUNT_COMMANDS:
+    for name, summary, description, act in ACCOUNT_COMMANDS:
         command = commands.add_parser(name, help=summary, description=description)
         command.add_argument("--email", required=True, help="the account's email address")
-        command.set_defaults(handler=_account_command(service, action))
+        command.set_defaults(handler=_account_command(act))
     return parser
 
 

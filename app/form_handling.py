@@ -18,13 +18,6 @@ def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
 
 
-def wake_mail(request: Request) -> None:
-    """After committing work that queued an email: send it now rather than at the next poll."""
-    worker = getattr(request.state, "mail_worker", None)
-    if worker is not None:
-        worker.wake()
-
-
 def redirect(path: str) -> RedirectResponse:
     """303 See Other: after a successful post, the browser GETs the next page."""
     return RedirectResponse(path, status_code=303)

@@ -48,7 +48,7 @@ from app.routes import assessment as assessment_pages
 from app.security.csrf import CSRFMiddleware
 from app.security.headers import SecurityHeadersMiddleware
 from app.security.sessions import RotatingSessionMiddleware
-from app.services.mail import MailWorker
+from app.services.mail import MailWorker, wake_after_commit
 from app.services.pdf import PdfRenderer
 from app.services.retention import RetentionWorker
 from app.services.virus_scan import scanner_from
@@ -114,6 +114,7 @@ def create_app(
         )
         session_factory = create_session_factory(engine)
         mail_worker = MailWorker(session_factory, settings)
+        wake_after_commit(session_factory, mail_worker)
         await mail_worker.start()
         retention_worker = RetentionWorker(session_factory, settings, clock)
         await retention_worker.start()
@@ -135,7 +136,6 @@ def create_app(
                 "session_factory": session_factory,
                 "clock": clock,
                 "assessment": assessment,
-                "mail_worker": mail_worker,
                 "pdf_renderer": pdf_renderer,
                 "lanes": lanes,
                 "virus_scanner": scanner_from(settings),

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent
-from app.services.audit import Origin, record_event
+from app.services.audit import Event, Origin, record_event
 from app.settings import Settings
 from tests.journeys import register
 
@@ -15,13 +17,15 @@ def test_an_event_is_written_when_the_caller_commits(database_url: str) -> None:
     sessions = create_session_factory(engine)
     try:
         with sessions() as session:
-            record_event(session, "signed-in", actor_user_id=7, origin=Origin("abc", "192.0.2.7"))
+            record_event(
+                session, Event.SIGNED_IN, actor_user_id=7, origin=Origin("abc", "192.0.2.7")
+            )
             session.rollback()  # not committed: nothing kept
         with sessions() as session:
             assert session.scalars(select(AuditEvent)).all() == []
             record_event(
                 session,
-                "signed-in",
+                Event.SIGNED_IN,
                 actor_user_id=7,
                 origin=Origin("abc", "2001:db8::7"),
                 details={"method": "password"},
@@ -51,3 +55,19 @@ def test_events_from_requests_say_who_when_and_from_where(
     for event in events:
         assert event.actor_user_id is not None and event.occurred_at is not None
         assert event.request_id and event.client_address == "testclient"
+
+
+def test_every_kind_of_event_has_one_name_in_the_agreed_form() -> None:
+    """One enum names every event; names are unique, and every name since the first
+    release's account events reads "<subject>.<what happened>"."""
+    first_release = {
+        "registered", "email-verified", "signed-in", "signed-out", "sign-in-failed",
+        "sign-in-throttled", "sign-in-refused-disabled", "password-accepted", "password-changed",
+        "password-reset", "two-factor-enabled", "two-factor-disabled", "two-factor-reset",
+        "recovery-codes-made", "recovery-code-used", "second-factor-failed", "account-disabled",
+        "account-enabled", "referral-started",
+    }  # fmt: skip
+    names = [event.value for event in Event]
+    assert len(names) == len(set(names))
+    later = [name for name in names if name not in first_release]
+    assert later and all(re.fullmatch(r"[a-z]+\.[a-z-]+", name) for name in later), later

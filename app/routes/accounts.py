@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.db import request_session
-from app.form_handling import form_page, read_form, redirect, wake_mail
+from app.form_handling import form_page, read_form, redirect
 from app.models import OneTimeCode, User
 from app.plain_text import visible_text
 from app.request_log import origin_of
@@ -38,7 +38,7 @@ from app.security.sessions import (
 )
 from app.services import accounts
 from app.services.accounts import CodeCheck
-from app.services.audit import record_event
+from app.services.audit import Event
 from app.services.passwords import checklist, password_problems, verify_password
 from app.templating import render
 
@@ -101,7 +101,6 @@ def login(request: Request) -> Response:
         origin=origin_of(request),
     )
     db.commit()
-    wake_mail(request)
     if result.throttled:
         errors["email"] = (
             "You have tried to sign in too many times. Wait 15 minutes and try again, "
@@ -127,10 +126,9 @@ def login(request: Request) -> Response:
 def logout(request: Request) -> Response:
     user = current_user(request)
     if user is not None:
-        # Raising the version ends this session and any other the user has open.
-        user.session_version += 1
-        record_event(request_session(request), "signed-out", actor_user_id=user.id)
-        request_session(request).commit()
+        db = request_session(request)
+        accounts.sign_out(db, user, origin_of(request))
+        db.commit()
     end_session(request, "signed-out")
     return redirect("/signed-out")
 
@@ -223,7 +221,6 @@ def register_account(request: Request) -> Response:
         now=now_for(request),
     )
     db.commit()
-    wake_mail(request)
     request.session[REGISTRATION] = {**names, "email": values["email"]}
     request.session[REGISTER_CODE] = code.id
     return redirect("/register/code")
@@ -286,7 +283,6 @@ def enter_code(
             return too_soon(request, template, "code", wait, form, **context), None
         new_code = accounts.resend_code(db, request.state.settings, code, now=now)
         db.commit()
-        wake_mail(request)
         request.session[session_key] = new_code.id
         return redirect(f"{request.url.path}?sent=1"), None
 
@@ -403,11 +399,10 @@ def change_password(request: Request) -> Response:
         user,
         values["password"],
         now=now_for(request),
-        event="password-changed",
+        event=Event.PASSWORD_CHANGED,
         origin=origin_of(request),
     )
     db.commit()
-    wake_mail(request)
     begin_session(request, user)  # this session carries on; every other one has ended
     return redirect("/account/password-changed")
 
@@ -440,7 +435,6 @@ def forgotten_password(request: Request) -> Response:
         db, request.state.settings, email=email, now=now_for(request)
     )
     db.commit()
-    wake_mail(request)
     request.session[RESET_CODE] = code.id
     request.session["reset_email"] = email
     request.session.pop(RESET_ALLOWED, None)
@@ -496,12 +490,11 @@ def reset_password(request: Request) -> Response:
         user,
         values["password"],
         now=now,
-        event="password-reset",
+        event=Event.PASSWORD_RESET,
         origin=origin_of(request),
     )
     code.payload = {"spent": True}  # an old copy of the session cookie cannot reset it again
     db.commit()
-    wake_mail(request)
     for key in (RESET_CODE, RESET_ALLOWED, "reset_email"):
         request.session.pop(key, None)
     return redirect("/forgotten-password/done")

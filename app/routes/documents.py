@@ -19,8 +19,8 @@ from app.db import request_session
 from app.form_handling import is_htmx, redirect
 from app.models import Document, Referral
 from app.plain_text import visible_text
+from app.request_log import origin_of
 from app.request_model import FormLimits, PortalRoute, posted_form
-from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.security.sessions import current_user, now_for, require_user, signed_in_user
 from app.services import documents as store
@@ -212,30 +212,20 @@ def upload(request: Request, referral: Referral) -> Response:
         added, problems = store.add_documents(
             db, settings, referral, user, uploads, description, now=now
         )
-        for upload, verdict in infected:
+        for upload, _verdict in infected:
             problems.append(
                 f"{store.shown_filename(upload.filename)} contains a virus, so it was not "
                 "uploaded and nothing of it was kept. Ask your organisation's IT support to "
                 "check the file before you send it again"
             )
-            audit(
-                request,
-                "document.infected",
-                subject_type="referral",
-                subject_id=referral.reference,
-                signature=verdict.signature,
-                size=len(upload.data),
-            )
-        for document in added:
-            audit(
-                request,
-                "document.uploaded",
-                subject_type="document",
-                subject_id=document.key,
-                referral=referral.reference,
-                kind=document.kind,
-                size=document.size,
-            )
+        store.record_uploads(
+            db,
+            referral,
+            user,
+            origin_of(request),
+            added=added,
+            infected=[(upload, verdict.signature) for upload, verdict in infected],
+        )
         db.commit()
     except OSError:
         # The document store could not write (disk full, storage unreachable): nothing is kept,
@@ -316,13 +306,7 @@ def document_download(request: Request, referral: Referral, document: Document) 
         content = store.read_content(db, settings, document)
     except FileNotFoundError:
         raise HTTPException(404) from None
-    audit(
-        request,
-        "document.downloaded",
-        subject_type="document",
-        subject_id=document.key,
-        referral=referral.reference,
-    )
+    store.record_download(db, referral, document, signed_in_user(request), origin_of(request))
     db.commit()
     return Response(
         content,
@@ -350,15 +334,7 @@ def remove(request: Request) -> Response:
     settings: Settings = request.state.settings
     db = request_session(request)
     lock_draft(db, referral, now=now_for(request))
-    audit(
-        request,
-        "document.removed",
-        subject_type="document",
-        subject_id=document.key,
-        referral=referral.reference,
-        by="referrer",
-    )
-    db.delete(document)
+    store.remove_by_owner(db, referral, document, signed_in_user(request), origin_of(request))
     db.commit()
     store.forget_file(settings, document)
     if is_htmx(request):

@@ -16,12 +16,11 @@ from starlette.responses import Response
 
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import request_session
-from app.form_handling import go_to, is_htmx, read_form, varies, wake_mail
+from app.form_handling import go_to, is_htmx, read_form, varies
 from app.models import Referral, User
 from app.plain_text import clean_text, visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute
-from app.routes.auditing import audit
 from app.routes.documents import document_download, referral_document_or_404
 from app.routes.pdf import pdf_response
 from app.routes.summary import referral_summary
@@ -130,8 +129,7 @@ def referral_view(request: Request) -> Response:
     the actions. Opening it is audited and marks the referrer's replies read."""
     referral = sent_referral_or_404(request)
     db = request_session(request)
-    audit(request, "referral.viewed", subject_type="referral", subject_id=referral.reference)
-    hub.mark_read(db, referral, reader_role=hub.HUB, now=now_for(request))
+    hub.record_view(db, referral, signed_in_user(request), origin_of(request), now=now_for(request))
     db.commit()
     return render(request, "pages/hub/referral.html", view_context(request, referral))
 
@@ -151,7 +149,6 @@ def refused(
 
 def done(request: Request, referral: Referral, notice: str) -> Response:
     """After an action (committed): any email it queued goes now; back to the referral."""
-    wake_mail(request)
     request.session[NOTICE] = notice
     return go_to(request, referral_url(referral))
 

@@ -6,23 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.db import request_session
-from app.form_handling import go_to, redirect, wake_mail
-from app.models import Document, Referral, SectionAnswers
+from app.form_handling import go_to, redirect
+from app.models import Referral, SectionAnswers
 from app.plain_text import visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute, posted_form
-from app.routes.auditing import audit
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services import documents as store
-from app.services import hub
-from app.services.referrals import DRAFT, SUBMITTED, lock_draft
+from app.services import hub, referrals
+from app.services.referrals import DRAFT, SUBMITTED
 from app.services.retention import deletion_date, visible_until
 from app.settings import Settings
 from app.templating import render
@@ -100,19 +99,10 @@ def delete_draft(request: Request) -> Response:
         return render(request, "pages/forms/delete_draft.html", {"referral": referral})
     settings: Settings = request.state.settings
     db = request_session(request)
-    now: datetime = now_for(request)
-    lock_draft(db, referral, now=now)
-    documents = list(db.scalars(select(Document).where(Document.referral_id == referral.id)))
-    audit(
-        request,
-        "referral.deleted",
-        subject_type="referral",
-        subject_id=referral.reference,
-        reason="deleted-by-owner",
-        status=DRAFT,
-        documents=len(documents),
+    owner = signed_in_user(request)
+    documents = referrals.delete_draft(
+        db, referral, owner, origin_of(request), now=now_for(request)
     )
-    db.execute(delete(Referral).where(Referral.id == referral.id))
     db.commit()
     for document in documents:
         store.forget_file(settings, document)
@@ -229,7 +219,6 @@ def reply(request: Request) -> Response:
         origin=origin_of(request),
     )
     db.commit()
-    wake_mail(request)
     request.session[REPLIED_FLASH] = True
     return redirect(f"/referrals/{referral.reference}/view#timeline")
 

@@ -9,13 +9,13 @@ from starlette.responses import Response
 
 from app.db import request_session
 from app.models import Referral, ReferralMessage, User
+from app.request_log import origin_of
 from app.request_model import PortalRoute
-from app.routes.auditing import audit
 from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services.hub import STATUSES, URGENCIES, authors_of
-from app.services.pdf import PdfRenderer, PdfUnavailable
+from app.services.pdf import PdfRenderer, PdfUnavailable, record_pdf_created
 from app.services.referrals import DRAFT
 from app.templating import UK_TIME, render, uk_datetime
 
@@ -62,9 +62,7 @@ def pdf_response(
         logger.warning("pdf unavailable id=%s: %s", request.state.request_id, error)
         page = "pages/errors/pdf-unavailable.html"
         return render(request, page, {"back": back}, status_code=503)
-    audit(
-        request, "referral.pdf-created", subject_type="referral", subject_id=reference, draft=draft
-    )
+    record_pdf_created(db, referral, signed_in_user(request), origin_of(request), draft=draft)
     db.commit()
     filename = f"{reference}-{now.astimezone(UK_TIME):%Y-%m-%d}.pdf"
     return Response(

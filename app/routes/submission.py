@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from app.assessment import engine
 from app.assessment.model import Assessment, Problem, Section
 from app.db import request_session
-from app.form_handling import go_to, is_htmx, varies, wake_mail
+from app.form_handling import go_to, is_htmx, varies
 from app.models import Referral
 from app.request_log import origin_of
 from app.request_model import PortalRoute
@@ -105,7 +105,6 @@ def send(request: Request) -> Response:
         origin=origin_of(request),
     )
     db.commit()
-    wake_mail(request)
     return go_to(request, sent_url(referral))
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models import OneTimeCode, PasswordHistory, SignInAttempt, User
 from app.services import account_mail
-from app.services.audit import Origin, record_event, record_operator_action
+from app.services.audit import Event, Origin, record_event, record_operator_action
 from app.services.passwords import (
     HISTORY_SIZE,
     hash_password,
@@ -314,8 +314,8 @@ def complete_registration(
     session.flush()
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     code.payload = {}  # the password hash has done its job
-    record_event(session, "registered", actor_user_id=user.id, origin=origin)
-    record_event(session, "email-verified", actor_user_id=user.id, origin=origin)
+    record_event(session, Event.REGISTERED, actor_user_id=user.id, origin=origin)
+    record_event(session, Event.EMAIL_VERIFIED, actor_user_id=user.id, origin=origin)
     return user
 
 
@@ -405,7 +405,7 @@ def sign_in(
         withdraw_attempt(session, attempt_id)
         record_event(
             session,
-            "sign-in-throttled",
+            Event.SIGN_IN_THROTTLED,
             actor_user_id=user.id if user else None,
             origin=origin,
         )
@@ -419,16 +419,18 @@ def sign_in(
     settle_attempt(session, attempt_id, succeeded=ok)
     if ok and user is not None and user.is_disabled:
         # Said only to someone who knows the password, so it tells nobody else the account exists.
-        record_event(session, "sign-in-refused-disabled", actor_user_id=user.id, origin=origin)
+        record_event(session, Event.SIGN_IN_REFUSED_DISABLED, actor_user_id=user.id, origin=origin)
         return SignInResult(None, disabled=True)
     if ok and user is not None:
         if user.has_two_factor or user.is_hub_staff:
-            record_event(session, "password-accepted", actor_user_id=user.id, origin=origin)
+            record_event(session, Event.PASSWORD_ACCEPTED, actor_user_id=user.id, origin=origin)
             return SignInResult(user, second_factor=True)
-        record_event(session, "signed-in", actor_user_id=user.id, origin=origin)
+        record_event(session, Event.SIGNED_IN, actor_user_id=user.id, origin=origin)
         return SignInResult(user)
 
-    record_event(session, "sign-in-failed", actor_user_id=user.id if user else None, origin=origin)
+    record_event(
+        session, Event.SIGN_IN_FAILED, actor_user_id=user.id if user else None, origin=origin
+    )
     failures = recent_failures(session, now=now, email_key=key, client_address=client_address)
     if failures == SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT and user is not None:
         account_mail.sign_in_throttled(session, settings, user=user)
@@ -457,7 +459,7 @@ def set_password(
     password: str,
     *,
     now: datetime,
-    event: str,
+    event: Event,
     origin: Origin | None = None,
 ) -> None:
     """Store a new password, end every session of the user, keep the history, tell them."""
@@ -518,7 +520,7 @@ def disable_by_operator(session: Session, user: User, *, now: datetime) -> str:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    record_operator_action(session, "account-disabled", user.id)
+    record_operator_action(session, Event.ACCOUNT_DISABLED, user.id)
     return f"{user.email} is disabled: their sessions have ended and they cannot sign in"
 
 
@@ -527,7 +529,7 @@ def enable_by_operator(session: Session, user: User, *, now: datetime) -> str:
     if not user.is_disabled:
         return f"{user.email} is not disabled: nothing to do"
     user.disabled_at = None
-    record_operator_action(session, "account-enabled", user.id)
+    record_operator_action(session, Event.ACCOUNT_ENABLED, user.id)
     return f"{user.email} is enabled: they can sign in again with their password"
 
 
@@ -561,7 +563,7 @@ def create_user_by_operator(
         existing.session_version += 1  # new rights take effect from a fresh sign-in
         record_event(
             session,
-            "user.role-changed",
+            Event.USER_ROLE_CHANGED,
             subject_type="user",
             subject_id=str(existing.id),
             details={"role": role, "by": "operator"},
@@ -588,9 +590,15 @@ def create_user_by_operator(
     session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=now))
     record_event(
         session,
-        "user.created",
+        Event.USER_CREATED,
         subject_type="user",
         subject_id=str(user.id),
         details={"role": role, "by": "operator"},
     )
     return f"created a {role} account for {email}"
+
+
+def sign_out(session: Session, user: User, origin: Origin) -> None:
+    """Sign out: raising the version ends this session and any other the user has open."""
+    user.session_version += 1
+    record_event(session, Event.SIGNED_OUT, actor_user_id=user.id, origin=origin)

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Document, DocumentContent, Referral, User
+from app.services.audit import Event, Origin, record_event
 from app.settings import Settings
 
 MB = 1024 * 1024
@@ -378,3 +379,67 @@ def _add_each(
         added.append(document)
         write_content(session, settings, document, upload.data)
         used += len(upload.data)
+
+
+def record_uploads(
+    session: Session,
+    referral: Referral,
+    actor: User,
+    origin: Origin,
+    *,
+    added: Sequence[Document],
+    infected: Sequence[tuple[Upload, str]],
+) -> None:
+    """Audit an upload: each document kept, and each file refused for a virus (by the
+    signature found and its size; never its name)."""
+    for upload, signature in infected:
+        record_event(
+            session,
+            Event.DOCUMENT_INFECTED,
+            actor_user_id=actor.id,
+            subject_type="referral",
+            subject_id=referral.reference,
+            origin=origin,
+            details={"signature": signature, "size": len(upload.data)},
+        )
+    for document in added:
+        record_event(
+            session,
+            Event.DOCUMENT_UPLOADED,
+            actor_user_id=actor.id,
+            subject_type="document",
+            subject_id=document.key,
+            origin=origin,
+            details={"referral": referral.reference, "kind": document.kind, "size": document.size},
+        )
+
+
+def record_download(
+    session: Session, referral: Referral, document: Document, actor: User, origin: Origin
+) -> None:
+    record_event(
+        session,
+        Event.DOCUMENT_DOWNLOADED,
+        actor_user_id=actor.id,
+        subject_type="document",
+        subject_id=document.key,
+        origin=origin,
+        details={"referral": referral.reference},
+    )
+
+
+def remove_by_owner(
+    session: Session, referral: Referral, document: Document, actor: User, origin: Origin
+) -> None:
+    """The referrer removes a document from their draft (the caller has locked it, commits,
+    then forgets the file)."""
+    record_event(
+        session,
+        Event.DOCUMENT_REMOVED,
+        actor_user_id=actor.id,
+        subject_type="document",
+        subject_id=document.key,
+        origin=origin,
+        details={"referral": referral.reference, "by": "referrer"},
+    )
+    session.delete(document)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
 from app.services.account_mail import SERVICE, compose
-from app.services.audit import Origin, record_event
+from app.services.audit import Event, Origin, record_event
 from app.services.referrals import SUBMITTED
 from app.settings import Settings
 
@@ -193,6 +193,15 @@ def unread_for_referrer(session: Session, referral_ids: list[int]) -> dict[int, 
     return {referral_id: int(count) for referral_id, count in rows}
 
 
+def record_view(
+    session: Session, referral: Referral, viewer: User, origin: Origin, *, now: datetime
+) -> None:
+    """Hub staff opened the referral: audited (the "who has viewed it" list), and what the
+    referrer wrote is read now."""
+    _audit(session, Event.REFERRAL_VIEWED, viewer, referral, origin)
+    mark_read(session, referral, reader_role=HUB, now=now)
+
+
 def mark_read(session: Session, referral: Referral, *, reader_role: str, now: datetime) -> None:
     """Everything the other side wrote is read now."""
     session.execute(
@@ -213,7 +222,7 @@ def viewers(session: Session, referral: Referral) -> list[tuple[AuditEvent, User
         select(AuditEvent, User)
         .outerjoin(User, User.id == AuditEvent.actor_user_id)
         .where(
-            AuditEvent.event_type == "referral.viewed",
+            AuditEvent.event_type == Event.REFERRAL_VIEWED,
             AuditEvent.subject_type == "referral",
             AuditEvent.subject_id == referral.reference,
         )
@@ -252,7 +261,7 @@ def _entry(
 
 def _audit(
     session: Session,
-    event: str,
+    event: Event,
     actor: User,
     referral: Referral,
     origin: Origin | None,
@@ -288,7 +297,7 @@ def set_status(
     _entry(
         session, referral, hub_user, role=HUB, kind="status", status=status, body=message, now=now
     )
-    _audit(session, "referral.status-changed", hub_user, referral, origin, status=status)
+    _audit(session, Event.REFERRAL_STATUS_CHANGED, hub_user, referral, origin, status=status)
     if message:
         new_message_mail(session, settings, referral)
 
@@ -306,7 +315,7 @@ def set_urgency(
         raise ValueError(urgency)
     referral.urgency = urgency
     _entry(session, referral, hub_user, role=HUB, kind="urgency", status=urgency, now=now)
-    _audit(session, "referral.urgency-changed", hub_user, referral, origin, urgency=urgency)
+    _audit(session, Event.REFERRAL_URGENCY_CHANGED, hub_user, referral, origin, urgency=urgency)
 
 
 def send_message(
@@ -323,7 +332,7 @@ def send_message(
     """A message from the hub to the referrer, or the referrer's reply; the other side is
     emailed that there is one."""
     _entry(session, referral, author, role=role, kind="message", body=body, now=now)
-    _audit(session, "referral.message-sent", author, referral, origin, by=role)
+    _audit(session, Event.REFERRAL_MESSAGE_SENT, author, referral, origin, by=role)
     if role == HUB:
         new_message_mail(session, settings, referral)
     elif settings.hub_notify_email:
@@ -366,7 +375,7 @@ def remove_document(
     )
     _audit(
         session,
-        "document.removed",
+        Event.DOCUMENT_REMOVED,
         hub_user,
         referral,
         origin,

@@ -11,8 +11,6 @@ server, is the one exception: there the log *is* the mailbox).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import smtplib
 import ssl
@@ -23,13 +21,13 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
-from starlette.concurrency import run_in_threadpool
 
 from app.models import OutboxMessage
+from app.services.periodic import PeriodicWorker
 from app.settings import Settings
 
 logger = logging.getLogger("portal.mail")
@@ -43,7 +41,6 @@ MAX_ERROR_LENGTH = 500
 MAX_ADDRESS_LENGTH = 254
 MAX_SUBJECT_LENGTH = 200
 BATCH_SIZE = 20
-STOP_GRACE_SECONDS = 30
 
 # Errors that mean "this attempt failed, try again later". smtplib's own errors are OSErrors;
 # ValueError covers a message the email package refuses to build (a header it cannot encode).
@@ -71,6 +68,7 @@ def enqueue_mail(session: Session, *, to: str, subject: str, text: str, html: st
         raise ValueError("mail needs an address to send to")
     message = OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html)
     session.add(message)
+    session.info[MAIL_QUEUED] = True
     return message
 
 
@@ -304,12 +302,14 @@ def recent_mail(session: Session, limit: int = 50) -> list[OutboxMessage]:
     )
 
 
-class MailWorker:
-    """Delivers the outbox in the background while the app runs (start and stop in lifespan).
+class MailWorker(PeriodicWorker):
+    """Delivers the outbox in the background while the app runs (start and stop in lifespan):
+    a delivery pass every `poll_seconds`, or at once after a commit that queued mail
+    (`wake_after_commit`)."""
 
-    It runs a delivery pass every `poll_seconds`, or at once after `wake()`, which a request
-    handler calls once it has committed a mail. A failing pass is logged; the loop carries on.
-    """
+    name = "mail delivery"
+    task_name = "portal-mail-worker"
+    logger = logger
 
     def __init__(
         self,
@@ -318,91 +318,28 @@ class MailWorker:
         *,
         poll_seconds: float = 15,
     ) -> None:
+        super().__init__(interval=poll_seconds)
         self.session_factory = session_factory
         self.settings = settings
-        self.poll_seconds = poll_seconds
-        self._task: asyncio.Task[None] | None = None
-        # Made in start(): an asyncio.Event belongs to the loop that first uses it.
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    async def start(self) -> None:
-        """Start the delivery loop as a task of the running event loop."""
-        if self.running:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="portal-mail-worker")
-
-    def wake(self) -> None:
-        """Run a delivery pass now rather than at the next poll. Safe from any thread."""
-        event, loop = self._wake, self._loop
-        if event is None or loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            event.set()
-        else:  # a synchronous handler in a worker thread
-            loop.call_soon_threadsafe(event.set)
-
-    async def stop(self) -> None:
-        """Cancel the loop and wait for it to end.
-
-        A delivery pass in progress is let finish first (for up to STOP_GRACE_SECONDS): its
-        thread cannot be interrupted, and closing the database under it could leave a mail sent
-        but not recorded as sent, and so sent twice.
-        """
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # stop() itself was cancelled
-
-    async def _run(self) -> None:
-        assert self._wake is not None
-        wake = self._wake
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), self.poll_seconds)
-            wake.clear()
-            try:
-                sent = await self._delivery_pass()
-            except Exception:
-                # Tracebacks name no personal data: the engine hides SQL parameters.
-                logger.exception("mail delivery pass failed")
-                continue
-            if sent >= BATCH_SIZE:  # the pass was full: there may be more due right away
-                wake.set()
-
-    async def _delivery_pass(self) -> int:
-        delivery = asyncio.ensure_future(
-            run_in_threadpool(
-                deliver_due_mail, self.session_factory, self.settings, limit=BATCH_SIZE
-            )
-        )
-        try:
-            return await asyncio.shield(delivery)
-        except asyncio.CancelledError:
-            delivery.add_done_callback(_consume_outcome)
-            _done, pending = await asyncio.wait({delivery}, timeout=STOP_GRACE_SECONDS)
-            if pending:
-                logger.warning("mail delivery pass still running at shutdown")
-            raise
+    def run_pass(self) -> bool:
+        sent = deliver_due_mail(self.session_factory, self.settings, limit=BATCH_SIZE)
+        return sent >= BATCH_SIZE  # the pass was full: there may be more due right away
 
 
-def _consume_outcome(future: asyncio.Future[int]) -> None:
-    # Stopping: the pass's outcome no longer matters, but an exception left unread is reported.
-    if not future.cancelled() and future.exception() is not None:
-        logger.warning("mail delivery pass failed while stopping")
+# Set on a session by `enqueue_mail`; the commit hook reads it.
+MAIL_QUEUED = "portal.mail-queued"
+
+
+def wake_after_commit(session_factory: sessionmaker[Session], worker: MailWorker) -> None:
+    """Wake the worker whenever a session of `session_factory` commits work that queued mail,
+    so it goes out now rather than at the next poll (no handler has to remember to)."""
+
+    @event.listens_for(session_factory, "after_commit")
+    def _queued_mail_committed(session: Session) -> None:
+        if session.info.pop(MAIL_QUEUED, False):
+            worker.wake()
+
+    @event.listens_for(session_factory, "after_rollback")
+    def _queued_mail_rolled_back(session: Session) -> None:
+        session.info.pop(MAIL_QUEUED, None)

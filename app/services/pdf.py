@@ -27,6 +27,10 @@ from pathlib import Path
 from threading import BoundedSemaphore, Lock
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
+from app.models import Referral, User
+from app.services.audit import Event, Origin, record_event
 from app.system_packages import PDF_LIBRARIES
 
 if TYPE_CHECKING:
@@ -165,3 +169,18 @@ class PdfRenderer:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def record_pdf_created(
+    session: Session, referral: Referral, actor: User, origin: Origin, *, draft: bool
+) -> None:
+    """Audit a PDF made of a referral (by its referrer or by hub staff)."""
+    record_event(
+        session,
+        Event.REFERRAL_PDF_CREATED,
+        actor_user_id=actor.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        origin=origin,
+        details={"draft": draft},
+    )

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -24,8 +24,8 @@ from app.assessment.reference import (
     REQUEST_FOR_SUPPORT_SECTION,
 )
 from app.assessment.schema import ASSESSMENT
-from app.models import PendingStart, Referral, SectionAnswers, User
-from app.services.audit import record_event
+from app.models import Document, PendingStart, Referral, SectionAnswers, User
+from app.services.audit import Event, Origin, record_event
 
 # Long enough to register and find the emailed code; short on a shared computer.
 PENDING_START_LIFETIME = timedelta(hours=2)
@@ -121,7 +121,7 @@ def create_draft(
         )
     record_event(
         session,
-        "referral-started",
+        Event.REFERRAL_STARTED,
         actor_user_id=owner.id,
         subject_type="referral",
         subject_id=referral.reference,
@@ -236,3 +236,23 @@ def claim_pending_start(
         participation_type=pending.details.get("participation_type"),
         now=now,
     )
+
+
+def delete_draft(
+    session: Session, referral: Referral, owner: User, origin: Origin, *, now: datetime
+) -> list[Document]:
+    """The owner deletes their draft, with its answers and documents, now (audited); returns
+    the documents, whose files the caller forgets once it has committed."""
+    lock_draft(session, referral, now=now)
+    documents = list(session.scalars(select(Document).where(Document.referral_id == referral.id)))
+    record_event(
+        session,
+        Event.REFERRAL_DELETED,
+        actor_user_id=owner.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        origin=origin,
+        details={"reason": "deleted-by-owner", "status": DRAFT, "documents": len(documents)},
+    )
+    session.execute(delete(Referral).where(Referral.id == referral.id))
+    return documents

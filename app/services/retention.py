@@ -16,8 +16,6 @@ Audit events keep the reference and dates, never the deleted personal data.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +23,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from app.models import (
     Document,
@@ -39,8 +36,9 @@ from app.models import (
 )
 from app.services import documents as store
 from app.services.account_mail import SERVICE, compose
-from app.services.audit import record_event
+from app.services.audit import Event, record_event
 from app.services.parked_forms import PARKED_FORM_LIFETIME
+from app.services.periodic import PeriodicWorker
 from app.services.referrals import DRAFT, PENDING_START_LIFETIME, SUBMITTED
 from app.settings import Settings
 from app.templating import uk_date
@@ -134,7 +132,7 @@ def send_reminders(
             reminder_mail(session, settings, referral, owner)
             record_event(
                 session,
-                "referral.deletion-reminder-sent",
+                Event.REFERRAL_DELETION_REMINDER_SENT,
                 subject_type="referral",
                 subject_id=reference,
                 details={"deletion_date": deletion_date(referral, settings).date().isoformat()},
@@ -203,7 +201,7 @@ def delete_referrals(
                 continue  # saved again meanwhile, or deleted by another instance
             record_event(
                 session,
-                "referral.deleted",
+                Event.REFERRAL_DELETED,
                 subject_type="referral",
                 subject_id=reference,
                 details=details,
@@ -285,8 +283,13 @@ def purge(
     return report
 
 
-class RetentionWorker:
-    """Runs the purge in the background every `PURGE_INTERVAL_MINUTES` while the app runs."""
+class RetentionWorker(PeriodicWorker):
+    """Runs the purge in the background every `PURGE_INTERVAL_MINUTES` while the app runs, at
+    the app's clock's time."""
+
+    name = "purge"
+    task_name = "portal-retention"
+    logger = logger
 
     def __init__(
         self,
@@ -296,34 +299,14 @@ class RetentionWorker:
         *,
         first_delay: float = FIRST_PASS_DELAY_SECONDS,
     ) -> None:
+        super().__init__(interval=settings.purge_interval_minutes * 60, first_delay=first_delay)
         self.factory = factory
         self.settings = settings
         self.clock = clock
-        self.first_delay = first_delay
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="portal-retention")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    async def _run(self) -> None:
-        await asyncio.sleep(self.first_delay)
-        while True:
-            try:
-                report = await run_in_threadpool(
-                    purge, self.factory, self.settings, now=self.clock()
-                )
-                for line in report.lines(dry_run=False):
-                    if line != "nothing to purge":
-                        logger.info("purge: %s", line)
-            except Exception:
-                logger.exception("purge pass failed")
-            await asyncio.sleep(self.settings.purge_interval_minutes * 60)
+    def run_pass(self) -> bool:
+        report = purge(self.factory, self.settings, now=self.clock())
+        for line in report.lines(dry_run=False):
+            if line != "nothing to purge":
+                self.logger.info("purge: %s", line)
+        return False

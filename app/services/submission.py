@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Referral, ReferralSubmission, User
 from app.services.account_mail import SERVICE, compose
-from app.services.audit import Origin, record_event
+from app.services.audit import Event, Origin, record_event
 from app.services.referrals import DRAFT, RECEIVED, SUBMITTED
 from app.settings import Settings
 from app.templating import uk_datetime
@@ -58,7 +58,7 @@ def submit(
     session.refresh(referral)
     record_event(
         session,
-        "referral.submitted",
+        Event.REFERRAL_SUBMITTED,
         actor_user_id=user.id,
         subject_type="referral",
         subject_id=referral.reference,

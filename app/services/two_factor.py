@@ -29,7 +29,7 @@ from app.services.accounts import (
     throttled,
     withdraw_attempt,
 )
-from app.services.audit import Origin, record_event, record_operator_action
+from app.services.audit import Event, Origin, record_event, record_operator_action
 
 ISSUER = "Children's Portal"
 STEP_SECONDS = 30
@@ -132,7 +132,7 @@ def confirm_setup(
         return None
     user.totp_secret, user.totp_pending_secret = secret, None
     user.totp_enabled_at, user.totp_last_step = now, step
-    record_event(session, "two-factor-enabled", actor_user_id=user.id, origin=origin)
+    record_event(session, Event.TWO_FACTOR_ENABLED, actor_user_id=user.id, origin=origin)
     return replace_recovery_codes(session, user, now=now, origin=origin)
 
 
@@ -149,7 +149,7 @@ def replace_recovery_codes(
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     for code in codes:
         session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code), created_at=now))
-    record_event(session, "recovery-codes-made", actor_user_id=user.id, origin=origin)
+    record_event(session, Event.RECOVERY_CODES_MADE, actor_user_id=user.id, origin=origin)
     return codes
 
 
@@ -191,9 +191,9 @@ def turn_off(
         .execution_options(synchronize_session=False)
     )
     if by_operator:
-        record_operator_action(session, "two-factor-reset", user.id)
+        record_operator_action(session, Event.TWO_FACTOR_RESET, user.id)
     else:
-        record_event(session, "two-factor-disabled", actor_user_id=user.id, origin=origin)
+        record_event(session, Event.TWO_FACTOR_DISABLED, actor_user_id=user.id, origin=origin)
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def check(
     key = email_key(user.email)
     if throttled(session, key=key, client_address=client_address, now=now):
         withdraw_attempt(session, attempt_id)
-        record_event(session, "sign-in-throttled", actor_user_id=user.id, origin=origin)
+        record_event(session, Event.SIGN_IN_THROTTLED, actor_user_id=user.id, origin=origin)
         return SecondFactor(False, throttled=True)
     method = "recovery-code" if recovery else "authenticator"
     ok = False
@@ -258,17 +258,17 @@ def check(
     if ok:
         record_event(
             session,
-            "signed-in",
+            Event.SIGNED_IN,
             actor_user_id=user.id,
             origin=origin,
             details={"second_factor": method},
         )
         if recovery:
-            record_event(session, "recovery-code-used", actor_user_id=user.id, origin=origin)
+            record_event(session, Event.RECOVERY_CODE_USED, actor_user_id=user.id, origin=origin)
         return SecondFactor(True, method=method)
     record_event(
         session,
-        "second-factor-failed",
+        Event.SECOND_FACTOR_FAILED,
         actor_user_id=user.id,
         origin=origin,
         details={"method": method},

@@ -23,6 +23,7 @@ from app.services.mail import (
     enqueue_mail,
     recent_mail,
     retry_delay,
+    wake_after_commit,
 )
 from app.settings import Settings
 from e2e.mail import MailCapture, start_mail_server
@@ -369,6 +370,27 @@ def test_waking_the_mail_worker_sends_at_once_without_waiting_for_the_poll(
     # stop() let the pass finish recording what it sent.
     assert load(sessions, sent[0]).sent_at is not None
     assert len(mail_server.capture.messages) == 1
+
+
+def test_committing_queued_mail_wakes_the_worker_without_waiting_for_the_poll(
+    sessions: sessionmaker[Session], smtp_settings: Settings, mail_server: MailServer
+) -> None:
+    """No handler has to remember to wake the worker: committing work that queued mail does,
+    from the handler's thread; the next poll is an hour away."""
+
+    def commit(subject: str) -> None:
+        with sessions() as session:
+            enqueue_mail(session, to=ADDRESS, subject=subject, text="Hi", html="<p>Hi</p>")
+            session.commit()
+
+    async def scenario(worker: MailWorker) -> None:
+        wake_after_commit(sessions, worker)
+        await asyncio.to_thread(commit, "Kept")
+        mail = await asyncio.to_thread(mail_server.capture.latest_to, ADDRESS, timeout=10)
+        assert mail.subject == "Kept"
+
+    run_worker(sessions, smtp_settings, scenario)
+    assert [message.subject for message in mail_server.capture.messages] == ["Kept"]
 
 
 def test_the_mail_worker_survives_a_failing_pass(
