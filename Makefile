@@ -45,8 +45,8 @@ e2e-gallery: packages-e2e $(STAMP)
 	E2E_GALLERY=1 $(BIN)/python -m pytest e2e
 
 lint: $(STAMP)
-	$(BIN)/ruff check app tests e2e db bench conftest.py
-	$(BIN)/ruff format --check app tests e2e db bench conftest.py
+	$(BIN)/ruff check app tests e2e db bench testkit conftest.py
+	$(BIN)/ruff format --check app tests e2e db bench testkit conftest.py
 	$(BIN)/mypy
 
 # Build-time only (needs Node): compile GOV.UK Frontend with the council typeface and vendor

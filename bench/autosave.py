@@ -32,9 +32,9 @@ from typing import Any
 
 import httpx
 
-from bench.load import Result, Target, run
-from bench.pdf import fill, posted_answers
-from tests.live import (
+from testkit.answers import fill
+from testkit.autosave import MARKER, SECTION, answers_for, autosave_target
+from testkit.live import (
     LivePortal,
     Professional,
     make_professionals,
@@ -43,19 +43,18 @@ from tests.live import (
     start_portal,
     stored_sections,
 )
-from tests.postgres import (
+from testkit.load import Result, Target, run
+from testkit.postgres import (
     PostgresCluster,
     create_database,
     free_port,
     remove_cluster,
     start_cluster,
 )
-from tests.processes import ServerProcess, start_server
+from testkit.processes import ServerProcess, start_server
 
 PROFESSIONALS = 100
 STEADY_RATE = 50
-SECTION = "your-details"
-MARKER = "referrer_job_title"
 P99_LIMIT_MS = 250
 MIXED_SIGN_INS_PER_SECOND = 1.0
 MIXED_PDFS_PER_SECOND = 0.5
@@ -71,24 +70,6 @@ class Timings:
 
 
 QUICK = Timings(steady=4, step=3, mixed=4, rates=(50, 150), bare_rates=(200, 800))
-
-
-def answers_for(person: int, save: int) -> dict[str, str]:
-    """ "Your details" as a referrer fills them in, with the job title naming this save."""
-    fields = {
-        name: value for name, value in posted_answers()[SECTION].items() if isinstance(value, str)
-    }
-    fields[MARKER] = f"Practitioner {person}-{save}"
-    return fields
-
-
-def autosave_target(url: str) -> Target:
-    return Target(
-        url,
-        lambda person: f"/referrals/{person.reference}/sections/{SECTION}/autosave",
-        answers_for,
-        marker_field=MARKER,
-    )
 
 
 def bare_target(url: str) -> Target:

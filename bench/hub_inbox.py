@@ -31,8 +31,8 @@ from app.migrations import upgrade_to_head
 from app.models import Referral, ReferralMessage, User
 from app.services import hub
 from app.settings import Settings
-from tests.journeys import make_hub_user, sign_in
-from tests.postgres import create_database, remove_cluster, start_cluster
+from testkit.journeys import make_hub_user, sign_in
+from testkit.postgres import create_database, remove_cluster, start_cluster
 
 SENT = 10_000
 DRAFTS = 2_000

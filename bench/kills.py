@@ -1,5 +1,5 @@
 """A hundred kills: the server SIGKILLed a hundred times in the middle of autosaves, on SQLite
-and on PostgreSQL, and every acknowledged save looked for afterwards (tests/kill_scene.py).
+and on PostgreSQL, and every acknowledged save looked for afterwards (testkit/kill_scene.py).
 
 Run: `python -m bench.kills [--kills N]` (default 100; about 8 minutes per database). Prints
 Markdown for docs/PERFORMANCE.md: saves acknowledged, saves cut off by a kill, saves lost (must
@@ -20,9 +20,9 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from app.db import sqlite_file
-from tests.kill_scene import KillReport, saves_while_killing
-from tests.live import start_portal
-from tests.postgres import create_database, remove_cluster, start_cluster
+from testkit.kill_scene import KillReport, saves_while_killing
+from testkit.live import start_portal
+from testkit.postgres import create_database, remove_cluster, start_cluster
 
 
 def integrity(database_url: str) -> str:

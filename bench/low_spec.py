@@ -30,21 +30,20 @@ from typing import Any
 
 from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 
-from e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_SECRET_KEY
 from e2e.journeys import PASSWORD, SECTIONS, code_from, new_email
-from e2e.mail import MailCapture, start_mail_server
-from tests.live import start_portal
-from tests.postgres import free_port
+from testkit.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CPU_SLOWDOWN,
+    E2E_SECRET_KEY,
+    LOW_SPEC_NETWORK,
+)
+from testkit.live import start_portal
+from testkit.mail import MailCapture, start_mail_server
+from testkit.postgres import free_port
 
 RUN_LIMIT_SECONDS = 300
 STEP_TIMEOUT_MS = 60_000
-CPU_SLOWDOWN = 6
-LOW_SPEC_NETWORK = {
-    "offline": False,
-    "latency": 400,
-    "downloadThroughput": 400 * 1024 / 8,
-    "uploadThroughput": 400 * 1024 / 8,
-}
 CLICK_KEY = "benchLowSpecClickAt"
 
 # Runs in every document before the page's own scripts: notes when htmx has started (its

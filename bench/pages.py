@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 
 from bench.autosave import bare_server
-from bench.pdf import fill
-from tests.live import make_professionals, sign_in, start_portal
+from testkit.answers import fill
+from testkit.live import make_professionals, sign_in, start_portal
 
 CONNECTIONS = 32
 SECONDS = 8

@@ -1,6 +1,6 @@
 """The stall scene as a benchmark: how long the health check, security.txt and another
 professional's autosave take while 17 wrong changes of password, 15 trickling uploads and 40
-wrong authenticator codes arrive at once (tests/stall_scene.py).
+wrong authenticator codes arrive at once (testkit/stall_scene.py).
 
 Run: `python -m bench.stalls`. It serves the portal with `portal serve` (one worker) on SQLite,
 then on a throwaway PostgreSQL cluster when PostgreSQL is installed, plays the scene once on
@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.live import start_portal
-from tests.postgres import create_database, remove_cluster, start_cluster
-from tests.stall_scene import SceneReport, stall_scene
+from testkit.live import start_portal
+from testkit.postgres import create_database, remove_cluster, start_cluster
+from testkit.stall_scene import SceneReport, stall_scene
 
 
 async def play(name: str, database_url: str) -> tuple[str, SceneReport]:

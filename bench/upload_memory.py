@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.live import LivePortal, Professional, make_professionals, sign_in, start_portal
+from testkit.live import LivePortal, Professional, make_professionals, sign_in, start_portal
 
 SIZE_MB = 20
 PIECE = 64 * 1024

@@ -16,8 +16,8 @@ import pyotp
 from playwright.sync_api import FilePayload, Locator, Page, expect
 from pypdf import PdfReader
 
-from e2e.conftest import assert_accessible
-from e2e.mail import CapturedMail, MailCapture
+from e2e.accessibility import assert_accessible
+from testkit.mail import CapturedMail, MailCapture
 
 PASSWORD = "Correct-Horse-Battery-9"
 NEW_PASSWORD = "Another-Strong-Passphrase-7"

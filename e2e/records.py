@@ -32,8 +32,8 @@ from app.services.documents import Upload, add_documents
 from app.services.referrals import create_draft
 from app.services.submission import submit
 from app.settings import Settings
-from bench.pdf import Fields
 from e2e.journeys import HUB_STAFF_NAME, PASSWORD, REFERRER_NAME
+from testkit.answers import YOUR_DETAILS, form_of
 
 
 def letters(count: int = 6) -> str:
@@ -69,23 +69,10 @@ def posted_answers(forename: str, surname: str, nhs: str, today: datetime) -> di
     member = "family_members-00000000-"
     return {
         "your-details": {
-            "referrer_phone": "01895 250111",
-            "referrer_job_title": "Health visitor",
-            "referrer_organisation": "Uxbridge Health Centre",
-            "professional_capacity": "confirmed",
-            "relationship_to_child": "Health visitor",
+            **YOUR_DETAILS,
             "child_forename": forename,
             "child_surname": surname,
-            "child_born": "yes",
-            "child_dob-day": "29",
-            "child_dob-month": "2",
-            "child_dob-year": "2020",
-            "child_gender": "female",
-            "child_ethnicity": "white-british",
             "child_nhs_number": nhs,
-            "child_address-line1": "3 Ashgrove Road",
-            "child_address-town": "Uxbridge",
-            "child_address-postcode": "UB8 9EP",
         },
         "family": {
             "family_members-item": ["00000000"],
@@ -199,7 +186,7 @@ class Portal:
                     session,
                     referral,
                     section,
-                    engine.answers_from_form(section, Fields(fields)),
+                    engine.answers_from_form(section, form_of(fields)),
                     expected_version=existing,
                     status=engine.COMPLETED,
                     now=now,

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from app.assessment.schema import ASSESSMENT
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     PASSWORD,
     choose,
@@ -29,7 +29,7 @@ from e2e.journeys import (
     tab_through_the_page,
     tab_to,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 CSP_WATCH = """
 window.__cspViolations = [];

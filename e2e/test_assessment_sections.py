@@ -12,7 +12,7 @@ import re
 
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     SECTIONS,
     answer_additional_details,
@@ -25,7 +25,7 @@ from e2e.journeys import (
     register,
     start_referral,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 SETTING = "The child's current education setting (optional)"
 UPN = "The child's Unique Pupil Number (UPN) (optional)"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     NEW_PASSWORD,
     PASSWORD,
@@ -18,7 +18,7 @@ from e2e.journeys import (
     sign_in,
     sign_out,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def open_change_password(page: Page) -> None:

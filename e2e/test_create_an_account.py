@@ -7,9 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import PASSWORD, code_from, new_email, register, sign_in, sign_out
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def test_register_sign_out_and_sign_in_again(js_page: Page, mail_server: MailCapture) -> None:

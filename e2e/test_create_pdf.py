@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     create_pdf,
     hub_signs_in,
@@ -24,10 +24,10 @@ from e2e.journeys import (
     sign_out,
     start_referral,
 )
-from e2e.mail import MailCapture
 from e2e.records import Portal, letters
-from tests.hidden import can_hide, hiding, library_file
-from tests.live import PASSWORD, LivePortal, make_professionals, start_portal
+from testkit.hidden import can_hide, hiding, library_file
+from testkit.live import PASSWORD, LivePortal, make_professionals, start_portal
+from testkit.mail import MailCapture
 
 
 def test_create_a_draft_pdf_from_any_section(any_page: Page, mail_server: MailCapture) -> None:
@@ -70,7 +70,7 @@ def test_the_referrer_and_the_hub_create_the_pdf_of_a_sent_form(
 
 @pytest.fixture(scope="module")
 def portal_without_pango(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LivePortal]:
-    """A second portal, served where libpango cannot be loaded (tests/hidden.py)."""
+    """A second portal, served where libpango cannot be loaded (testkit/hidden.py)."""
     if not can_hide():
         pytest.skip("hiding a library needs root and unshare")
     database: Path = tmp_path_factory.mktemp("no-pango") / "portal.db"

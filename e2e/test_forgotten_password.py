@@ -8,9 +8,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import PASSWORD, code_from, expect_error, new_email, register, sign_in, sign_out
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 FINAL_PASSWORD = "Third-Strong-Passphrase-3"
 

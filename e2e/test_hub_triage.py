@@ -15,7 +15,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     ACCEPTED,
     HUB_STAFF_NAME,

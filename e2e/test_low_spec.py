@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, Request, expect
 
-from bench.low_spec import CPU_SLOWDOWN, LOW_SPEC_NETWORK
 from e2e import journeys
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     answer_referrer_and_child_details,
     answer_relationships,
@@ -22,7 +21,8 @@ from e2e.journeys import (
     register,
     start_referral,
 )
-from e2e.mail import MailCapture
+from testkit.browser import CPU_SLOWDOWN, LOW_SPEC_NETWORK
+from testkit.mail import MailCapture
 
 # Slow pages take seconds, not milliseconds: wait longer for them, still without sleeping.
 SLOW_TIMEOUT_MS = 30_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def test_mail_sent_over_smtp_is_captured_for_its_recipient(mail_server: MailCapture) -> None:

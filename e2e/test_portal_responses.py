@@ -15,7 +15,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     ACCEPTED,
     HUB_STAFF_NAME,
@@ -32,8 +32,8 @@ from e2e.journeys import (
     success_banner,
     summary_card,
 )
-from e2e.mail import MailCapture
 from e2e.records import Portal, letters, small_pdf
+from testkit.mail import MailCapture
 
 
 def test_hub_triages_a_referral_and_the_referrer_replies(

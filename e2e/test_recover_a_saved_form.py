@@ -7,9 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import new_email, open_section, register, start_referral, summary_card
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def test_recover_a_form_continue_it_then_delete_it(

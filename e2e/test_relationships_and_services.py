@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Locator, Page, Route, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     choose,
     elements_wider_than_the_window,
@@ -24,7 +24,7 @@ from e2e.journeys import (
     summary_card,
     table_item,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 FAMILY = "Relationships and the Wider Family Details"
 PREVIOUS_SERVICES = "Were any services involved with the family before now?"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import new_draft_at, new_email, open_section, register, start_referral
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 PARTICIPATION_CHOICE = "Participation Team"
 SEND_CHOICE = "Special Educational Needs or Disabilities Services"

@@ -8,9 +8,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import PASSWORD, code_from, new_email
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def test_home_page_shows_the_service_and_passes_axe(any_page: Page) -> None:

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import (
     SEND_QUESTION,
     complete_every_section,
@@ -19,7 +19,7 @@ from e2e.journeys import (
     register,
     start_referral,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 # Names no email or PDF would show by chance: the confirmation email must not contain them.
 CHILD_FORENAME = "Wilhelmina"

@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import FilePayload, Page, expect
 from pypdf import PdfReader
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.files import DISGUISED, PLAN, ROTA
 from e2e.journeys import (
     document_in_list,
@@ -21,7 +21,7 @@ from e2e.journeys import (
     start_referral,
     upload,
 )
-from e2e.mail import MailCapture
+from testkit.mail import MailCapture
 
 
 def test_the_files_made_here_are_real() -> None:

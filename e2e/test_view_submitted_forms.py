@@ -11,7 +11,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from e2e.conftest import assert_accessible
+from e2e.accessibility import assert_accessible
 from e2e.journeys import sign_in, summary_card
 from e2e.records import Portal, letters, small_pdf
 

@@ -7,7 +7,7 @@ professional reads the reply under Submitted Forms and creates a PDF of the form
 Every distinct page on the way is checked with axe, and their titles must tell them apart: no
 two different pages share a title, and a page showing errors says so first ("Error: ").
 
-Hub staff are made as an operator makes them (tests/journeys.py `make_hub_user`) in the live
+Hub staff are made as an operator makes them (testkit/journeys.py `make_hub_user`) in the live
 portal's database, so against a running portal this journey needs E2E_DATABASE_URL, and
 E2E_MAIL_PORT for the emailed code (see e2e/conftest.py).
 """
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from playwright.sync_api import Locator, Page, expect
 
 from app.settings import Settings
-from e2e.conftest import assert_accessible, visited_pages
+from e2e.accessibility import assert_accessible, visited_pages
 from e2e.files import PLAN
 from e2e.journeys import (
     ACCEPTED,
@@ -52,8 +52,8 @@ from e2e.journeys import (
     table_item,
     upload,
 )
-from e2e.mail import MailCapture
-from tests.journeys import STRONG_PASSWORD, make_hub_user
+from testkit.journeys import STRONG_PASSWORD, make_hub_user
+from testkit.mail import MailCapture
 
 # A name no other journey uses, to find in the PDF.
 CHILD_FORENAME = "Juniper"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,8 +23,9 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
-from tests.live import LivePortal, start_portal
-from tests.postgres import (
+from testkit.journeys import csrf_token_from as csrf_token_from
+from testkit.live import LivePortal, start_portal
+from testkit.postgres import (
     PostgresCluster,
     create_database,
     drop_database,
@@ -131,7 +131,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 @pytest.fixture
 def live_portal(database_url: str) -> Iterator[LivePortal]:
-    """`portal serve` on this test's database (tests/live.py), stopped afterwards."""
+    """`portal serve` on this test's database (testkit/live.py), stopped afterwards."""
     live = start_portal(database_url)
     try:
         yield live
@@ -180,13 +180,3 @@ def client(app: Starlette) -> Iterator[TestClient]:
     # (`response.template`); compression has its own test.
     with TestClient(app, headers={"Accept-Encoding": "identity"}) as test_client:
         yield test_client
-
-
-CSRF_PATTERN = re.compile(r'"X-CSRF-Token": "([A-Za-z0-9_=-]+)"')
-
-
-def csrf_token_from(html: str) -> str:
-    """The CSRF token a page carries (in `hx-headers` on <main>, as htmx sends it)."""
-    match = CSRF_PATTERN.search(html)
-    assert match, "page carries no CSRF token"
-    return match.group(1)

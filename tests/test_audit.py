@@ -9,7 +9,7 @@ from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent
 from app.services.audit import Event, Origin, record_event
 from app.settings import Settings
-from tests.journeys import register
+from testkit.journeys import register
 
 
 def test_an_event_is_written_when_the_caller_commits(database_url: str) -> None:

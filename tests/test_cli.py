@@ -160,7 +160,7 @@ from starlette.routing import Route  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
-from tests.journeys import (  # noqa: E402
+from testkit.journeys import (  # noqa: E402
     OTHER_STRONG_PASSWORD,
     STRONG_PASSWORD,
     audit_types,

@@ -15,8 +15,8 @@ from app.db import request_session
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.request_model import PortalRoute
+from testkit.postgres import free_port
 from tests.conftest import csrf_token_from, make_settings
-from tests.postgres import free_port
 
 
 def explode(request: Request) -> Response:

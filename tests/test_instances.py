@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, OutboxMessage, User
 from app.services.mail import enqueue_mail
-from e2e.mail import MailCapture, start_mail_server
-from tests.live import (
+from testkit.live import (
     PASSWORD,
     TOKEN_PATTERN,
     VERSION_PATTERN,
@@ -31,7 +30,8 @@ from tests.live import (
     sign_in,
     start_portal,
 )
-from tests.postgres import create_database, free_port
+from testkit.mail import MailCapture, start_mail_server
+from testkit.postgres import create_database, free_port
 
 OUTBOX_MAILS = 40
 

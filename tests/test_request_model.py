@@ -24,8 +24,8 @@ from app.main import create_app
 from app.models import Referral
 from app.request_model import PortalRoute
 from app.settings import Settings
+from testkit.journeys import register, start_referral
 from tests.conftest import make_settings
-from tests.journeys import register, start_referral
 
 # Plain Starlette routes that stay on the event loop on purpose: they never touch the database
 # (the theme and security.txt), or ask it from the shared thread pool (the health check).

@@ -2,7 +2,7 @@
 (app/system_packages.py), and install what is missing or stop at once saying how.
 
 A package is made to look missing for real: the check runs in a mount namespace where the
-package's file is covered (tests/hidden.py), and apt-get is either hidden too (a machine that
+package's file is covered (testkit/hidden.py), and apt-get is either hidden too (a machine that
 cannot install), or stood in for by a script that records what it was asked and "installs"
 by uncovering the file, or one that fails as apt-get does without a network.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.system_packages import PACKAGES, TARGETS, missing_for, needed_for
-from tests.hidden import can_hide, command_file, hiding, library_file
+from testkit.hidden import can_hide, command_file, hiding, library_file
 
 ROOT = Path(__file__).resolve().parent.parent
 POPPLER = "  poppler-utils  pdftotext and pdftoppm, to read the PDFs in tests"

@@ -13,8 +13,8 @@ from starlette.testclient import TestClient
 from app.assessment.schema import ASSESSMENT
 from app.settings import Settings
 from app.templating import PortalEnvironment
-from bench.pdf import fill
-from tests.journeys import register, start_referral
+from testkit.answers import fill
+from testkit.journeys import register, start_referral
 
 # A masked CSRF token is different at every render, by design, and so is the key of the new,
 # empty item a table offers.

@@ -17,8 +17,8 @@ from app.assessment.model import Assessment, Question
 from app.assessment.schema import ASSESSMENT
 from app.main import create_app
 from app.settings import Settings
+from testkit.journeys import post, register
 from tests.conftest import Clock
-from tests.journeys import post, register
 
 EMAIL = "ada.lovelace@school.example.org"
 SECTION = "additional-details"

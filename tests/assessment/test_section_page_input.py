@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
+from testkit.journeys import post, register
 from tests.conftest import Clock
-from tests.journeys import post, register
 
 EMAIL = "grace.hopper@school.example.org"
 

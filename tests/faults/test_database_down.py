@@ -22,16 +22,16 @@ from starlette.testclient import TestClient
 
 from app.migrations import upgrade_to_head
 from app.settings import Settings
-from tests.conftest import TEST_SECRET_KEY, make_settings
-from tests.journeys import post, register, start_referral
-from tests.postgres import (
+from testkit.journeys import post, register, start_referral
+from testkit.postgres import (
     PostgresCluster,
     create_database,
     free_port,
     remove_cluster,
     start_cluster,
 )
-from tests.processes import ServerProcess, start_server
+from testkit.processes import ServerProcess, start_server
+from tests.conftest import TEST_SECRET_KEY, make_settings
 
 REFERRER_EMAIL = "dana.downtime@school.example.org"
 UNAVAILABLE = "Sorry, the service is unavailable"

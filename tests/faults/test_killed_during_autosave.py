@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kill_scene import saves_while_killing
-from tests.live import start_portal
+from testkit.kill_scene import saves_while_killing
+from testkit.live import start_portal
 
 pytestmark = pytest.mark.faults
 

@@ -27,11 +27,11 @@ from app.db import create_database_engine, create_session_factory
 from app.models import OutboxMessage
 from app.services.mail import deliver_due_mail
 from app.settings import Settings
-from e2e.mail import MailCapture, start_mail_server
+from testkit.journeys import complete_referral, post, register, start_referral
+from testkit.mail import MailCapture, start_mail_server
+from testkit.postgres import free_port
+from testkit.processes import ServerProcess, start_server
 from tests.conftest import TEST_SECRET_KEY, make_settings
-from tests.journeys import complete_referral, post, register, start_referral
-from tests.postgres import free_port
-from tests.processes import ServerProcess, start_server
 
 REFERRER_EMAIL = "mo.mailless@school.example.org"
 HUB_INBOX = "hub-inbox@hillingdon.example.gov.uk"

@@ -1,7 +1,7 @@
 """No request holds the portal up: the scenes that once froze it for everyone, against a live
 `portal serve`, on SQLite and PostgreSQL.
 
-The stall scene (tests/stall_scene.py) plays 17 wrong changes of password, 15 trickling
+The stall scene (testkit/stall_scene.py) plays 17 wrong changes of password, 15 trickling
 uploads and 40 wrong authenticator codes at once; throughout, the health check, security.txt
 and another professional's autosave must each answer within 2 seconds (the real figures are in
 docs/PERFORMANCE.md, from `python -m bench.stalls`), and afterwards the log has no traceback.
@@ -26,8 +26,8 @@ from sqlalchemy.engine import make_url
 
 from app.db import create_database_engine, create_session_factory, sqlite_file
 from app.models import Document, Referral
-from tests.live import LivePortal, Professional, make_professionals, sign_in, start_portal
-from tests.stall_scene import UPLOADERS, UPLOADS_EACH, stall_scene
+from testkit.live import LivePortal, Professional, make_professionals, sign_in, start_portal
+from testkit.stall_scene import UPLOADERS, UPLOADS_EACH, stall_scene
 
 pytestmark = pytest.mark.faults
 

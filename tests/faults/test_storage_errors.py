@@ -25,10 +25,10 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import Document, Referral
 from app.settings import Settings
+from testkit.journeys import COMPLETE_ANSWERS, complete_section, register, start_referral
+from testkit.postgres import create_database, free_port
+from testkit.processes import ServerProcess, start_server
 from tests.conftest import TEST_SECRET_KEY, csrf_token_from, make_settings
-from tests.journeys import COMPLETE_ANSWERS, complete_section, register, start_referral
-from tests.postgres import create_database, free_port
-from tests.processes import ServerProcess, start_server
 from tests.security.test_route_inventory import every_table, snapshot
 
 REFERRER_EMAIL = "stella.storage@school.example.org"

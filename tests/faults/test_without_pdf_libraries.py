@@ -3,7 +3,7 @@ which says PDFs are unavailable; `portal serve` names the missing library as it 
 health check stays 200 with `pdfs: unavailable` on its last line.
 
 The library is really missing for the portal: `portal serve` runs in a mount namespace where
-libpango's file is covered (tests/hidden.py). The same portal with the library says `pdfs: ok`.
+libpango's file is covered (testkit/hidden.py). The same portal with the library says `pdfs: ok`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hidden import can_hide, hiding, library_file
-from tests.live import LivePortal, make_professionals, sign_in, start_portal
+from testkit.hidden import can_hide, hiding, library_file
+from testkit.live import LivePortal, make_professionals, sign_in, start_portal
 
 pytestmark = [
     pytest.mark.faults,

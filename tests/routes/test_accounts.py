@@ -10,8 +10,7 @@ from starlette.testclient import TestClient
 
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import Clock, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     OTHER_STRONG_PASSWORD,
     STRONG_PASSWORD,
     audit_types,
@@ -23,6 +22,7 @@ from tests.journeys import (
     sign_in,
     start_registration,
 )
+from tests.conftest import Clock, csrf_token_from, make_settings
 
 EMAIL = "ada.lovelace@school.example.org"
 

@@ -15,32 +15,15 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import Referral, SectionAnswers
 from app.settings import Settings
+from testkit.answers import YOUR_DETAILS as FILLED_IN
+from testkit.journeys import post, register
 from tests.conftest import Clock, csrf_token_from
-from tests.journeys import post, register
 
 EMAIL = "mary.seacole@health.example.org"
 GAZETTEER = Path(__file__).resolve().parents[2] / "db" / "seed" / "gazetteer.csv"
 
-YOUR_DETAILS = {
-    "referrer_phone": "01895250111",
-    "referrer_job_title": "Health visitor",
-    "referrer_organisation": "Uxbridge Health Centre",
-    "professional_capacity": "confirmed",
-    "relationship_to_child": "Health visitor",
-    "child_forename": "Sam",
-    "child_surname": "Smith",
-    "child_born": "yes",
-    "child_dob-day": "29",
-    "child_dob-month": "2",
-    "child_dob-year": "2020",
-    "child_gender": "female",
-    "child_ethnicity": "white-british",
-    "child_nhs_number": "943 476 5919",
-    "child_address-mode": "manual",
-    "child_address-line1": "3 Ashgrove Road",
-    "child_address-town": "Uxbridge",
-    "child_address-postcode": "ub8 9ep",
-}
+# The postcode as typed, to be normalised on Next.
+YOUR_DETAILS = {**FILLED_IN, "child_address-postcode": "ub8 9ep"}
 
 
 @pytest.fixture

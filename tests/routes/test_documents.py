@@ -30,9 +30,9 @@ from app.main import create_app
 from app.models import AuditEvent, Document, DocumentContent, Referral, User
 from app.services.submission import submit
 from app.settings import Settings
+from testkit.journeys import post, register, sign_in
+from testkit.postgres import create_database
 from tests.conftest import Clock, backends, csrf_token_from, make_settings
-from tests.journeys import post, register, sign_in
-from tests.postgres import create_database
 from tests.services.test_documents import (
     EXE,
     HTML,
@@ -862,7 +862,7 @@ def test_more_than_twenty_files_at_once_get_a_message(
 def test_with_htmx_the_too_many_and_too_big_messages_reach_the_page(
     client: TestClient, reference: str, settings: Settings, case: str
 ) -> None:
-    """htmx's configuration swaps only some statuses; static/js/enhancements.js also swaps a
+    """htmx's configuration swaps only some statuses; static/js/htmx-glue.js also swaps a
     400, 411 or 413 answer that carries the element it targets (the documents block). So the
     answer must carry that block, with its message (e2e/test_documents.py sees it swapped)."""
     if case == "too-many-files":

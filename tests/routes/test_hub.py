@@ -14,8 +14,7 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, Document, DocumentContent, Referral, User
 from app.settings import Settings
-from tests.conftest import Clock, csrf_token_from
-from tests.journeys import (
+from testkit.journeys import (
     COMPLETE_ANSWERS,
     complete_referral,
     complete_section,
@@ -26,6 +25,7 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
+from tests.conftest import Clock, csrf_token_from
 
 REFERRER = "grace.hopper@school.example.org"
 HUB = "hub.worker@hillingdon.example.gov.uk"

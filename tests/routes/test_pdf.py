@@ -19,8 +19,8 @@ from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, Referral, User
 from app.services.submission import submit as send_referral
 from app.settings import Settings
+from testkit.journeys import post, register, start_referral
 from tests.conftest import Clock
-from tests.journeys import post, register, start_referral
 from tests.routes.test_assessment import YOUR_DETAILS, submit
 from tests.routes.test_tables import ANN, BOB, member, send
 

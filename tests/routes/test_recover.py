@@ -22,8 +22,7 @@ from starlette.testclient import TestClient
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, SectionAnswers, User
 from app.settings import Settings
-from tests.conftest import Clock, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     COMPLETE_ANSWERS,
     complete_referral,
     complete_section,
@@ -32,6 +31,7 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
+from tests.conftest import Clock, csrf_token_from, make_settings
 from tests.routes.test_documents import database, files_in, upload
 from tests.services.test_documents import pdf_bytes
 

@@ -16,8 +16,8 @@ from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import create_database_engine, create_session_factory
 from app.models import PendingStart, Referral, SectionAnswers
 from app.settings import Settings
+from testkit.journeys import latest_code, post, register, sign_in
 from tests.conftest import Clock
-from tests.journeys import latest_code, post, register, sign_in
 
 EMAIL = "grace.hopper@school.example.org"
 

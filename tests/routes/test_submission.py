@@ -31,8 +31,7 @@ from app.models import (
     User,
 )
 from app.settings import Settings
-from tests.conftest import Clock, backends, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     COMPLETE_ANSWERS,
     complete_referral,
     complete_section,
@@ -41,6 +40,7 @@ from tests.journeys import (
     register,
     start_referral,
 )
+from tests.conftest import Clock, backends, csrf_token_from, make_settings
 
 EMAIL = "mary.seacole@health.example.org"
 OTHER_EMAIL = "edith.cavell@school.example.org"

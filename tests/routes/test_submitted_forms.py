@@ -6,8 +6,8 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from app.settings import Settings
+from testkit.journeys import complete_referral, post, register, sign_in, start_referral
 from tests.conftest import Clock
-from tests.journeys import complete_referral, post, register, sign_in, start_referral
 
 EMAIL = "mary.somerville@school.example.org"
 

@@ -13,8 +13,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from app.settings import Settings
+from testkit.journeys import register
 from tests.conftest import csrf_token_from
-from tests.journeys import register
 from tests.routes.test_assessment import YOUR_DETAILS, a_seeded_postcode, stored, submit, version_on
 
 EMAIL = "florence.nightingale@health.example.org"

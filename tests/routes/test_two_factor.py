@@ -16,8 +16,7 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import User
 from app.settings import Settings
-from tests.conftest import Clock
-from tests.journeys import (
+from testkit.journeys import (
     audit_types,
     authenticator_code,
     is_signed_in,
@@ -26,6 +25,7 @@ from tests.journeys import (
     register,
     sign_in,
 )
+from tests.conftest import Clock
 
 EMAIL = "ada.lovelace@school.example.org"
 HUB = "hattie.hub@hillingdon.example.gov.uk"

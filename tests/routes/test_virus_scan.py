@@ -18,9 +18,9 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.services.virus_scan import Clamd, ScannerUnavailable
 from app.settings import Settings
-from tests.clamd import SIGNATURE_NAME, ClamdServer, clamd_available, eicar, start_clamd
+from testkit.clamd import SIGNATURE_NAME, ClamdServer, clamd_available, eicar, start_clamd
+from testkit.journeys import audit_types, post, register
 from tests.conftest import Clock, make_settings
-from tests.journeys import audit_types, post, register
 from tests.routes.test_documents import error_summary, stored, stored_names, upload
 from tests.services.test_documents import pdf_bytes
 

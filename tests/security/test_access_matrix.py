@@ -36,8 +36,7 @@ from app.models import Document, Referral
 from app.services import two_factor
 from app.services.accounts import user_by_email
 from app.settings import Settings
-from tests.conftest import Clock, backends, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     VERSION_FIELD,
     complete_referral,
     make_hub_user,
@@ -46,7 +45,8 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
-from tests.postgres import create_database
+from testkit.postgres import create_database
+from tests.conftest import Clock, backends, csrf_token_from, make_settings
 
 OWNER = "owner"
 OTHER = "other-professional"

@@ -50,8 +50,7 @@ from app.services.accounts import (
     user_by_email,
 )
 from app.settings import Settings
-from tests.conftest import Clock, backends, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     COMPLETE_ANSWERS,
     STRONG_PASSWORD,
     VERSION_FIELD,
@@ -65,7 +64,8 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
-from tests.postgres import create_database
+from testkit.postgres import create_database
+from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.security.hostile import (
     ENCODINGS,
     EVERYTHING_LONG,

@@ -13,8 +13,8 @@ from app.main import create_app
 from app.models import OneTimeCode
 from app.services.accounts import CodeCheck, check_code
 from app.settings import Settings, SettingsError
+from testkit.journeys import is_signed_in, latest_code, post, register, start_registration
 from tests.conftest import Clock, make_settings
-from tests.journeys import is_signed_in, latest_code, post, register, start_registration
 
 OLD_KEY = "the-old-key-that-is-being-retired-0123456789"
 NEW_KEY = "the-new-key-that-signs-from-now-on-0123456789"

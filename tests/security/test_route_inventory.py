@@ -29,8 +29,7 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import Clock, backends, csrf_token_from, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     STRONG_PASSWORD,
     VERSION_FIELD,
     complete_referral,
@@ -40,7 +39,8 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
-from tests.postgres import create_database
+from testkit.postgres import create_database
+from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.security.test_access_matrix import (
     HUB,
     OWNER,

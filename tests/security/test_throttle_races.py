@@ -17,8 +17,8 @@ from sqlalchemy import select
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent
 from app.services.accounts import SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT
-from tests.live import PASSWORD, TOKEN_PATTERN, LivePortal, make_professionals
-from tests.stall_scene import enable_two_factor, past_the_password
+from testkit.live import PASSWORD, TOKEN_PATTERN, LivePortal, make_professionals
+from testkit.stall_scene import enable_two_factor, past_the_password
 
 LIMIT = SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT
 

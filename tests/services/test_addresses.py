@@ -27,8 +27,8 @@ from app.services.addresses import (
     OSPlacesProvider,
     provider_for,
 )
+from testkit.postgres import free_port
 from tests.conftest import make_settings
-from tests.postgres import free_port
 
 SEED = Path(__file__).resolve().parents[2] / "db" / "seed" / "gazetteer.csv"
 API_PATH = "/search/places/v1"

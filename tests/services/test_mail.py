@@ -26,9 +26,9 @@ from app.services.mail import (
     wake_after_commit,
 )
 from app.settings import Settings
-from e2e.mail import MailCapture, start_mail_server
+from testkit.mail import MailCapture, start_mail_server
+from testkit.postgres import free_port
 from tests.conftest import make_settings
-from tests.postgres import free_port
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADDRESS = "worker@school.example"

@@ -52,8 +52,7 @@ from app.services.retention import (
 )
 from app.services.submission import submit
 from app.settings import Settings
-from tests.conftest import Clock, make_settings
-from tests.journeys import (
+from testkit.journeys import (
     COMPLETE_ANSWERS,
     complete_referral,
     complete_section,
@@ -63,6 +62,7 @@ from tests.journeys import (
     sign_in,
     start_referral,
 )
+from tests.conftest import Clock, make_settings
 from tests.routes.test_documents import files_in, upload
 from tests.services.test_documents import pdf_bytes
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.system_packages import clamd_path
-from tests.postgres import free_port
-from tests.processes import ServerProcess, start_server
+from testkit.postgres import free_port
+from testkit.processes import ServerProcess, start_server
 
 SIGNATURE_NAME = "Portal-Test.EICAR"
 

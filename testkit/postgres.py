@@ -21,7 +21,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from app.system_packages import postgres_bin_dir
-from tests.processes import ServerProcess, start_server
+from testkit.processes import ServerProcess, start_server
 
 
 def free_port() -> int:

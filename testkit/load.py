@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from tests.live import VERSION_PATTERN, Professional
+from testkit.live import VERSION_PATTERN, Professional
 
 TIMEOUT_SECONDS = 10.0
 

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from app.db import create_database_engine, create_session_factory
 from app.models import User
 from app.services import two_factor
-from bench.autosave import SECTION, answers_for
-from tests.live import (
+from testkit.autosave import SECTION, answers_for
+from testkit.live import (
     PASSWORD,
     TOKEN_PATTERN,
     VERSION_PATTERN,

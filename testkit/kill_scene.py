@@ -15,9 +15,9 @@ import asyncio
 import random
 from dataclasses import dataclass
 
-from bench.autosave import MARKER, SECTION, autosave_target
-from bench.load import Result, run
-from tests.live import LivePortal, make_professionals, sign_in_all, stored_sections
+from testkit.autosave import MARKER, SECTION, autosave_target
+from testkit.live import LivePortal, make_professionals, sign_in_all, stored_sections
+from testkit.load import Result, run
 
 PROFESSIONALS = 8
 RATE = 40  # saves a second, over all professionals

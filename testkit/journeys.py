@@ -14,7 +14,17 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, OutboxMessage
 from app.settings import Settings
-from tests.conftest import csrf_token_from
+from testkit.answers import YOUR_DETAILS
+
+CSRF_PATTERN = re.compile(r'"X-CSRF-Token": "([A-Za-z0-9_=-]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token a page carries (in `hx-headers` on <main>, as htmx sends it)."""
+    match = CSRF_PATTERN.search(html)
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
 
 STRONG_PASSWORD = "Correct-Horse-Battery-9"
 OTHER_STRONG_PASSWORD = "Another-Strong-Passphrase-7"
@@ -133,22 +143,11 @@ def is_signed_in(client: TestClient) -> bool:
 # Answers to every mandatory question of an "early-help" referral, section by section (help
 # guide 5.1 to 5.9). The family's table gets its member's key from the page.
 COMPLETE_ANSWERS: dict[str, dict[str, str]] = {
+    # The child's name is kept from the page (it came from the start page); no NHS number.
     "your-details": {
-        "referrer_phone": "01895250111",
-        "referrer_job_title": "Health visitor",
-        "referrer_organisation": "Uxbridge Health Centre",
-        "professional_capacity": "confirmed",
-        "relationship_to_child": "Health visitor",
-        "child_born": "yes",
-        "child_dob-day": "29",
-        "child_dob-month": "2",
-        "child_dob-year": "2020",
-        "child_gender": "female",
-        "child_ethnicity": "white-british",
-        "child_address-mode": "manual",
-        "child_address-line1": "3 Ashgrove Road",
-        "child_address-town": "Uxbridge",
-        "child_address-postcode": "UB8 9EP",
+        name: value
+        for name, value in YOUR_DETAILS.items()
+        if name not in {"child_forename", "child_surname", "child_nhs_number"}
     },
     "family": {
         "forename": "Ann",

@@ -29,8 +29,8 @@ from app.db import create_database_engine, create_session_factory
 from app.models import Referral, SectionAnswers, User
 from app.services.passwords import hash_password
 from app.services.referrals import create_draft
-from tests.postgres import free_port
-from tests.processes import ServerProcess, start_server
+from testkit.postgres import free_port
+from testkit.processes import ServerProcess, start_server
 
 SECRET_KEY = "live-portal-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Correct-Horse-Battery-9"
@@ -122,7 +122,7 @@ def start_portal(
     wrapper: Sequence[str] = (),
 ) -> LivePortal:
     """Migrate `database_url` and serve the portal on it; stop it with `.stop()`. `wrapper` is
-    put before the serve command (tests/hidden.py's `hiding(files, [])` serves without them)."""
+    put before the serve command (testkit/hidden.py's `hiding(files, [])` serves without them)."""
     port = free_port()
     env = portal_env(database_url, port, extra_env)
     migrate(env)
