@@ -42,6 +42,7 @@ from app.routes import (
     referrals,
     start,
     submission,
+    task_list,
     two_factor,
 )
 from app.routes import assessment as assessment_pages
@@ -157,6 +158,7 @@ def create_app(
         *my_forms.routes,
         *start.routes,
         *referrals.routes,
+        *task_list.routes,
         *assessment_pages.routes,
         *documents.routes,
         *submission.routes,

@@ -7,30 +7,23 @@ case (app/services/section_page.py); here the request is parsed and the response
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from app.assessment import engine
-from app.assessment.answer_types import table as tables
 from app.assessment.model import Assessment, Section
 from app.db import request_session
 from app.form_handling import go_to, is_htmx, varies
 from app.models import Referral
-from app.plain_text import clean_text
 from app.request_model import PortalRoute, posted_form
+from app.routes.parked_answers import parks_answers, take_back_parked_form
 from app.routes.referrals import editable_referral_or_404
 from app.security.sessions import (
-    LAST_USER,
-    PARKED_FORM,
-    RETURN_TO,
-    current_user,
     now_for,
     require_user,
     seconds_until_idle_timeout,
@@ -39,8 +32,6 @@ from app.security.sessions import (
 from app.services import answers as answer_store
 from app.services import section_page as use_case
 from app.services.addresses import provider_for
-from app.services.documents import documents_of
-from app.services.parked_forms import park_form, take_parked_form
 from app.services.section_page import SectionOutcome, SectionState, TableStep
 from app.templating import UK_TIME, render, uk_time
 
@@ -79,39 +70,6 @@ def opened_section(request: Request) -> SectionState:
     return state
 
 
-@require_user
-def task_list(request: Request) -> Response:
-    referral = editable_referral_or_404(request)
-    db = request_session(request)
-    rows = answer_store.stored_sections(db, referral)
-    answers = answer_store.answers_by_section(rows)
-    assessment = assessment_of(request)
-    shown = engine.effective_answers(assessment, answers)
-    today = today_for(request)
-    tasks = [
-        {
-            "section": section,
-            "status": engine.section_status(
-                section, shown, rows[section.id].status if section.id in rows else None, today=today
-            ),
-        }
-        for section in engine.visible_sections(assessment, answers)
-    ]
-    completed = sum(task["status"] == engine.COMPLETED for task in tasks)
-    return render(
-        request,
-        "pages/referrals/overview.html",
-        {
-            "referral": referral,
-            "tasks": tasks,
-            "completed_count": completed,
-            "ready": completed == len(tasks),
-            "document_count": len(documents_of(db, referral)),
-            "saved": request.session.pop(SAVED_FLASH, False),
-        },
-    )
-
-
 def section_context(
     request: Request,
     state: SectionState,
@@ -122,42 +80,19 @@ def section_context(
     parked: bool = False,
 ) -> dict[str, Any]:
     """What the section page (or the part of it an htmx step answers with) draws."""
-    section = state.section
-    assessment = assessment_of(request)
-    shown = engine.effective_answers(assessment, answers)
-    visible = {q.id for q in engine.visible_questions(section, shown)}
-    problems = list(outcome.problems) if outcome else []
-    table = outcome.table if outcome else None
-    address = outcome.address if outcome else None
-    if table is not None and table.problem is not None:
-        problems = [table.problem, *problems]
-    errors = {p.field_id: p.message for p in problems}
-    if address is not None and address.error_field and address.message:
-        errors = {address.error_field: address.message, **errors}
+    view = use_case.page_view(
+        state,
+        answers,
+        version,
+        assessment_of(request),
+        outcome=outcome,
+        account=account_details(request),
+        parked=parked,
+    )
     return {
-        "referral": state.referral,
-        "section": section,
-        "section_url": section_url(state.referral, section),
-        "answers": answers.get(section.id, {}),
-        "version": version,
-        "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
-        "nested": engine.nested_under(section),
-        # Every table's items, whether or not the table is shown now (its reveal may open).
-        "tables": {q.id: tables.item_views(section, q, answers) for q in tables.of(section)},
-        "problems": {p.question_id: p for p in problems},
-        "errors": errors,
-        "account": account_details(request),
-        "navigation": engine.visible_sections(assessment, answers),
+        **view,
+        "section_url": section_url(state.referral, state.section),
         "return_to_check": request.query_params.get("return") == "check",
-        "parked": parked,
-        "conflict": bool(outcome and outcome.conflict),
-        "address_step": address,
-        "table_step": table,
-        "focus_item": table.focus_item if table else None,
-        "confirm_remove": table.confirm_remove if table else None,
-        "table_notice": {"table": table.table_id, "text": table.notice}
-        if table and table.notice
-        else None,
     }
 
 
@@ -182,58 +117,6 @@ def with_session_time(request: Request, response: Response) -> Response:
     """Tell the timeout warning how long this session now has (a save is activity)."""
     response.headers["X-Session-Seconds-Left"] = str(seconds_until_idle_timeout(request))
     return response
-
-
-# Answers posted after the session ended are parked, and shown again after signing in. -------
-
-
-def parks_answers(endpoint: Callable[[Request], Response]) -> Callable[[Request], Response]:
-    """The section page's `require_user`: besides, Next or "Save and come back later" after
-    the session ended keeps the posted answers for the user whose session it was, and brings
-    them back to this page, answers and all, once they have signed in."""
-
-    @wraps(endpoint)
-    def guard(request: Request) -> Response:
-        if current_user(request) is not None:
-            return endpoint(request)
-        if request.method == "POST":
-            park_posted_form(request)
-        else:
-            request.session[RETURN_TO] = request.url.path
-        if is_htmx(request):
-            return Response(status_code=200, headers={"HX-Redirect": "/login"})
-        return RedirectResponse("/login", status_code=303)
-
-    return guard
-
-
-def park_posted_form(request: Request) -> None:
-    user_id = request.session.get(LAST_USER)
-    if not isinstance(user_id, int):
-        return
-    fields = [
-        [key, clean_text(value)]
-        for key, value in posted_form(request).multi_items()
-        if isinstance(value, str) and key != "csrf_token"
-    ]
-    db = request_session(request)
-    request.session[PARKED_FORM] = park_form(
-        db, user_id=user_id, path=request.url.path, fields=fields, now=now_for(request)
-    )
-    db.commit()
-    request.session[RETURN_TO] = request.url.path
-
-
-def take_back_parked_form(request: Request) -> FormData | None:
-    token = request.session.pop(PARKED_FORM, None)
-    if not isinstance(token, str):
-        return None
-    db = request_session(request)
-    fields = take_parked_form(
-        db, token, user_id=signed_in_user(request).id, path=request.url.path, now=now_for(request)
-    )
-    db.commit()
-    return FormData([(name, value) for name, value in fields]) if fields is not None else None
 
 
 # The section page --------------------------------------------------------------------------
@@ -403,7 +286,6 @@ def item_response(
 
 
 routes = [
-    PortalRoute("/referrals/{reference}", task_list, name="referral"),
     PortalRoute(
         "/referrals/{reference}/sections/{section_id}",
         section_page,

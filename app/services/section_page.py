@@ -215,6 +215,55 @@ def autosave_section(
     )
 
 
+def page_view(
+    state: SectionState,
+    answers: ANSWERS,
+    version: int,
+    assessment: Assessment,
+    *,
+    outcome: SectionOutcome | None = None,
+    account: Mapping[str, str],
+    parked: bool = False,
+) -> dict[str, Any]:
+    """What a section page shows: its visible questions (those nested under an option apart),
+    every table's items, the problems and the messages of the last step, the sections there
+    are now. `answers` are every section's, this one's as on the page."""
+    section = state.section
+    shown = engine.effective_answers(assessment, answers)
+    visible = {q.id for q in engine.visible_questions(section, shown)}
+    problems = list(outcome.problems) if outcome else []
+    table = outcome.table if outcome else None
+    address = outcome.address if outcome else None
+    if table is not None and table.problem is not None:
+        problems = [table.problem, *problems]
+    errors = {p.field_id: p.message for p in problems}
+    if address is not None and address.error_field and address.message:
+        errors = {address.error_field: address.message, **errors}
+    return {
+        "referral": state.referral,
+        "section": section,
+        "answers": answers.get(section.id, {}),
+        "version": version,
+        "top_level": [q for q in engine.top_level_questions(section) if q.id in visible],
+        "nested": engine.nested_under(section),
+        # Every table's items, whether or not the table is shown now (its reveal may open).
+        "tables": {q.id: tables.item_views(section, q, answers) for q in tables.of(section)},
+        "problems": {p.question_id: p for p in problems},
+        "errors": errors,
+        "account": account,
+        "navigation": engine.visible_sections(assessment, answers),
+        "parked": parked,
+        "conflict": bool(outcome and outcome.conflict),
+        "address_step": address,
+        "table_step": table,
+        "focus_item": table.focus_item if table else None,
+        "confirm_remove": table.confirm_remove if table else None,
+        "table_notice": {"table": table.table_id, "text": table.notice}
+        if table and table.notice
+        else None,
+    }
+
+
 def _save(
     db: Session,
     state: SectionState,
