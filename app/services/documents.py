@@ -381,6 +381,32 @@ def _add_each(
         used += len(upload.data)
 
 
+def _audit(
+    session: Session,
+    event: Event,
+    actor: User,
+    origin: Origin,
+    referral: Referral,
+    document: Document | None = None,
+    **details: object,
+) -> None:
+    """An event about a document (or, with none kept, the referral), never naming a file."""
+    if document is not None:
+        subject_type, subject_id = "document", document.key
+        details = {"referral": referral.reference, **details}
+    else:
+        subject_type, subject_id = "referral", referral.reference
+    record_event(
+        session,
+        event,
+        actor_user_id=actor.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        origin=origin,
+        details=details,
+    )
+
+
 def record_uploads(
     session: Session,
     referral: Referral,
@@ -393,39 +419,21 @@ def record_uploads(
     """Audit an upload: each document kept, and each file refused for a virus (by the
     signature found and its size; never its name)."""
     for upload, signature in infected:
-        record_event(
-            session,
-            Event.DOCUMENT_INFECTED,
-            actor_user_id=actor.id,
-            subject_type="referral",
-            subject_id=referral.reference,
-            origin=origin,
-            details={"signature": signature, "size": len(upload.data)},
-        )
+        _audit(
+            session, Event.DOCUMENT_INFECTED, actor, origin, referral,
+            signature=signature, size=len(upload.data),
+        )  # fmt: skip
     for document in added:
-        record_event(
-            session,
-            Event.DOCUMENT_UPLOADED,
-            actor_user_id=actor.id,
-            subject_type="document",
-            subject_id=document.key,
-            origin=origin,
-            details={"referral": referral.reference, "kind": document.kind, "size": document.size},
-        )
+        _audit(
+            session, Event.DOCUMENT_UPLOADED, actor, origin, referral, document,
+            kind=document.kind, size=document.size,
+        )  # fmt: skip
 
 
 def record_download(
     session: Session, referral: Referral, document: Document, actor: User, origin: Origin
 ) -> None:
-    record_event(
-        session,
-        Event.DOCUMENT_DOWNLOADED,
-        actor_user_id=actor.id,
-        subject_type="document",
-        subject_id=document.key,
-        origin=origin,
-        details={"referral": referral.reference},
-    )
+    _audit(session, Event.DOCUMENT_DOWNLOADED, actor, origin, referral, document)
 
 
 def remove_by_owner(
@@ -433,13 +441,5 @@ def remove_by_owner(
 ) -> None:
     """The referrer removes a document from their draft (the caller has locked it, commits,
     then forgets the file)."""
-    record_event(
-        session,
-        Event.DOCUMENT_REMOVED,
-        actor_user_id=actor.id,
-        subject_type="document",
-        subject_id=document.key,
-        origin=origin,
-        details={"referral": referral.reference, "by": "referrer"},
-    )
+    _audit(session, Event.DOCUMENT_REMOVED, actor, origin, referral, document, by="referrer")
     session.delete(document)
