@@ -35,6 +35,7 @@ import httpx
 from testkit.answers import fill
 from testkit.autosave import MARKER, SECTION, answers_for, autosave_target
 from testkit.live import (
+    LISTENING,
     LivePortal,
     Professional,
     make_professionals,
@@ -174,7 +175,7 @@ def bare_server(workers: int) -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--no-access-log"]
-    server: ServerProcess = start_server(command, "Application startup complete", timeout=60)
+    server: ServerProcess = start_server(command, LISTENING, timeout=60)
     try:
         deadline = time.monotonic() + 30
         while sum("startup complete" in line for line in server.log) < workers:

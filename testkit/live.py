@@ -34,7 +34,10 @@ from testkit.processes import ServerProcess, start_server
 
 SECRET_KEY = "live-portal-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "Correct-Horse-Battery-9"
-READY = "Application startup complete"
+# uvicorn says it is listening once its socket is bound, after the app's start-up (with
+# several workers the parent binds first, and each worker then says its start-up is complete).
+LISTENING = "Uvicorn running on"
+STARTED = "Application startup complete"
 VERSION_PATTERN = re.compile(r'id="section-version" value="([0-9]+)"')
 TOKEN_PATTERN = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 
@@ -98,9 +101,9 @@ def _serve(
     command += ["--port", str(port), "--workers", str(workers)]
     if wrapper:
         command = [*wrapper, *command]
-    # uvicorn says "startup complete" once per worker; with several, the first is enough to
-    # connect, and the others follow within moments (the callers wait for every worker below).
-    server = start_server(command, READY, env=env, timeout=90)
+    # Waiting for "startup complete" alone would race the socket's bind: connections could be
+    # refused for a moment after it. With several workers, every worker's start-up is awaited.
+    server = start_server(command, LISTENING, env=env, timeout=90)
     if workers > 1:
         _wait_for_workers(server, workers)
     return server
@@ -108,7 +111,7 @@ def _serve(
 
 def _wait_for_workers(server: ServerProcess, workers: int) -> None:
     deadline = time.monotonic() + 60
-    while sum(READY in line for line in server.log) < workers:
+    while sum(STARTED in line for line in server.log) < workers:
         if time.monotonic() > deadline or server.process.poll() is not None:
             raise RuntimeError("portal workers did not start:\n" + "\n".join(server.log[-20:]))
         time.sleep(0.1)

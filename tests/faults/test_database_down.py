@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from testkit.journeys import post, register, start_referral
+from testkit.live import LISTENING
 from testkit.postgres import (
     PostgresCluster,
     create_database,
@@ -68,7 +69,7 @@ def portal_on_postgres() -> Iterator[Portal]:
         }
         server = start_server(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            "Application startup complete",
+            LISTENING,
             env=env,
         )
         yield Portal(base_url, make_settings(database_url, base_url=base_url), cluster, server)

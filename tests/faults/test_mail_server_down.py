@@ -28,6 +28,7 @@ from app.models import OutboxMessage
 from app.services.mail import deliver_due_mail
 from app.settings import Settings
 from testkit.journeys import complete_referral, post, register, start_referral
+from testkit.live import LISTENING
 from testkit.mail import MailCapture, start_mail_server
 from testkit.postgres import free_port
 from testkit.processes import ServerProcess, start_server
@@ -65,7 +66,7 @@ def portal_without_mail_server(tmp_path: Path, request: pytest.FixtureRequest) -
     }
     server = start_server(
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        "Application startup complete",
+        LISTENING,
         env=env,
     )
     settings = make_settings(

@@ -26,6 +26,7 @@ from app.db import create_database_engine, create_session_factory
 from app.models import Document, Referral
 from app.settings import Settings
 from testkit.journeys import COMPLETE_ANSWERS, complete_section, register, start_referral
+from testkit.live import LISTENING
 from testkit.postgres import create_database, free_port
 from testkit.processes import ServerProcess, start_server
 from tests.conftest import TEST_SECRET_KEY, csrf_token_from, make_settings
@@ -85,7 +86,7 @@ def portal_with_a_small_disk(
     command = [sys.executable, "-c", LIMITED_START, str(FILE_SIZE_LIMIT)]
     server: ServerProcess = start_server(
         [*command, "--host", "127.0.0.1", "--port", str(port)],
-        "Application startup complete",
+        LISTENING,
         env=env,
     )
     settings = make_settings(
