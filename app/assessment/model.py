@@ -113,6 +113,10 @@ class Section:
     questions: tuple[Question, ...]
     description: str | None = None
     show_if: ShowIf | None = None
+    # What the help guide's walkthrough calls the page, where it differs from its contents'
+    # name ("Your Details" for "Referrer and child details"): the page's heading, under a
+    # caption with the section's title.
+    heading: str | None = None
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:

@@ -56,6 +56,7 @@ ASSESSMENT_QUESTION_HINT = "Write as much as you need to. Do not include people'
 YOUR_DETAILS = Section(
     id="your-details",
     title="Referrer and child details",
+    heading="Your Details",
     guide_ref="5.1",
     description="Your details as the person making contact, then the child's.",
     questions=(
@@ -192,7 +193,7 @@ FAMILY_MEMBER_FIELDS = (
     Question(
         "date_of_birth_estimated",
         "Is the date of birth estimated?",
-        Checkboxes(options=(Option("estimated", "The date of birth is an estimate"),)),
+        Checkboxes(options=(Option("estimated", "Estimated DOB"),)),
         required=False,
     ),
     Question("gender", "Gender", Select(options=options(GENDERS)), required=False),
@@ -218,9 +219,7 @@ FAMILY_MEMBER_FIELDS = (
     Question(
         "address",
         "Their address",
-        Address(
-            same_as=("your-details", "child_address"), same_as_label="Same address as the child"
-        ),
+        Address(),
         required=False,
         show_if=ShowIf("lives_with_child", ("no",)),
     ),

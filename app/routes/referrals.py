@@ -6,11 +6,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from app.assessment import engine
 from app.db import request_session
 from app.form_handling import is_htmx
 from app.models import Referral
 from app.request_model import PortalRoute
 from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import answers as answer_store
 from app.services import referrals
 from app.services.retention import visible_until
 from app.templating import render
@@ -65,10 +67,17 @@ def referral_sent(request: Request, exc: Exception) -> Response:
 
 @require_user
 def how_it_works(request: Request) -> Response:
+    """Help guide 3: the guidance page after the child's names; its Next goes to the form's
+    first section (Your Details), as the guide says, not to the contents page."""
+    referral = editable_referral_or_404(request)
+    rows = answer_store.stored_sections(request_session(request), referral)
+    sections = engine.visible_sections(
+        request.state.assessment, answer_store.answers_by_section(rows)
+    )
     return render(
         request,
         "pages/referrals/how_it_works.html",
-        {"referral": editable_referral_or_404(request)},
+        {"referral": referral, "first_section": sections[0]},
     )
 
 
