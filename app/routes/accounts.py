@@ -26,6 +26,7 @@ from app.routes.two_factor import await_second_factor
 from app.security.sessions import (
     ENDED,
     LOGIN_REASON,
+    RETURN_TO,
     begin_session,
     current_user,
     end_session,
@@ -69,6 +70,8 @@ def login(request: Request) -> Response:
             return redirect(pop_return_path(request))
         ended = request.session.pop(ENDED, None)
         reason = request.session.pop(LOGIN_REASON, None)
+        if reason is None and request.session.get(RETURN_TO) == "/account":
+            reason = "account"  # My Account, signed out: the guide's way to Forgotten Password
         return form_page(request, "pages/account/login.html", ended=ended, reason=reason)
 
     form = read_form(request)
