@@ -21,7 +21,6 @@ from app.assessment import engine
 from app.assessment.answer_types import Address as AddressAnswer
 from app.assessment.answer_types import Table
 from app.assessment.answer_types import table as tables
-from app.assessment.answer_types.address import ADDRESS_FIELDS
 from app.assessment.answer_types.base import FormData
 from app.assessment.model import Assessment, Problem, Question, Section
 from app.assessment.validators import normalise_postcode
@@ -30,9 +29,7 @@ from app.services import answers as answer_store
 from app.services.addresses import Address, AddressLookupUnavailable, AddressProvider
 
 NEXT, SAVE = "next", "save"
-ADDRESS_ACTIONS = frozenset(
-    {"find-address", "enter-address", "choose-address", "lookup-address", "same-address"}
-)
+ADDRESS_ACTIONS = frozenset({"find-address", "enter-address", "choose-address", "lookup-address"})
 ITEM_ACTIONS = frozenset({"add-item", "remove-item", "confirm-remove", "keep-item"})
 ANSWERS = dict[str, dict[str, Any]]
 
@@ -143,7 +140,7 @@ def post_section(
     address: AddressStep | None = None
     table: TableStep | None = None
     if verb in ADDRESS_ACTIONS:
-        submitted, address = address_step(db, section, submitted, action, form, answers, addresses)
+        submitted, address = address_step(db, section, submitted, action, form, addresses)
         answers[section.id] = submitted
     elif verb in ITEM_ACTIONS:
         submitted, table = table_step(section, submitted, action)
@@ -318,11 +315,11 @@ def sections_changed(before: list[Section], after: list[Section]) -> str:
 # Address steps ------------------------------------------------------------------------------
 
 
-def address_question(section: Section, question_id: str) -> tuple[Question, AddressAnswer]:
+def address_question(section: Section, question_id: str) -> Question:
     question = engine.find_question(section, question_id)
     if question is None or not isinstance(question.type, AddressAnswer):
         raise NoSuchQuestion(question_id)
-    return question, question.type
+    return question
 
 
 def address_step(
@@ -331,29 +328,18 @@ def address_step(
     submitted: dict[str, Any],
     action: str,
     form: FormData,
-    answers: Mapping[str, Mapping[str, Any]],
     addresses: AddressProvider,
 ) -> tuple[dict[str, Any], AddressStep]:
-    """Find, choose, copy or switch to typing: the section's answers, and what the address
-    question shows. `answers` are every section's, for copying another address."""
+    """Find, choose, or switch to typing: the section's answers, and what the address
+    question shows."""
     verb, _, question_id = action.partition(":")
-    question, address = address_question(section, question_id)
+    question = address_question(section, question_id)
     stored = engine.get_answer(section, submitted, question.id)
     value = dict(stored) if isinstance(stored, dict) else {}
     results: list[Address] = []
     message: str | None = None
     error_field: str | None = None
-    if verb == "same-address":
-        if address.same_as is None:
-            raise NoSuchQuestion(question_id)
-        source_section, source_id = address.same_as
-        source = answers.get(source_section, {}).get(source_id)
-        if isinstance(source, dict) and source.get("line1"):
-            value = {part: source.get(part, "") for part in (*ADDRESS_FIELDS, "uprn")}
-            value["mode"] = "manual"
-        else:
-            message = "The child's address has not been entered yet."
-    elif verb == "enter-address":
+    if verb == "enter-address":
         value["mode"] = "manual"
         postcode = normalise_postcode(value.get("lookup_postcode", ""))
         if postcode and not value.get("postcode"):

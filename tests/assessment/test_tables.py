@@ -102,10 +102,15 @@ def test_problems_are_numbered_and_point_at_the_items_field() -> None:
     assert not any(field.endswith("-bites") for field, _ in found)
 
 
-def test_an_empty_required_table_points_at_its_blank_column_or_its_add_button() -> None:
-    answers = {"home": {"pets": [{"key": "0123abcd", "name": "  "}]}}
+def test_an_empty_required_table_says_what_its_blank_column_misses_or_points_at_add() -> None:
+    """A blank first column is checked as if it were filled in: "Pet 1: Enter name", not
+    "Add at least one pet" beside a column already there to fill."""
+    answers = {"home": {"pets": [{"key": "0123abcd", "name": "  "}, {"key": "89abcdef"}]}}
     problems = engine.section_problems(SECTION, answers, today=TODAY, check_required=True)
-    expected = [("pets-0123abcd-name", "Add at least one pet")]
+    expected = [
+        ("pets-0123abcd-name", "Pet 1: Enter name"),
+        ("pets-0123abcd-kind", "Pet 1: Select kind"),
+    ]
     assert [(p.field_id, p.message) for p in problems] == expected
     nothing: dict[str, dict[str, object]] = {"home": {}}
     problems = engine.section_problems(SECTION, nothing, today=TODAY, check_required=True)

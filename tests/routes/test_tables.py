@@ -389,7 +389,10 @@ def test_a_family_needs_one_member_and_blank_columns_are_dropped(
     blank = "89abcdef"
     response = send(client, reference, {f"{MEMBERS}-item": blank, "action": "next"})
     assert response.status_code == 422
-    assert f'href="#{MEMBERS}-{blank}-forename">Add at least one family member' in response.text
+    # The blank column says what it misses, field by field.
+    link = f'href="#{MEMBERS}-{blank}-forename">Family member 1: Enter their forename'
+    assert link in response.text
+    assert "Add at least one family member" not in response.text
     # One real member and one blank column: the section completes and the blank one goes.
     first = "0123abcd"
     fields = {f"{MEMBERS}-item": [first, blank], **member(first, **ANN), "action": "next"}
@@ -432,27 +435,25 @@ def test_a_members_address_is_checked_only_when_they_live_elsewhere(
     assert bob["address"]["postcode"] == "UB3 4DS"  # normalised once the section is done
 
 
-def test_same_address_as_the_child_copies_it(
-    client: TestClient, reference: str, settings: Settings
+def test_a_member_who_does_not_live_with_the_child_is_not_offered_the_childs_address(
+    client: TestClient, reference: str
 ) -> None:
+    """Their address is asked only because they live elsewhere: copying the child's would
+    always be wrong, so no button offers it (and the action, sent by hand, copies nothing)."""
     second = "4567ef01"
     fields = {
         f"{MEMBERS}-item": second,
         **member(second, forename="Bob", lives_with_child="no", **{"address-mode": "lookup"}),
-        "action": f"same-address:{MEMBERS}-{second}-address",
     }
-    # Before the child's address is known there is nothing to copy, and the page says so.
-    response = send(client, reference, fields)
-    assert response.status_code == 200
-    assert "The child&#39;s address has not been entered yet." in response.text
     assert submit(client, reference, "your-details", YOUR_DETAILS, action="next").status_code == 303
-    # With htmx the address block of that member comes back, filled in.
-    response = send(client, reference, fields, htmx=True)
+    page = send(client, reference, {**fields, "action": "save-draft"}).text
+    assert f'id="{MEMBERS}-{second}-address-address"' in page
+    assert "Same address as the child" not in page and "same-address" not in page
+    response = send(
+        client, reference, {**fields, "action": f"same-address:{MEMBERS}-{second}-address"}
+    )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith(f'<div id="{MEMBERS}-{second}-address-address"')
-    assert 'value="3 Ashgrove Road"' in response.text
-    address = stored_members(settings)[0]["address"]
-    assert address["line1"] == "3 Ashgrove Road" and address["mode"] == "manual"
+    assert "3 Ashgrove Road" not in response.text
 
 
 def test_find_address_for_a_member_with_htmx(client: TestClient, reference: str) -> None:
@@ -558,11 +559,9 @@ def test_previous_services_yes_needs_one_and_hidden_ones_are_kept(
         section=SERVICES,
     )
     assert response.status_code == 422
-    # The message leads to the blank column's first field (there is one on the page).
-    assert (
-        f'href="#previous_services-{first}-service">Add the services that were involved before'
-        in response.text
-    )
+    # The blank column on the page says what it misses.
+    missing = "Previous service 1: Enter the name of the service or agency"
+    assert f'href="#previous_services-{first}-service">{missing}' in response.text
     previous = {
         "previous_services-item": first,
         f"previous_services-{first}-service": "Youth Justice Service",

@@ -18,10 +18,6 @@ ADDRESS_LOOKUP_FIELDS = ("house", "lookup_postcode")
 @dataclass(frozen=True)
 class Address(AnswerType):
     name: ClassVar[str] = "address"
-    # Another address question ("section", "question") the user may copy with one button,
-    # e.g. a family member's "Same address as the child", and that button's words.
-    same_as: tuple[str, str] | None = None
-    same_as_label: str | None = None
 
     def read(self, question: Question, form: FormData, section: Section) -> Any:
         fields = ADDRESS_FIELDS + ADDRESS_LOOKUP_FIELDS + ("uprn", "mode")

@@ -67,20 +67,19 @@ class Table(AnswerType):
         check_required: bool,
     ) -> list[Problem]:
         """Each item's problems, named by its number ("Family member 2: Enter ..."); blank
-        items are ignored; a required table needs one item that is not blank."""
+        items are ignored. A required table needs one item that is not blank: with none on the
+        page, "Add ..."; with a blank column there, what that column is missing."""
         items = table_items(answers.get(section.id, {}).get(question.id))
         problems: list[Problem] = []
         blank = all(item_is_blank(question, item) for item in items)
-        if check_required and question.required and blank:
-            # To the first field of the blank column on the page, or to Add when there is none.
-            target = (
-                engine.field_id(item_section(section, question, items[0]["key"]).questions[0])
-                if items
-                else self.field_id(question)
+        required_and_empty = check_required and question.required and blank
+        if required_and_empty and not items:
+            problems.append(
+                Problem(question.id, self.field_id(question), question.missing_message())
             )
-            problems.append(Problem(question.id, target, question.missing_message()))
         for number, item in enumerate(items, 1):
-            if item_is_blank(question, item):
+            # The first blank column of an empty required table is checked as if filled in.
+            if item_is_blank(question, item) and not (required_and_empty and number == 1):
                 continue
             found = engine.section_problems(
                 item_section(section, question, item["key"]),
