@@ -136,7 +136,11 @@ def start_referral(page: Page, forename: str = "Sam", surname: str = "Smith") ->
     expect(page.get_by_role("heading", level=1)).to_have_text("How does this tool work")
     reference = re.search(r"EH-\d{4}-\d{6}", page.url)
     assert reference
+    # Next goes to the form's first section, as the guide says; the callers carry on from the
+    # form's contents, one link away.
     page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Details")
+    page.get_by_role("link", name="Back to the form's contents").click()
     return reference.group(0)
 
 

@@ -181,7 +181,7 @@ def test_register_and_complete_a_section_with_the_keyboard_only(
     press_on(page, "Confirm")
     expect(page.get_by_role("heading", level=1)).to_have_text("How does this tool work")
     press_on(page, "Next")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Early Help Assessment for Kit Keys")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Details")
     press_on(page, "Consent", role="link")
     expect(page.get_by_role("heading", level=1)).to_have_text("Consent")
     page.wait_for_load_state()

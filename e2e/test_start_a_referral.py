@@ -92,6 +92,11 @@ def test_start_before_signing_in_then_register_and_land_back_on_the_form(
     expect(page.get_by_text(re.compile(r"EH-\d{4}-\d{6}"))).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Next").click()
+    # The guide: Next leads to Your Details; the form's contents are one link away.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Details")
+    expect(page.get_by_text("Referrer and child details", exact=True).first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the form's contents").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Early Help Assessment for Zoë O'Brien-Smith"
     )

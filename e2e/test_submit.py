@@ -29,24 +29,24 @@ CHILD_SURNAME = "Quartermaine"
 def fill_the_form_after_being_told_what_is_missing(
     page: Page, mail: MailCapture, email: str
 ) -> tuple[str, str, int]:
-    """Register, start a form, try to send it empty (nothing is sent), follow the first missing
-    answer into its section, create a draft PDF there, then complete every section and come to
-    check answers. Returns the reference, that section's address and how many emails the user
-    had before the first try."""
+    """Register, start a form, come to check answers with it empty (no Send button, what is
+    missing listed), follow the first missing answer into its section, create a draft PDF
+    there, then complete every section and come to check answers. Returns the reference, that
+    section's address and how many emails the user had before the first try."""
     register(page, mail, email)
     before = len(mail.all_to(email))
     reference = start_referral(page, CHILD_FORENAME, CHILD_SURNAME)
     open_upload_documents(page)
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
-    page.get_by_role("button", name="Send to Local Authority").click()
-    expect(page).to_have_title(re.compile("^Error: Check your answers"))
-    missing = page.get_by_role("alert").filter(has_text="You cannot send this form yet")
-    expect(missing).to_contain_text("Nothing has been sent.")
+    # Send is offered only when it can work: until then, what is missing, as links.
+    expect(page.get_by_role("button", name="Send to Local Authority")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Before you can send this form")).to_be_visible()
+    missing = page.locator("#missing-answers")
     expect(missing.get_by_role("link").first).to_contain_text("Referrer and child details: ")
     assert_accessible(page)
     missing.get_by_role("link").first.click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Referrer and child details")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Details")
     section_url = page.url.split("#")[0]
 
     text = create_pdf(page, reference)

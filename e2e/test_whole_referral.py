@@ -42,7 +42,6 @@ from e2e.journeys import (
     inbox_row,
     new_email,
     new_message_mails,
-    open_section,
     register,
     search_inbox,
     sign_in,
@@ -191,13 +190,10 @@ def test_whole_referral_from_registration_to_the_hubs_reply(
     assert found
     reference = found.group(0)
     page.get_by_role("button", name="Next").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Early Help Assessment for {CHILD_FORENAME} {CHILD_SURNAME}"
-    )
-    assert_accessible(page)
 
-    # 5.1, with a date of birth that does not exist first: the errors, then put right.
-    open_section(page, "Referrer and child details")
+    # 5.1 Your Details, straight after the guidance, with a date of birth that does not exist
+    # first: the errors, then put right.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your Details")
     assert_accessible(page)
     answer_referrer_and_child_details(page, date_of_birth=("31", "4", "2019"))
     page.get_by_role("button", name="Next").click()

@@ -84,6 +84,11 @@ def send(request: Request) -> Response:
         except ReferralNotEditable:
             db.rollback()
     if referral.status != DRAFT:
+        if request.method == "POST":
+            # Submit again (another tab, the back button): say so, rather than show the
+            # completion page as though this press had sent it.
+            context = {"referral": referral, "sent_url": sent_url(referral)}
+            return render(request, "pages/referrals/already_sent.html", context, status_code=409)
         return go_to(request, sent_url(referral))
     context = check_context(request, referral)
     if context["missing"]:

@@ -1,0 +1,83 @@
+"""A professional who follows the help guide step by step meets what it describes: the
+Professionals page's Make a referral button (guide 2), Next from "How does this tool work" to
+Your Details (3 and 5.1), My Account from the header signed in (8) and signed out, on the way
+to Forgotten Password (9), and Send offered only when the form can be sent (5.11)."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from app.settings import Settings
+from testkit.journeys import COMPLETE_ANSWERS, complete_section, register, start_referral
+
+EMAIL = "florence.nightingale@health.example.org"
+
+
+def test_the_professionals_page_has_a_make_a_referral_button_to_the_referral_options(
+    client: TestClient,
+) -> None:
+    page = client.get("/professionals").text
+    button = re.search(r'<a href="/#make-a-referral"[^>]*class="govuk-button[^"]*"[^>]*>', page)
+    assert button and "Make a referral" in page[button.end() : button.end() + 200]
+    assert 'id="make-a-referral">Make a referral</h2>' in client.get("/").text
+
+
+def test_next_from_how_does_this_tool_work_opens_your_details(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    reference = start_referral(client)
+    guidance = client.get(f"/referrals/{reference}/how-it-works").text
+    next_button = f'href="/referrals/{reference}/sections/your-details"'
+    assert re.search(rf'<a {next_button}[^>]*class="govuk-button', guidance)
+    # The contents page stays one link away.
+    assert f'href="/referrals/{reference}">See every section of the form first</a>' in guidance
+    page = client.get(f"/referrals/{reference}/sections/your-details").text
+    # The guide's walkthrough calls it "Your Details"; its contents, "Referrer and Child Details".
+    assert '<span class="govuk-caption-l">Referrer and child details</span>' in page
+    assert '<h1 class="govuk-heading-l">Your Details</h1>' in page
+    assert "<title>Referrer and child details (Your Details) – " in page
+
+
+def test_the_name_at_the_top_opens_my_account(client: TestClient, settings: Settings) -> None:
+    register(client, settings, EMAIL)
+    header = client.get("/").text
+    assert re.search(r'<a class="portal-header__link" href="/account">[^<]+<span', header)
+    assert "My Account</span></a>" in header
+
+
+def test_signed_out_my_account_leads_to_sign_in_with_forgotten_password_first(
+    client: TestClient,
+) -> None:
+    home = client.get("/").text
+    assert '<a class="portal-header__link" href="/account">My Account</a>' in home
+    page = client.get("/account")  # follows the redirect to sign in
+    assert page.url.path == "/login"
+    banner = page.text.index("Sign in to go to My Account.")
+    forgotten = page.text.index('href="/forgotten-password"', banner)
+    assert forgotten < page.text.index("<h1")
+    # Without coming from My Account (a new visitor), the sign-in page is as it was.
+    client.cookies.clear()
+    assert "Sign in to go to My Account." not in client.get("/login").text
+
+
+def test_send_is_offered_only_when_the_form_can_be_sent(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    reference = start_referral(client)
+    check = client.get(f"/referrals/{reference}/check-answers")
+    assert check.status_code == 200
+    assert "Send to Local Authority" not in check.text
+    assert "Before you can send this form" in check.text
+    missing = re.findall(r'<li><a class="govuk-link" href="([^"]+)">([^<]+)</a></li>', check.text)
+    assert missing and missing[0][1].startswith("Referrer and child details: ")
+    assert all(href.startswith(f"/referrals/{reference}/sections/") for href, _ in missing)
+    # Once every section is complete, the button is there (and nothing is listed).
+    for section, answers in COMPLETE_ANSWERS.items():
+        assert complete_section(client, reference, section, answers).status_code == 303
+    check = client.get(f"/referrals/{reference}/check-answers").text
+    assert 'id="send-button"' in check and "Before you can send this form" not in check
+    assert "govuk-error-summary" not in check
