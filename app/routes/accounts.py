@@ -115,6 +115,8 @@ def login(request: Request) -> Response:
             f"Your account has been disabled. If you think this is wrong, contact the "
             f"{settings.hub_name} on {settings.hub_phone}"
         )
+    elif result.unfinished_registration is not None:
+        return finish_registering(request, result.unfinished_registration)
     elif result.user is None:
         errors["email"] = "The email address or password is not correct"
     if errors:
@@ -229,6 +231,25 @@ def register_account(request: Request) -> Response:
     return redirect("/register/code")
 
 
+def finish_registering(request: Request, code: OneTimeCode) -> Response:
+    """Signing in before the registration's code was entered: back to entering it, with a
+    fresh code emailed (unless one went a moment ago), rather than "not correct"."""
+    db = request_session(request)
+    now = now_for(request)
+    sent = accounts.resend_wait(db, code, now=now) is None
+    if sent:
+        code = accounts.resend_code(db, request.state.settings, code, now=now)
+    db.commit()
+    payload = code.payload
+    request.session[REGISTRATION] = {
+        "forename": payload["forename"],
+        "surname": payload["surname"],
+        "email": payload["email"],
+    }
+    request.session[REGISTER_CODE] = code.id
+    return redirect("/register/code?unfinished=" + ("sent" if sent else "waiting"))
+
+
 def _pending_code(request: Request, key: str, purpose: str) -> OneTimeCode | None:
     code_id = request.session.get(key)
     if not isinstance(code_id, int):
@@ -276,7 +297,9 @@ def enter_code(
         return redirect(start), None
     context = {"email": code.payload.get("email") or request.session.get("reset_email", "")}
     if request.method == "GET":
-        return form_page(request, template, sent=request.query_params.get("sent"), **context), None
+        sent = request.query_params.get("sent")
+        unfinished = request.query_params.get("unfinished")
+        return form_page(request, template, sent=sent, unfinished=unfinished, **context), None
 
     form = read_form(request)
     now = now_for(request)

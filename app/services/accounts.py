@@ -327,6 +327,9 @@ class SignInResult:
     disabled: bool = False
     # The password was right; the authenticator code comes next (or setting one up: hub staff).
     second_factor: bool = False
+    # No account, but the password is that of a registration whose code was never entered
+    # (the later help guide warns of exactly this): the code of that registration.
+    unfinished_registration: OneTimeCode | None = None
 
 
 def recent_failures(session: Session, *, now: datetime, **match: str) -> int:
@@ -412,7 +415,14 @@ def sign_in(
         return SignInResult(None, throttled=True)
 
     if user is None:
-        spend_verification_time(password)
+        pending = unfinished_registration(session, email)
+        if pending is not None and verify_password(password, pending.payload["password_hash"]):
+            # Told only to whoever knows the password chosen, so nobody learns of it otherwise.
+            settle_attempt(session, attempt_id, succeeded=True)
+            record_event(session, Event.REGISTRATION_RESUMED, origin=origin)
+            return SignInResult(None, unfinished_registration=pending)
+        if pending is None:
+            spend_verification_time(password)  # a check costs the same either way
         ok = False
     else:
         ok = verify_password(password, user.password_hash)
@@ -435,6 +445,16 @@ def sign_in(
     if failures == SIGN_IN_FAILURES_PER_ACCOUNT_AND_CLIENT and user is not None:
         account_mail.sign_in_throttled(session, settings, user=user)
     return SignInResult(None)
+
+
+def unfinished_registration(session: Session, email: str) -> OneTimeCode | None:
+    """The newest registration of this address (the caller knows it has no account)."""
+    return session.scalars(
+        select(OneTimeCode)
+        .where(OneTimeCode.email_key == email_key(email), OneTimeCode.purpose == "register")
+        .order_by(OneTimeCode.created_at.desc(), OneTimeCode.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _earlier_hashes(session: Session, user: User) -> list[str]:

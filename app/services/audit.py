@@ -40,6 +40,8 @@ class Event(StrEnum):
     ACCOUNT_ENABLED = "account-enabled"
     USER_CREATED = "user.created"
     USER_ROLE_CHANGED = "user.role-changed"
+    # Signing in with the password of a registration whose code was never entered.
+    REGISTRATION_RESUMED = "registration.resumed"
     # Referrals
     REFERRAL_STARTED = "referral-started"
     REFERRAL_SUBMITTED = "referral.submitted"

@@ -1,7 +1,8 @@
 """A professional who follows the help guide step by step meets what it describes: the
 Professionals page's Make a referral button (guide 2), Next from "How does this tool work" to
 Your Details (3 and 5.1), My Account from the header signed in (8) and signed out, on the way
-to Forgotten Password (9), and Send offered only when the form can be sent (5.11)."""
+to Forgotten Password (9), Send offered only when the form can be sent (5.11), and someone
+who registered but never entered the code sent back to it (the later edition, 4)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,19 @@ import re
 from starlette.testclient import TestClient
 
 from app.settings import Settings
-from testkit.journeys import COMPLETE_ANSWERS, complete_section, register, start_referral
+from testkit.journeys import (
+    COMPLETE_ANSWERS,
+    STRONG_PASSWORD,
+    audit_types,
+    complete_section,
+    latest_code,
+    mail_to,
+    post,
+    register,
+    start_referral,
+    start_registration,
+)
+from tests.conftest import Clock
 
 EMAIL = "florence.nightingale@health.example.org"
 
@@ -81,3 +94,32 @@ def test_send_is_offered_only_when_the_form_can_be_sent(
     check = client.get(f"/referrals/{reference}/check-answers").text
     assert 'id="send-button"' in check and "Before you can send this form" not in check
     assert "govuk-error-summary" not in check
+
+
+def test_signing_in_before_entering_the_registration_code_leads_back_to_the_code(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    """The later edition of the guide warns that someone who registered but never entered the
+    code is told their details are not correct. Here, whoever knows the password they chose is
+    sent back to enter the code, with a fresh one emailed; anyone else is told, as for any
+    address, that the email address or password is not correct."""
+    assert start_registration(client, EMAIL).headers["location"] == "/register/code"
+    first_code = latest_code(settings, EMAIL)
+    client.cookies.clear()  # another day, another browser
+    clock.advance(hours=2)  # the first code has expired
+
+    wrong = post(client, "/login", email=EMAIL, password="Not-The-Password-42")
+    assert wrong.status_code == 422
+    assert "The email address or password is not correct" in wrong.text
+    assert len(mail_to(settings, EMAIL)) == 1
+
+    answer = post(client, "/login", email=EMAIL, password=STRONG_PASSWORD)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/register/code?unfinished=sent"
+    page = client.get(answer.headers["location"]).text
+    assert "You have not finished registering" in page and "We have sent you a new code." in page
+    new_code = latest_code(settings, EMAIL)
+    assert len(mail_to(settings, EMAIL)) == 2 and new_code != first_code
+    done = post(client, "/register/code", code=new_code, action="check")
+    assert done.headers["location"] == "/register/complete"
+    assert "registration.resumed" in audit_types(settings)

@@ -144,7 +144,9 @@ REFERRER_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
     },
     # The draft has missing answers: they are listed, nothing is sent.
     ("/referrals/{reference}/send", "GET"): {"draft": Expected(422), "sent": SENT_PAGE},
-    ("/referrals/{reference}/send", "POST"): {"draft": Expected(422), "sent": SENT_PAGE},
+    # Submit pressed again once sent: "This form has already been sent" (409), not the
+    # completion page as though this press had sent it.
+    ("/referrals/{reference}/send", "POST"): {"draft": Expected(422), "sent": Expected(409)},
     ("/referrals/{reference}/sent", "GET"): {"draft": TASK_LIST, "sent": Expected(200)},
 }
 
