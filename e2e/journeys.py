@@ -16,6 +16,7 @@ import pyotp
 from playwright.sync_api import FilePayload, Locator, Page, expect
 from pypdf import PdfReader
 
+from app.assessment.schema import ASSESSMENT
 from e2e.accessibility import assert_accessible
 from testkit.mail import CapturedMail, MailCapture
 
@@ -144,9 +145,16 @@ def start_referral(page: Page, forename: str = "Sam", surname: str = "Smith") ->
     return reference.group(0)
 
 
+def section_heading(title: str) -> str:
+    """The heading of the section page named `title` in the form's contents: the help guide's
+    own name for the page where it has one ("Your Details")."""
+    section = next((s for s in ASSESSMENT.sections if s.title == title), None)
+    return section.heading if section is not None and section.heading else title
+
+
 def open_section(page: Page, title: str) -> None:
     page.get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(section_heading(title))
 
 
 def new_draft_at(page: Page, mail: MailCapture, who: str, section: str) -> None:
@@ -327,7 +335,7 @@ def answer_sections(
     """From the first of `sections`, already open: answer each, `check` it, then Next. Ends on
     Upload Documents, which follows the last section."""
     for title, answer in sections:
-        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page.get_by_role("heading", level=1)).to_have_text(section_heading(title))
         answer(page)
         check(page)
         page.get_by_role("button", name="Next").click()

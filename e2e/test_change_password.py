@@ -22,10 +22,10 @@ from testkit.mail import MailCapture
 
 
 def open_change_password(page: Page) -> None:
-    """The user's name in the header -> My Account -> Change Password."""
-    page.get_by_role("navigation", name="Your account").get_by_role(
-        "link", name="My Account"
-    ).click()
+    """The user's name in the header -> My Account -> Change Password (help guide 8: "click on
+    your name at the top of the screen")."""
+    menu = page.get_by_role("navigation", name="Your account")
+    menu.locator(".portal-header__name").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My Account")
     assert_accessible(page)
     page.get_by_role("button", name="Change Password").click()
@@ -37,7 +37,7 @@ def test_change_password_from_my_account(js_page: Page, mail_server: MailCapture
     register(page, mail_server, email)
 
     # My Account -> Change Password, with one mistake first.
-    page.get_by_role("link", name="My Account").click()
+    page.get_by_role("link", name="My Account", exact=True).click()
     assert_accessible(page)
     page.get_by_role("button", name="Change Password").click()
     page.get_by_label("Current password").fill("Not-My-Password-1")

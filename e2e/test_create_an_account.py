@@ -18,7 +18,11 @@ def test_register_sign_out_and_sign_in_again(js_page: Page, mail_server: MailCap
     menu = page.get_by_role("navigation", name="Your account")
     expect(menu).to_contain_text("Ada Lovelace")
     for name in ("My Account", "Recover a form", "Submitted Forms"):
-        expect(menu.get_by_role("link", name=name)).to_be_visible()
+        expect(menu.get_by_role("link", name=name, exact=True)).to_be_visible()
+    # The name itself opens My Account too (help guide 8).
+    name = menu.locator(".portal-header__name").get_by_role("link")
+    expect(name).to_contain_text("Ada Lovelace")
+    expect(name).to_have_attribute("href", "/account")
     expect(page.get_by_text("active account")).to_have_count(0)
 
     sign_out(page)

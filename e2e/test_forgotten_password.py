@@ -24,7 +24,7 @@ def test_reset_a_forgotten_password_with_the_emailed_code(
 
     # Forgotten Password -> code -> new password -> Finish.
     page.goto("/login")
-    page.get_by_role("link", name="Forgotten Password").click()
+    page.get_by_role("link", name="Forgotten Password", exact=True).click()
     assert_accessible(page)
     before = len(mail_server.all_to(email))
     page.get_by_label("Email address").fill(email)
@@ -53,10 +53,12 @@ def test_reset_a_forgotten_password_without_javascript(
     register(page, mail_server, email)
     sign_out(page)
 
-    # From the portal home: My Account asks to sign in, where Forgotten Password is.
-    page.goto("/account")
+    # From the portal home: My Account asks to sign in, where Forgotten Password comes first.
+    page.goto("/")
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="My Account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in or register")
-    page.get_by_role("link", name="Forgotten Password").click()
+    expect(page.get_by_text("Sign in to go to My Account.")).to_be_visible()
+    page.get_by_role("link", name="reset it with Forgotten Password").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Forgotten Password")
     page.get_by_role("button", name="Next").click()
     expect_error(page, "Enter your email address", javascript=False)

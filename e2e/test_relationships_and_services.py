@@ -19,6 +19,7 @@ from e2e.journeys import (
     new_email,
     open_section,
     register,
+    section_heading,
     seeded_address,
     start_referral,
     summary_card,
@@ -38,7 +39,7 @@ def go_to_section(page: Page, title: str) -> None:
     """Through the "Sections of this form" list beside every section; then wait for the page's
     scripts, so that autosave is listening before the first answer changes."""
     sections_of_this_form(page).get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(section_heading(title))
     page.wait_for_load_state()
 
 

@@ -7,7 +7,14 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.accessibility import assert_accessible
-from e2e.journeys import new_draft_at, new_email, open_section, register, start_referral
+from e2e.journeys import (
+    new_draft_at,
+    new_email,
+    open_section,
+    register,
+    section_heading,
+    start_referral,
+)
 from testkit.mail import MailCapture
 
 PARTICIPATION_CHOICE = "Participation Team"
@@ -26,7 +33,7 @@ def go_to_section(page: Page, title: str) -> None:
     """Through the "Sections of this form" list beside every section; then wait for the page's
     scripts, so that autosave is listening before the first answer changes."""
     sections_of_this_form(page).get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.get_by_role("heading", level=1)).to_have_text(section_heading(title))
     page.wait_for_load_state()
 
 
