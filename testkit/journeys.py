@@ -11,6 +11,7 @@ import pyotp
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from app.assessment.schema import ASSESSMENT
 from app.db import create_database_engine, create_session_factory
 from app.models import AuditEvent, OutboxMessage
 from app.settings import Settings
@@ -168,17 +169,10 @@ COMPLETE_ANSWERS: dict[str, dict[str, str]] = {
     "additional-details": {"has_disability": "no", "has_sen": "no"},
     "services": {"previous_services_known": "none"},
     "family-assessment": {
-        question: f"The family's own words about {question.replace('_', ' ')}."
-        for question in (
-            "whats_happening",
-            "circumstances_impact",
-            "parenting_capacity",
-            "help_required",
-            "specific_risks",
-            "child_wishes",
-            "parent_views",
-            "positive_change",
-        )
+        question.id: f"The family's own words about {question.id.replace('_', ' ')}."
+        for section in ASSESSMENT.sections
+        if section.id == "family-assessment"
+        for question in section.questions
     },
 }
 VERSION_FIELD = re.compile(r'name="version"[^>]*value="(-?\d+)"')

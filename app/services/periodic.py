@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 STOP_GRACE_SECONDS = 30
 
 
-class PeriodicWorker:
+class PeriodicWorker(ABC):
     """Runs `run_pass` (synchronous, in a thread) `first_delay` seconds after start, then
     every `interval` seconds, or at once after `wake()`. A pass that fails is logged and the
     loop carries on; a pass that returns True is followed by another at once (more is due)."""
@@ -33,8 +34,9 @@ class PeriodicWorker:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @abstractmethod
     def run_pass(self) -> bool:
-        raise NotImplementedError
+        """One pass of the work (in a thread); True when more is due at once."""
 
     @property
     def running(self) -> bool:
