@@ -199,6 +199,21 @@ def family_member(page: Page, number: int) -> Locator:
     return table_item(page, "Family member", number)
 
 
+def add_item(page: Page, button: str, new_heading: str) -> Locator:
+    """Add a column to a table; its heading takes focus (htmx autofocus, or the page's
+    autofocus without JavaScript)."""
+    page.get_by_role("button", name=button).click()
+    heading = page.get_by_role("heading", name=new_heading, exact=True)
+    expect(heading).to_be_focused()
+    return page.get_by_role("group", name=new_heading, exact=True)
+
+
+def add_family_member(page: Page, number: int) -> Locator:
+    """ "Add a family member" for the first, "Add another family member" after it."""
+    button = "Add a family member" if number == 1 else "Add another family member"
+    return add_item(page, button, f"Family member {number}")
+
+
 def choose(scope: Page | Locator, question: str, answer: str) -> None:
     """One radio of a question, by the question's legend and the radio's label."""
     scope.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
@@ -241,11 +256,11 @@ def elements_wider_than_the_window(page: Page) -> list[str]:
 EIGHT_QUESTIONS = [
     "What is happening for this family?",
     "What in the family's circumstances is currently impacting on them?",
-    "The parents' or carers' current capacity to meet the needs of the child or children",
+    "The parent's or carer's current capacity to meet the needs of the child and/or children",
     "What help and support is required at this time?",
     "Please comment on any specific risks to be considered",
     "The wishes and feelings of the child, young person and their siblings",
-    "The views of the parents or carers, including what should happen next",
+    "The views of the parent(s) or carer(s), including what should happen next",
     "How will we know when the family and universal services are able to meet the needs",
 ]
 
@@ -261,7 +276,6 @@ def answer_referrer_and_child_details(
         "I am completing this form for someone else in a professional capacity"
     ).check()
     page.get_by_label("Your relationship to the child").fill("Class teacher")
-    page.get_by_label("Yes", exact=True).check()
     fill_date(page, "Date of birth", *date_of_birth)
     page.get_by_label("Female").check()
     page.get_by_label("The child's ethnicity").select_option("White and Asian")
@@ -272,7 +286,7 @@ def answer_referrer_and_child_details(
 
 def answer_relationships(page: Page) -> None:
     """5.2: one family member."""
-    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
+    fill_family_member(add_family_member(page, 1), "Jo", "Smith", "Mother")
 
 
 def answer_request_for_support(page: Page) -> None:

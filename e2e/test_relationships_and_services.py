@@ -10,6 +10,8 @@ from playwright.sync_api import Locator, Page, Route, expect
 
 from e2e.accessibility import assert_accessible
 from e2e.journeys import (
+    add_family_member,
+    add_item,
     choose,
     elements_wider_than_the_window,
     family_member,
@@ -43,14 +45,6 @@ def go_to_section(page: Page, title: str) -> None:
     page.wait_for_load_state()
 
 
-def add(page: Page, button: str, new_heading: str) -> Locator:
-    """Add a column; its heading takes focus (htmx autofocus, or the page's autofocus)."""
-    page.get_by_role("button", name=button).click()
-    heading = page.get_by_role("heading", name=new_heading, exact=True)
-    expect(heading).to_be_focused()
-    return page.get_by_role("group", name=new_heading, exact=True)
-
-
 def test_build_a_family_and_services_then_check_answers(
     any_page: Page, mail_server: MailCapture
 ) -> None:
@@ -64,19 +58,19 @@ def test_build_a_family_and_services_then_check_answers(
 
     go_to_section(page, FAMILY)
     assert_accessible(page)
-    jo = family_member(page, 1)
+    jo = add_family_member(page, 1)
     fill_family_member(jo, "Jo", "Smith", "Mother")
     fill_date(jo, "Date of birth", "12", "5", "1988")
     jo.get_by_label("Telephone number (optional)").fill("07700 900982")
 
-    tim = add(page, "Add another family member", "Family member 2")
+    tim = add_item(page, "Add another family member", "Family member 2")
     fill_family_member(tim, "Tim", "Smith", "Brother", parental_responsibility="No")
     assert_accessible(page)
 
-    max_ = add(page, "Add another family member", "Family member 3")
+    max_ = add_item(page, "Add another family member", "Family member 3")
     fill_family_member(max_, "Max", "Smith", "Brother", parental_responsibility="No")
 
-    ann = add(page, "Add another family member", "Family member 4")
+    ann = add_item(page, "Add another family member", "Family member 4")
     fill_family_member(
         ann,
         "Ann",
@@ -94,7 +88,7 @@ def test_build_a_family_and_services_then_check_answers(
     ann.get_by_label("Town or city").fill("Hayes")
     ann.get_by_label("Postcode").fill("UB3 4DS")
 
-    pat = add(page, "Add another family member", "Family member 5")
+    pat = add_item(page, "Add another family member", "Family member 5")
     fill_family_member(
         pat,
         "Pat",
@@ -135,11 +129,11 @@ def test_build_a_family_and_services_then_check_answers(
     # 5.8 Services: two now, none before.
     go_to_section(page, "Services")
     assert_accessible(page)
-    nurse = add(page, "Add a current service", "Current service 1")
+    nurse = add_item(page, "Add a current service", "Current service 1")
     nurse.get_by_label("Service or agency").fill("School nurse")
     nurse.get_by_label("Worker's name (optional)").fill("Priya Shah")
     nurse.get_by_label("Telephone number (optional)").fill("01895 250111")
-    camhs = add(page, "Add another current service", "Current service 2")
+    camhs = add_item(page, "Add another current service", "Current service 2")
     camhs.get_by_label("Service or agency").fill("CAMHS")
     fill_date(camhs, "Involved since", "1", "9", "2025")
     choose(page, PREVIOUS_SERVICES, "None")
@@ -180,8 +174,8 @@ def test_an_error_in_one_family_member_links_to_their_field(
     register(page, mail_server, new_email("member-errors"))
     start_referral(page)
     open_section(page, FAMILY)
-    fill_family_member(family_member(page, 1), "Jo", "Smith", "Mother")
-    eve = add(page, "Add another family member", "Family member 2")
+    fill_family_member(add_family_member(page, 1), "Jo", "Smith", "Mother")
+    eve = add_item(page, "Add another family member", "Family member 2")
     fill_family_member(eve, "", "Smith", "Sister")
     eve.get_by_label("Telephone number (optional)").fill("12345")
     page.get_by_role("button", name="Next").click()
@@ -210,7 +204,7 @@ def test_an_error_in_one_family_member_links_to_their_field(
 
     # A service without its name, and no answer about earlier services.
     go_to_section(page, "Services")
-    nurse = add(page, "Add a current service", "Current service 1")
+    nurse = add_item(page, "Add a current service", "Current service 1")
     nurse.get_by_label("Worker's name (optional)").fill("Priya Shah")
     nurse.get_by_label("Email address (optional)").fill("not an email")
     page.get_by_role("button", name="Next").click()
@@ -235,8 +229,8 @@ def test_family_and_services_work_at_320_pixels_wide(
     start_referral(page)
     page.set_viewport_size({"width": 320, "height": 800})
     open_section(page, FAMILY)
-    choose(family_member(page, 1), "Do they live with the child?", "No")
-    add(page, "Add another family member", "Family member 2")
+    choose(add_family_member(page, 1), "Do they live with the child?", "No")
+    add_item(page, "Add another family member", "Family member 2")
     assert_accessible(page)
     assert elements_wider_than_the_window(page) == []
     page.get_by_role("button", name="Remove family member 2").click()
@@ -247,7 +241,7 @@ def test_family_and_services_work_at_320_pixels_wide(
     expect(page.get_by_text("Family member 2 has been removed.")).to_be_focused()
 
     go_to_section(page, "Services")
-    add(page, "Add a current service", "Current service 1")
+    add_item(page, "Add a current service", "Current service 1")
     choose(page, PREVIOUS_SERVICES, "Yes")
     expect(table_item(page, "Previous service", 1)).to_be_visible()
     assert_accessible(page)
@@ -277,12 +271,12 @@ def test_follow_up_questions_show_and_hide_with_the_answer_in_every_column(
     start_referral(page)
     open_section(page, FAMILY)
     page.wait_for_load_state()
-    assert_follow_up_questions_show_and_hide(family_member(page, 1))
+    assert_follow_up_questions_show_and_hide(add_family_member(page, 1))
     # A column htmx adds, and columns htmx draws again after a removal.
     assert_follow_up_questions_show_and_hide(
-        add(page, "Add another family member", "Family member 2")
+        add_item(page, "Add another family member", "Family member 2")
     )
-    add(page, "Add another family member", "Family member 3")
+    add_item(page, "Add another family member", "Family member 3")
     page.get_by_role("button", name="Remove family member 3").click()
     page.get_by_role("button", name="Yes, remove").click()
     expect(page.get_by_text("Family member 3 has been removed.")).to_be_focused()
@@ -318,7 +312,7 @@ def test_adding_a_member_while_an_autosave_is_on_its_way_is_not_taken_for_anothe
     forename.fill("Jo")
     forename.press("Tab")
     expect(page.locator("body")).to_have_attribute("data-autosave-saved", "yes")
-    add(page, "Add another family member", "Family member 2")
+    add_item(page, "Add another family member", "Family member 2")
     expect(page.get_by_text("changed in another tab or window")).to_have_count(0)
     page.unroute("**/autosave")
     page.reload()

@@ -28,6 +28,7 @@ from e2e.journeys import (
     ACCEPTED,
     PASSWORD,
     SEND_QUESTION,
+    add_family_member,
     answer_additional_details,
     answer_assessment,
     answer_consent,
@@ -74,7 +75,7 @@ def add_column(page: Page, button: str, item: Locator) -> Locator:
 
 def answer_family_of_three(page: Page) -> None:
     """5.2: mother, father and sister; the sister has no parental responsibility."""
-    fill_family_member(family_member(page, 1), "Rowan", CHILD_SURNAME, "Mother")
+    fill_family_member(add_family_member(page, 1), "Rowan", CHILD_SURNAME, "Mother")
     fill_date(family_member(page, 1), "Date of birth", "3", "2", "1990")
     father = add_column(page, "Add another family member", family_member(page, 2))
     fill_family_member(father, "Ellis", CHILD_SURNAME, "Father")

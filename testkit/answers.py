@@ -29,7 +29,6 @@ YOUR_DETAILS: dict[str, str] = {
     "relationship_to_child": "Health visitor",
     "child_forename": "Sam",
     "child_surname": "Smith",
-    "child_born": "yes",
     "child_dob-day": "29",
     "child_dob-month": "2",
     "child_dob-year": "2020",

@@ -204,7 +204,21 @@ def complete_section(
             fields[name] = html.unescape(kept.group(1))
     if section == "family":
         key = MEMBER_KEY.search(page)
-        assert key, "no family member column"
+        if key is None:
+            # No one added yet: "Add a family member" first, as a browser without JavaScript.
+            added = client.post(
+                url,
+                data={
+                    "csrf_token": csrf_token_from(page),
+                    "version": version.group(1),
+                    "action": "add-item:family_members",
+                },
+            )
+            assert added.status_code == 200, (added.status_code, added.text[:2000])
+            page = added.text
+            version = VERSION_FIELD.search(page)
+            key = MEMBER_KEY.search(page)
+            assert version and key, "Add a family member drew no column"
         fields = {"family_members-item": key.group(1)} | {
             f"family_members-{key.group(1)}-{name}": value for name, value in answers.items()
         }

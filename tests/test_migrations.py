@@ -119,3 +119,75 @@ def test_text_stored_with_invisible_characters_is_cleaned_by_the_migration(
         assert answers == {"child_forename": "Sam", "languages": ["French"]}
     finally:
         engine.dispose()
+
+
+def test_the_unborn_child_answer_becomes_a_checkbox_and_back(empty_database_url: str) -> None:
+    """0014: "Has the child been born?" answered "no" becomes the ticked box ["no"], "yes" no
+    answer; other answers and sections are left alone; downgrading brings "no" back."""
+    command.upgrade(alembic_config(empty_database_url), "0013")
+    engine = create_database_engine(empty_database_url)
+    stored = {
+        "unborn": {"child_born": "no", "child_due_date": {"day": "1"}},
+        "born": {"child_born": "yes", "child_forename": "Sam"},
+        "unanswered": {"child_forename": "Kim"},
+    }
+    try:
+        with create_session_factory(engine)() as session:
+            user = models.User(
+                email="born@school.example.org",
+                email_key="born@school.example.org",
+                forename="Ann",
+                surname="Smith",
+                password_hash="x",
+            )
+            session.add(user)
+            session.flush()
+            ids = {}
+            for name, answers in stored.items():
+                referral = models.Referral(
+                    reference=f"EH-2026-{name}",
+                    owner_id=user.id,
+                    referral_option="early-help",
+                    child_forename=name,
+                    child_surname="Smith",
+                )
+                session.add(referral)
+                session.flush()
+                row = models.SectionAnswers(
+                    referral_id=referral.id, section_id="your-details", answers=answers
+                )
+                session.add(row)
+                session.flush()
+                ids[name] = row.id
+            # The same question id in another section is not this question.
+            session.add(
+                models.SectionAnswers(
+                    referral_id=referral.id, section_id="family", answers={"child_born": "no"}
+                )
+            )
+            session.commit()
+
+        def answers_now() -> dict[str, object]:
+            with create_session_factory(engine)() as session:
+                rows = session.scalars(select(models.SectionAnswers)).all()
+                return {
+                    next((n for n, i in ids.items() if i == row.id), row.section_id): row.answers
+                    for row in rows
+                }
+
+        upgrade_to_head(empty_database_url)
+        assert answers_now() == {
+            "unborn": {"child_born": ["no"], "child_due_date": {"day": "1"}},
+            "born": {"child_forename": "Sam"},
+            "unanswered": {"child_forename": "Kim"},
+            "family": {"child_born": "no"},
+        }
+        command.downgrade(alembic_config(empty_database_url), "0013")
+        assert answers_now() == {
+            "unborn": {"child_born": "no", "child_due_date": {"day": "1"}},
+            "born": {"child_forename": "Sam"},
+            "unanswered": {"child_forename": "Kim"},
+            "family": {"child_born": "no"},
+        }
+    finally:
+        engine.dispose()

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 NOT_STARTED = "not-started"
 IN_PROGRESS = "in-progress"
 COMPLETED = "completed"
+# Answered by the portal, not yet by the user: from the start page's tile and the child's
+# names, or the referrer's details remembered from their last referral. The first save makes
+# it in progress (or completed).
+STARTED_FOR_YOU = "started-for-you"
 
 
 def find_question(section: Section, question_id: str) -> Question | None:
@@ -166,7 +170,11 @@ def normalised_answers(
     result = dict(answers)
     for question in section.questions:
         answer: Any = result.get(question.id)
-        if not question.stores_answer or not is_answered(question, answer):
+        if not question.stores_answer:
+            continue
+        if not is_answered(question, answer):
+            if question.id in result:
+                result[question.id] = question.type.unanswered(answer)
             continue
         if question_problem(question, answer, today=today) is not None:
             continue
@@ -185,8 +193,10 @@ def display_answer(question: Question, answer: Any, *, account: Mapping[str, str
 def section_status(
     section: Section, answers: AnswersBySection, stored_status: str | None, *, today: date
 ) -> str:
-    """Not started, in progress, or completed: completed only while it still has no problems
-    (an answer elsewhere may have revealed a new question)."""
+    """Not started, started for you, in progress, or completed: completed only while it
+    still has no problems (an answer elsewhere may have revealed a new question)."""
+    if stored_status == STARTED_FOR_YOU:
+        return STARTED_FOR_YOU
     own = answers.get(section.id, {})
     answered = any(
         is_answered(q, own.get(q.id))

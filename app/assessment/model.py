@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.plain_text import visible_text
 
@@ -41,6 +41,12 @@ class OptionGroup:
     options: tuple[Option, ...]
 
 
+class Condition(Protocol):
+    """Something earlier answers make true or false (`ShowIf`, `OnlyChosen`, `AllOf`)."""
+
+    def holds(self, answers: AnswersBySection, current_section: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class ShowIf:
     """Show a question (or section) only when an earlier answer is one of `values`.
@@ -62,6 +68,31 @@ class ShowIf:
 
 
 @dataclass(frozen=True)
+class OnlyChosen:
+    """Holds when a checkbox question has something ticked and nothing but `values` (Request
+    for Support is only the Participation Team)."""
+
+    question: str
+    values: tuple[str, ...]
+    section: str | None = None
+
+    def holds(self, answers: AnswersBySection, current_section: str) -> bool:
+        answer = answers.get(self.section or current_section, {}).get(self.question)
+        chosen = answer if isinstance(answer, list) else []
+        return bool(chosen) and all(value in self.values for value in chosen)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Holds when every one of its conditions holds."""
+
+    conditions: tuple[Condition, ...]
+
+    def holds(self, answers: AnswersBySection, current_section: str) -> bool:
+        return all(c.holds(answers, current_section) for c in self.conditions)
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     label: str
@@ -74,10 +105,24 @@ class Question:
     # The referral's column that keeps a copy of the answer for lists and search (the child's
     # name, date of birth, NHS number, the referrer's organisation).
     list_column: str | None = None
+    # A required question that earlier answers can make optional (a date of birth, once "not
+    # born yet" is ticked).
+    optional_if: Condition | None = None
+    # The referrer's own details, filled in on a new referral from their last one.
+    remembered: bool = False
 
     @property
     def stores_answer(self) -> bool:
         return self.type.stores_answer
+
+    def required_in(self, section: Section, answers: AnswersBySection) -> bool:
+        """Whether the question must be answered, given the answers so far (`answers` as the
+        engine passes them: the effective ones)."""
+        return (
+            self.required
+            and not (self.optional_if and self.optional_if.holds(answers, section.id))
+            and not section.optional_in(answers)
+        )
 
     def missing_message(self) -> str:
         if self.required_message:
@@ -117,6 +162,14 @@ class Section:
     # name ("Your Details" for "Referrer and child details"): the page's heading, under a
     # caption with the section's title.
     heading: str | None = None
+    # When earlier answers make the whole section optional (consent, for a referral only about
+    # attendance or a child missing education), and what the page says then.
+    optional_if: Condition | None = None
+    optional_because: str | None = None
+
+    def optional_in(self, answers: AnswersBySection) -> bool:
+        """Whether the answers so far make every question of the section optional."""
+        return bool(self.optional_if and self.optional_if.holds(answers, self.id))
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:

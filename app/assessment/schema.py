@@ -5,7 +5,9 @@ validation and autosave, the task list, check your answers, the hub's view and t
 iterate `ASSESSMENT`. Question ids are storage keys: never rename one without a migration.
 
 Beyond the help guide's list, a hub needs to be able to reach the referrer and place them: so
-Your Details also asks for job title and organisation, and consent records who gave it and when.
+Your Details also offers job title and organisation (optional, and remembered from the
+referrer's last referral with their telephone number), and consent records who gave it and when.
+Which questions are mandatory, and why, is listed in docs/ARCHITECTURE.md ("Mandatory answers").
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from app.assessment.answer_types import (
     Upn,
     YesNo,
 )
-from app.assessment.model import Assessment, Option, OptionGroup, Question, Section, ShowIf
+from app.assessment.model import (
+    Assessment,
+    OnlyChosen,
+    Option,
+    OptionGroup,
+    Question,
+    Section,
+    ShowIf,
+)
 from app.assessment.reference import (
     CONSENT_NOT_SOUGHT_REASONS,
     ETHNICITY_GROUPS,
@@ -67,14 +77,23 @@ YOUR_DETAILS = Section(
             "Your telephone number",
             Phone(width="govuk-input--width-20"),
             hint="So that the hub can contact you. A UK landline or mobile number.",
+            remembered=True,
         ),
-        Question("referrer_job_title", "Your job title", Text(max_length=100)),
+        Question(
+            "referrer_job_title",
+            "Your job title",
+            Text(max_length=100),
+            required=False,
+            remembered=True,
+        ),
         Question(
             "referrer_organisation",
             "Your organisation",
             Text(max_length=200),
+            required=False,
             hint="For example, the name of the school, surgery or team",
             list_column="referrer_organisation",
+            remembered=True,
         ),
         Question(
             "professional_capacity",
@@ -108,31 +127,25 @@ YOUR_DETAILS = Section(
             list_column="child_surname",
         ),
         Question(
-            "child_born",
-            "Has the child been born?",
-            Radios(
-                options=(
-                    Option("yes", "Yes"),
-                    Option("no", "No, the child is not born yet"),
-                )
-            ),
-            required_message="Select whether the child has been born",
-        ),
-        Question(
             "child_dob",
             "Date of birth",
             Date(max_years_ago=25),
-            hint="For example, 27 3 2019",
-            show_if=ShowIf("child_born", ("yes",)),
+            hint="For example, 27 3 2019. If the child is not born yet, tick the box below.",
             required_message="Enter the child's date of birth",
             list_column="child_date_of_birth",
+            optional_if=ShowIf("child_born", ("no",)),
         ),
         Question(
             "child_dob_estimated",
             "Is the date of birth estimated?",
             Checkboxes(options=(Option("estimated", "Estimated DOB"),)),
             required=False,
-            show_if=ShowIf("child_born", ("yes",)),
+        ),
+        Question(
+            "child_born",
+            "Unborn child",
+            Checkboxes(options=(Option("no", "The child is not born yet"),)),
+            required=False,
         ),
         Question(
             "child_due_date",
@@ -264,13 +277,17 @@ FAMILY = Section(
                 names=("forename", "surname"),
                 fields=FAMILY_MEMBER_FIELDS,
                 max_items=20,
+                empty_text="No family members added yet.",
                 limit_hint=(
                     "You can add up to 20 family members. Tell us about anyone else in a "
                     "family member's notes."
                 ),
             ),
-            hint="Select Add another family member for each person.",
-            required_message="Add at least one family member, such as a parent or carer",
+            required=False,
+            hint=(
+                "Add the child's parents or carers, and anyone else important to the child: "
+                "select Add a family member for each person."
+            ),
         ),
     ),
 )
@@ -302,6 +319,16 @@ CONSENT = Section(
         "Consent must be sought from the parents or carers before the referral is made. Where "
         "possible, get written consent and upload it with this form. Verbal consent can be "
         "accepted for a limited time."
+    ),
+    # Help guide 5.4: not required for a child missing education or with poor attendance,
+    # which is all the Participation Team is asked about.
+    optional_if=OnlyChosen(
+        REQUEST_FOR_SUPPORT_QUESTION, ("participation",), section=REQUEST_FOR_SUPPORT_SECTION
+    ),
+    optional_because=(
+        "Consent is not needed for this referral: it asks only for the Participation Team, "
+        "about a child's attendance at school or a child missing education. If you have sought "
+        "consent, you can still record it here. Otherwise select Next."
     ),
     questions=(
         Question(
@@ -352,7 +379,11 @@ CONSENT = Section(
             "consent_not_sought_details",
             "Explain why consent has not been sought",
             Textarea(max_length=2000, rows=4),
+            hint="If you selected Another reason, you must explain it",
             show_if=ShowIf("consent_sought", ("no",)),
+            optional_if=ShowIf(
+                "consent_not_sought_reason", ("risk-of-harm", "attendance-or-missing-education")
+            ),
         ),
     ),
 )
@@ -387,7 +418,7 @@ ADDITIONAL_DETAILS = Section(
             "has_disability",
             "Does the child have any disabilities or special needs?",
             Radios(options=options(YES_NO_NOT_KNOWN)),
-            required_message="Select whether the child has any disabilities or special needs",
+            required=False,
         ),
         Question(
             "disability_details",
@@ -399,7 +430,7 @@ ADDITIONAL_DETAILS = Section(
             "has_sen",
             "Does the child have special educational needs?",
             Radios(options=options(YES_NO_NOT_KNOWN)),
-            required_message="Select whether the child has special educational needs",
+            required=False,
         ),
         Question(
             "sen_details",
@@ -680,7 +711,7 @@ FAMILY_ASSESSMENT = Section(
             ),
             (
                 "parenting_capacity",
-                "The parents' or carers' current capacity to meet the needs of the child or "
+                "The parent's or carer's current capacity to meet the needs of the child and/or "
                 "children",
             ),
             ("help_required", "What help and support is required at this time?"),
@@ -691,7 +722,7 @@ FAMILY_ASSESSMENT = Section(
             ),
             (
                 "parent_views",
-                "The views of the parents or carers, including what should happen next",
+                "The views of the parent(s) or carer(s), including what should happen next",
             ),
             (
                 "positive_change",

@@ -87,6 +87,7 @@ def section_context(
         assessment_of(request),
         outcome=outcome,
         account=account_details(request),
+        today=today_for(request),
         parked=parked,
     )
     return {
@@ -222,6 +223,7 @@ def autosave(request: Request) -> Response:
         before, after = saved.sections_before, saved.sections_after
         context = {
             "save_message": f"Saved at {uk_time(now)}." + use_case.sections_changed(before, after),
+            "to_check": saved.problems,
             "new_version": saved.version,
             # Request for Support decides which sections there are: show the new list.
             "oob_navigation": before != after,
@@ -238,7 +240,8 @@ def address_partial_context(
 ) -> dict[str, Any]:
     question = engine.find_question(section, question_id)
     assert question is not None  # the use case acted on it
-    label = question.label + ("" if question.required else " (optional)")
+    required = question.required and question.id not in context["optional_now"]
+    label = question.label + ("" if required else " (optional)")
     return {
         **context,
         "question": question,

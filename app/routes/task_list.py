@@ -1,5 +1,6 @@
 """The form's contents page (help guide 5): every section the form has now, with its status
-(Not started, In progress, Completed), the documents, and Send when every section is done."""
+(Not started, Started for you, In progress, Completed) and how many of its answers need
+checking, the documents, and Send when every section is done."""
 
 from __future__ import annotations
 
@@ -32,6 +33,10 @@ def task_list(request: Request) -> Response:
             "status": engine.section_status(
                 section, shown, rows[section.id].status if section.id in rows else None, today=today
             ),
+            # Answers saved as typed that are not right yet (a check digit, a date).
+            "to_check": len(
+                engine.section_problems(section, shown, today=today, check_required=False)
+            ),
         }
         for section in engine.visible_sections(assessment, answers)
     ]
@@ -44,6 +49,7 @@ def task_list(request: Request) -> Response:
             "tasks": tasks,
             "completed_count": completed,
             "ready": completed == len(tasks),
+            "to_check": sum(task["to_check"] for task in tasks),
             "document_count": len(documents_of(db, referral)),
             "saved": request.session.pop(SAVED_FLASH, False),
         },

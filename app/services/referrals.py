@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.assessment import engine
+from app.assessment.engine import STARTED_FOR_YOU
 from app.assessment.reference import (
     PARTICIPATION_QUESTION,
     PARTICIPATION_SECTION,
@@ -70,7 +72,7 @@ def create_draft(
     participation_type: str | None = None,
     now: datetime,
 ) -> Referral:
-    """A new draft referral for `owner`, with Request for Support ticked for the option chosen."""
+    """A new draft referral for `owner`, started for them (`started_answers`)."""
     option = REFERRAL_OPTIONS[option_code]
     referral = Referral(
         # A unique placeholder until the id, which the reference is made from, is known.
@@ -86,36 +88,20 @@ def create_draft(
     session.add(referral)
     session.flush()
     referral.reference = _format_reference(referral.id, now.year)
-    # The child's name from the start page, carried into the questions that ask it.
-    forename_section, forename = ASSESSMENT.listed("child_forename")
-    surname_section, surname = ASSESSMENT.listed("child_surname")
-    assert forename_section == surname_section
-    session.add(
-        SectionAnswers(
-            referral_id=referral.id,
-            section_id=forename_section.id,
-            answers={forename.id: referral.child_forename, surname.id: referral.child_surname},
-            status="in-progress",
-            updated_at=now,
-        )
-    )
-    if option.services:
+    for section_id, answers in started_answers(
+        session,
+        owner,
+        option_code=option.code,
+        referral=referral,
+        participation_type=participation_type,
+        today=now.date(),
+    ).items():
         session.add(
             SectionAnswers(
                 referral_id=referral.id,
-                section_id=REQUEST_FOR_SUPPORT_SECTION,
-                answers={REQUEST_FOR_SUPPORT_QUESTION: list(option.services)},
-                status="in-progress",
-                updated_at=now,
-            )
-        )
-    if option.asks_participation_type and participation_type:
-        session.add(
-            SectionAnswers(
-                referral_id=referral.id,
-                section_id=PARTICIPATION_SECTION,
-                answers={PARTICIPATION_QUESTION: participation_type},
-                status="in-progress",
+                section_id=section_id,
+                answers=answers,
+                status=STARTED_FOR_YOU,
                 updated_at=now,
             )
         )
@@ -128,6 +114,71 @@ def create_draft(
         details={"option": option.code},
     )
     return referral
+
+
+def started_answers(
+    session: Session,
+    owner: User,
+    *,
+    option_code: str,
+    referral: Referral,
+    participation_type: str | None,
+    today: date,
+) -> dict[str, dict[str, Any]]:
+    """The answers a new draft starts with, by section: the child's names from the start page,
+    Request for Support ticked for the tile chosen (and the Participation Team's type), and the
+    referrer's own details (`Question.remembered`) as they gave them on their last referral."""
+    option = REFERRAL_OPTIONS[option_code]
+    started: dict[str, dict[str, Any]] = {}
+    forename_section, forename = ASSESSMENT.listed("child_forename")
+    surname_section, surname = ASSESSMENT.listed("child_surname")
+    started.setdefault(forename_section.id, {})[forename.id] = referral.child_forename
+    started.setdefault(surname_section.id, {})[surname.id] = referral.child_surname
+    if option.services:
+        started[REQUEST_FOR_SUPPORT_SECTION] = {REQUEST_FOR_SUPPORT_QUESTION: list(option.services)}
+    if option.asks_participation_type and participation_type:
+        started[PARTICIPATION_SECTION] = {PARTICIPATION_QUESTION: participation_type}
+    for section in ASSESSMENT.sections:
+        remembered = [q for q in section.questions if q.remembered]
+        earlier = (
+            earlier_answers(session, owner, section.id, exclude=referral.id) if remembered else []
+        )
+        for question in remembered:
+            value = next(
+                (
+                    answers[question.id]
+                    for answers in earlier
+                    if engine.is_answered(question, answers.get(question.id))
+                    and engine.question_problem(question, answers[question.id], today=today) is None
+                ),
+                None,
+            )
+            if value is not None:
+                started.setdefault(section.id, {})[question.id] = value
+    return started
+
+
+# How many of the referrer's latest referrals are looked at for their remembered details.
+REMEMBERED_FROM = 10
+
+
+def earlier_answers(
+    session: Session, owner: User, section_id: str, *, exclude: int
+) -> list[dict[str, Any]]:
+    """The section's answers on the owner's other referrals (sent or draft), the most recently
+    changed first."""
+    rows = session.scalars(
+        select(SectionAnswers.answers)
+        .join(Referral, Referral.id == SectionAnswers.referral_id)
+        .where(
+            Referral.owner_id == owner.id,
+            Referral.id != exclude,
+            SectionAnswers.section_id == section_id,
+        )
+        .order_by(SectionAnswers.updated_at.desc(), SectionAnswers.id.desc())
+        .limit(REMEMBERED_FROM)
+    )
+    return [answers for answers in rows if isinstance(answers, dict)]
 
 
 def owned_referral(session: Session, owner: User, reference: str) -> Referral | None:

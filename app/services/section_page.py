@@ -180,6 +180,9 @@ class AutosaveOutcome:
     version: int
     sections_before: list[Section]
     sections_after: list[Section]
+    # What is wrong with the answers as saved (a check digit, a date): kept as typed, but the
+    # user is told at once (missing answers are not asked for until Next).
+    problems: list[Problem] = field(default_factory=list)
 
 
 def autosave_section(
@@ -198,8 +201,9 @@ def autosave_section(
     decides some)."""
     section = state.section
     answers = {**state.answers, section.id: engine.answers_from_form(section, form)}
+    shown = engine.effective_answers(assessment, answers)
     still_complete = state.stored_status == engine.COMPLETED and not engine.section_problems(
-        section, engine.effective_answers(assessment, answers), today=today, check_required=True
+        section, shown, today=today, check_required=True
     )
     saved, new_version = _save(
         db, state, answers, completed=still_complete, version=version, page=page, now=now
@@ -209,6 +213,7 @@ def autosave_section(
         version=new_version,
         sections_before=engine.visible_sections(assessment, state.answers),
         sections_after=engine.visible_sections(assessment, answers),
+        problems=engine.section_problems(section, shown, today=today, check_required=False),
     )
 
 
@@ -220,15 +225,20 @@ def page_view(
     *,
     outcome: SectionOutcome | None = None,
     account: Mapping[str, str],
+    today: date,
     parked: bool = False,
 ) -> dict[str, Any]:
     """What a section page shows: its visible questions (those nested under an option apart),
     every table's items, the problems and the messages of the last step, the sections there
-    are now. `answers` are every section's, this one's as on the page."""
+    are now. `answers` are every section's, this one's as on the page. A page opened afresh
+    shows what is wrong with the answers saved as typed (missing ones wait for Next)."""
     section = state.section
     shown = engine.effective_answers(assessment, answers)
     visible = {q.id for q in engine.visible_questions(section, shown)}
-    problems = list(outcome.problems) if outcome else []
+    if outcome is None:
+        problems = engine.section_problems(section, shown, today=today, check_required=False)
+    else:
+        problems = list(outcome.problems)
     table = outcome.table if outcome else None
     address = outcome.address if outcome else None
     if table is not None and table.problem is not None:
@@ -246,6 +256,12 @@ def page_view(
         # Every table's items, whether or not the table is shown now (its reveal may open).
         "tables": {q.id: tables.item_views(section, q, answers) for q in tables.of(section)},
         "problems": {p.question_id: p for p in problems},
+        # Required questions the answers so far make optional, and why a whole section is.
+        "optional_now": {
+            q.id for q in section.questions if q.required and not q.required_in(section, shown)
+        },
+        "optional_because": section.optional_because if section.optional_in(shown) else None,
+        "started_for_you": state.stored_status == engine.STARTED_FOR_YOU and outcome is None,
         "errors": errors,
         "account": account,
         "navigation": engine.visible_sections(assessment, answers),

@@ -38,7 +38,6 @@ def complete_your_details(**changes: Any) -> dict[str, Any]:
         "relationship_to_child": "Health visitor",
         "child_forename": "Sam",
         "child_surname": "Smith",
-        "child_born": "yes",
         "child_dob": {"day": "27", "month": "3", "year": "2019"},
         "child_dob_estimated": [],
         "child_gender": "female",
@@ -71,25 +70,20 @@ def problems_of(section: Section, own: dict[str, Any], *, check_required: bool) 
 
 
 @pytest.mark.parametrize(
-    ("child_born", "shown", "hidden"),
+    ("child_born", "due_date_shown"),
     [
-        pytest.param("yes", {"child_dob", "child_dob_estimated"}, {"child_due_date"}, id="born"),
-        pytest.param("no", {"child_due_date"}, {"child_dob", "child_dob_estimated"}, id="unborn"),
-        pytest.param(
-            None, set(), {"child_dob", "child_dob_estimated", "child_due_date"}, id="unanswered"
-        ),
-        pytest.param(
-            "maybe", set(), {"child_dob", "child_dob_estimated", "child_due_date"}, id="not-option"
-        ),
+        pytest.param(None, False, id="unanswered"),
+        pytest.param([], False, id="not-ticked"),
+        pytest.param(["no"], True, id="not-born-yet"),
+        pytest.param(["maybe"], False, id="not-option"),
     ],
 )
-def test_the_date_of_birth_is_asked_only_when_the_child_is_born(
-    child_born: str | None, shown: set[str], hidden: set[str]
+def test_the_date_of_birth_is_always_asked_and_the_due_date_once_not_born_yet_is_ticked(
+    child_born: list[str] | None, due_date_shown: bool
 ) -> None:
     ids = visible_ids(YOUR_DETAILS, {"your-details": {"child_born": child_born}})
-    assert shown <= set(ids)
-    assert not hidden & set(ids)
-    assert "child_born" in ids
+    assert {"child_dob", "child_dob_estimated", "child_born"} <= set(ids)
+    assert ("child_due_date" in ids) is due_date_shown
 
 
 @pytest.mark.parametrize(
@@ -205,13 +199,12 @@ def test_sections_for_particular_services_wait_for_request_for_support() -> None
 # Nesting --------------------------------------------------------------------------------------
 
 
-def test_the_date_of_birth_is_nested_under_born_yes() -> None:
+def test_the_due_date_is_nested_under_not_born_yet() -> None:
     nested = engine.nested_under(YOUR_DETAILS)
-    assert [q.id for q in nested[("child_born", "yes")]] == ["child_dob", "child_dob_estimated"]
     assert [q.id for q in nested[("child_born", "no")]] == ["child_due_date"]
     top = [q.id for q in engine.top_level_questions(YOUR_DETAILS)]
-    assert "child_born" in top
-    assert not {"child_dob", "child_dob_estimated", "child_due_date"} & set(top)
+    assert top.index("child_dob") < top.index("child_dob_estimated") < top.index("child_born")
+    assert "child_due_date" not in top
 
 
 def test_consent_follow_ups_are_nested_under_their_answer() -> None:
@@ -272,7 +265,7 @@ def test_answers_from_form_reads_every_kind_of_field() -> None:
         referrer_phone="  01895 250111 ",
         professional_capacity=["confirmed", ""],
         child_forename=" Sam ",
-        child_born="yes",
+        child_born=["no", ""],
         **{
             "child_dob-day": " 27",
             "child_dob-month": "3 ",
@@ -288,6 +281,7 @@ def test_answers_from_form_reads_every_kind_of_field() -> None:
     assert answers["referrer_phone"] == "01895 250111"
     assert answers["professional_capacity"] == ["confirmed"]
     assert answers["child_dob_estimated"] == []
+    assert answers["child_born"] == ["no"]
     assert answers["child_forename"] == "Sam"
     assert answers["child_surname"] == ""
     assert answers["child_dob"] == {"day": "27", "month": "3", "year": "2019"}
@@ -352,8 +346,6 @@ def test_an_empty_section_lists_each_visible_required_question_in_page_order() -
     problems = problems_of(YOUR_DETAILS, {}, check_required=True)
     assert [(p.question_id, p.field_id, p.message) for p in problems] == [
         ("referrer_phone", "referrer_phone", "Enter your telephone number"),
-        ("referrer_job_title", "referrer_job_title", "Enter your job title"),
-        ("referrer_organisation", "referrer_organisation", "Enter your organisation"),
         (
             "professional_capacity",
             "professional_capacity",
@@ -362,7 +354,7 @@ def test_an_empty_section_lists_each_visible_required_question_in_page_order() -
         ("relationship_to_child", "relationship_to_child", "Enter your relationship to the child"),
         ("child_forename", "child_forename", "Enter the child's forename"),
         ("child_surname", "child_surname", "Enter the child's surname"),
-        ("child_born", "child_born", "Select whether the child has been born"),
+        ("child_dob", "child_dob-day", "Enter the child's date of birth"),
         ("child_gender", "child_gender", "Select the child's gender"),
         ("child_ethnicity", "child_ethnicity", "Select the child's ethnicity"),
         ("child_address", "child_address-line1", "Enter the child's home address"),
@@ -380,18 +372,35 @@ def test_a_complete_section_has_no_problems() -> None:
 @pytest.mark.parametrize("check_required", [True, False], ids=["required", "not-required"])
 def test_hidden_required_questions_are_never_reported(check_required: bool) -> None:
     answers = complete_your_details(
-        child_born="no",
-        child_dob={"day": "99", "month": "x", "year": ""},
-        child_due_date={"day": "1", "month": "3", "year": "2027"},
+        child_born=[], child_due_date={"day": "99", "month": "x", "year": ""}
     )
     assert problems_of(YOUR_DETAILS, answers, check_required=check_required) == []
 
 
 def test_a_newly_revealed_required_question_is_reported() -> None:
-    answers = complete_your_details(child_born="no")
+    answers = complete_your_details(child_born=["no"])
     problems = problems_of(YOUR_DETAILS, answers, check_required=True)
     assert [(p.question_id, p.field_id, p.message) for p in problems] == [
         ("child_due_date", "child_due_date-day", "Enter the expected due date")
+    ]
+
+
+def test_a_child_not_born_yet_needs_a_due_date_instead_of_a_date_of_birth() -> None:
+    blank = {"day": "", "month": "", "year": ""}
+    unborn = complete_your_details(
+        child_born=["no"],
+        child_dob=blank,
+        child_due_date={"day": "1", "month": "3", "year": "2027"},
+    )
+    assert problems_of(YOUR_DETAILS, unborn, check_required=True) == []
+    born = complete_your_details(child_born=[], child_dob=blank)
+    assert [p.message for p in problems_of(YOUR_DETAILS, born, check_required=True)] == [
+        "Enter the child's date of birth"
+    ]
+    # A date of birth given anyway is still checked.
+    wrong = {**unborn, "child_dob": {"day": "31", "month": "2", "year": "2019"}}
+    assert [p.question_id for p in problems_of(YOUR_DETAILS, wrong, check_required=True)] == [
+        "child_dob"
     ]
 
 
@@ -619,8 +628,9 @@ def test_normalised_answers_leaves_the_input_alone() -> None:
 @pytest.mark.parametrize(
     ("section", "question_id", "answer", "lines"),
     [
+        pytest.param(YOUR_DETAILS, "child_gender", "female", ["Female"], id="radio"),
         pytest.param(
-            YOUR_DETAILS, "child_born", "no", ["No, the child is not born yet"], id="radio"
+            YOUR_DETAILS, "child_born", ["no"], ["The child is not born yet"], id="checkbox"
         ),
         pytest.param(
             YOUR_DETAILS,

@@ -88,7 +88,10 @@ def test_task_list_shows_every_section_and_check_answers_waits(
     assert "SEND Information" in page.text and "Participation Team" not in page.text
     assert "You have completed 0 of 8 sections" in page.text
     assert "Cannot start yet" in page.text
-    assert "In progress" in page.text  # Your Details has the child's name from the start page
+    # Your Details has the child's name from the start page, Request for Support the tile's
+    # service: started for the user, not by them.
+    assert page.text.count("Started for you") == 2 and "In progress" not in page.text
+    assert "Some answers were filled in for you: check them" in page.text
 
 
 def test_your_details_completes_and_moves_on(
@@ -160,7 +163,10 @@ def test_bad_answers_get_a_message_and_are_kept_as_typed(
 def test_an_unborn_child_needs_a_due_date_instead(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
-    unborn = {**YOUR_DETAILS, "child_born": "no"}
+    born = {name: value for name, value in YOUR_DETAILS.items() if not name.startswith("child_dob")}
+    response = submit(client, reference, "your-details", born, action="next")
+    assert response.status_code == 422 and "Enter the child&#39;s date of birth" in response.text
+    unborn = {**born, "child_born": "no"}
     response = submit(client, reference, "your-details", unborn, action="next")
     assert response.status_code == 422 and "Enter the expected due date" in response.text
     assert "Enter the child&#39;s date of birth" not in response.text

@@ -95,20 +95,36 @@ def stored_members(settings: Settings) -> list[dict[str, Any]]:
 # Adding -------------------------------------------------------------------------------------
 
 
-def test_family_page_starts_with_one_blank_member(client: TestClient, reference: str) -> None:
+def first_member(client: TestClient, reference: str) -> tuple[str, str]:
+    """Select "Add a family member" on the empty table (without JavaScript): the page with
+    its one blank column, and that column's key."""
+    response = send(client, reference, {"action": f"add-item:{MEMBERS}"})
+    assert response.status_code == 200
+    keys = keys_on(response.text)
+    assert len(keys) == 1
+    return response.text, keys[0]
+
+
+def test_family_page_starts_with_no_one_and_add_a_family_member(
+    client: TestClient, reference: str
+) -> None:
     page = client.get(section_url(reference))
     assert page.status_code == 200
-    assert len(keys_on(page.text)) == 1
-    assert "Family member 1" in page.text and "Add another family member" in page.text
+    assert keys_on(page.text) == []
+    assert "No family members added yet." in page.text
+    assert "Add a family member\n" in page.text and "Add another family member" not in page.text
     # The page is wide enough for columns and lists the sections of the form.
     assert "govuk-grid-column-full" in page.text and 'id="section-navigation"' in page.text
+    # Once there is one, the button adds another.
+    added, _key = first_member(client, reference)
+    assert "Family member 1" in added and "Add another family member" in added
+    assert "No family members added yet." not in added
 
 
 def test_add_without_javascript_saves_and_draws_a_new_column(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
-    page = client.get(section_url(reference)).text
-    first = keys_on(page)[0]
+    page, first = first_member(client, reference)
     response = send(
         client,
         reference,
@@ -128,14 +144,13 @@ def test_add_without_javascript_saves_and_draws_a_new_column(
     members = stored_members(settings)
     assert [m["key"] for m in members] == keys
     assert members[0]["forename"] == "Ann"
-    assert version_on(response.text) == "1"
+    assert version_on(response.text) == "2"
 
 
 def test_add_with_htmx_answers_with_one_column_and_the_controls(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
-    page = client.get(section_url(reference)).text
-    first = keys_on(page)[0]
+    page, first = first_member(client, reference)
     response = send(
         client,
         reference,
@@ -153,7 +168,7 @@ def test_add_with_htmx_answers_with_one_column_and_the_controls(
     assert len(keys) == 1 and keys[0] != first  # only the new column
     assert response.text.lstrip().startswith(f'<div class="portal-table__item" id="{MEMBERS}-')
     assert f'<div id="{MEMBERS}-controls"' in response.text
-    assert re.search(r'id="section-version" value="1" hx-swap-oob="true"', response.text)
+    assert re.search(r'id="section-version" value="2" hx-swap-oob="true"', response.text)
     assert [m["key"] for m in stored_members(settings)] == [first, keys[0]]
     assert response.headers["Vary"].startswith("HX-Request")
 
@@ -323,7 +338,7 @@ def test_remove_with_htmx_swaps_the_column_then_the_table(
     assert [m["key"] for m in stored_members(settings)] == [first]
 
 
-def test_removing_the_only_member_leaves_a_blank_column(
+def test_removing_the_only_member_leaves_no_one_and_add_a_family_member(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
     first = "0123abcd"
@@ -331,8 +346,8 @@ def test_removing_the_only_member_leaves_a_blank_column(
     removed = send(client, reference, {**fields, "action": f"confirm-remove:{MEMBERS}:{first}"})
     assert removed.status_code == 200
     assert stored_members(settings) == []
-    keys = keys_on(removed.text)
-    assert len(keys) == 1 and keys != [first]
+    assert keys_on(removed.text) == []
+    assert "Add a family member\n" in removed.text
 
 
 # Checking -----------------------------------------------------------------------------------
@@ -383,17 +398,15 @@ def test_bad_member_dates_and_lengths(client: TestClient, reference: str) -> Non
     assert "2,000 characters or fewer" in response.text
 
 
-def test_a_family_needs_one_member_and_blank_columns_are_dropped(
+def test_family_members_are_optional_and_blank_columns_are_dropped(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
+    """The guide never makes anyone add a family member: Next with no one, or only a blank
+    column, completes the section; a blank column beside a real member goes."""
     blank = "89abcdef"
     response = send(client, reference, {f"{MEMBERS}-item": blank, "action": "next"})
-    assert response.status_code == 422
-    # The blank column says what it misses, field by field.
-    link = f'href="#{MEMBERS}-{blank}-forename">Family member 1: Enter their forename'
-    assert link in response.text
-    assert "Add at least one family member" not in response.text
-    # One real member and one blank column: the section completes and the blank one goes.
+    assert response.status_code == 303
+    assert stored(settings, FAMILY).answers[MEMBERS] == []
     first = "0123abcd"
     fields = {f"{MEMBERS}-item": [first, blank], **member(first, **ANN), "action": "next"}
     response = send(client, reference, fields)
@@ -402,6 +415,26 @@ def test_a_family_needs_one_member_and_blank_columns_are_dropped(
     saved = stored(settings, FAMILY)
     assert saved.status == "completed"
     assert [m["key"] for m in saved.answers[MEMBERS]] == [first]
+
+
+def test_a_required_tables_blank_first_column_says_what_it_misses(
+    client: TestClient, reference: str
+) -> None:
+    """Services involved before, once "Yes" is chosen, need one: a blank first column is
+    checked as if filled in, so the error names its missing field, not "Add ..."."""
+    page = client.get(section_url(reference, "services")).text
+    assert keys_on(page) == []
+    blank = "89abcdef"
+    fields = {
+        "previous_services_known": "yes",
+        "previous_services-item": blank,
+        "action": "next",
+    }
+    response = send(client, reference, fields, section="services")
+    assert response.status_code == 422
+    link = f'href="#previous_services-{blank}-service">Previous service 1: Enter the name'
+    assert link in response.text
+    assert "Add the services that were involved before" not in response.text
 
 
 def test_a_members_address_is_checked_only_when_they_live_elsewhere(

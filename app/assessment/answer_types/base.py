@@ -72,7 +72,7 @@ class AnswerType:
         """The question's problems on its page: missing (if asked), else what is wrong."""
         answer = answers.get(section.id, {}).get(question.id)
         if not self.is_answered(question, answer):
-            if check_required and question.required:
+            if check_required and question.required_in(section, answers):
                 return [Problem(question.id, self.field_id(question), question.missing_message())]
             return []
         found = self.problem(question, answer, today=today)
@@ -80,6 +80,10 @@ class AnswerType:
 
     def normalised(self, section: Section, question: Question, answer: Any, *, today: date) -> Any:
         """A valid answer in its standard form (a phone number spaced, a postcode upper case)."""
+        return answer
+
+    def unanswered(self, answer: Any) -> Any:
+        """An answer that does not count as one, as kept once the section is done."""
         return answer
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:

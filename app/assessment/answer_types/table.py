@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from app.assessment import engine
 from app.assessment.answer_types.base import AnswerType, FormData
-from app.assessment.model import AnswersBySection, Problem, Question, Section, plain
+from app.assessment.model import AnswersBySection, Problem, Question, Section, ShowIf, plain
 
 ITEM_KEY = re.compile(r"[0-9a-f]{8}")
 
@@ -72,7 +72,7 @@ class Table(AnswerType):
         items = table_items(answers.get(section.id, {}).get(question.id))
         problems: list[Problem] = []
         blank = all(item_is_blank(question, item) for item in items)
-        required_and_empty = check_required and question.required and blank
+        required_and_empty = check_required and question.required_in(section, answers) and blank
         if required_and_empty and not items:
             problems.append(
                 Problem(question.id, self.field_id(question), question.missing_message())
@@ -100,6 +100,10 @@ class Table(AnswerType):
             for item in table_items(answer)
             if not item_is_blank(question, item)
         ]
+
+    def unanswered(self, answer: Any) -> Any:
+        # Only blank columns: none are kept.
+        return []
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         return [
@@ -197,7 +201,12 @@ def item_section(section: Section, table: Question, key: str) -> Section:
         condition = question.show_if
         if condition is not None and condition.section is None:
             condition = replace(condition, question=prefix + condition.question)
-        return replace(question, id=prefix + question.id, show_if=condition)
+        optional_if = question.optional_if
+        if isinstance(optional_if, ShowIf) and optional_if.section is None:
+            optional_if = replace(optional_if, question=prefix + optional_if.question)
+        return replace(
+            question, id=prefix + question.id, show_if=condition, optional_if=optional_if
+        )
 
     fields = table_of(table).fields
     return replace(section, questions=tuple(prefixed(q) for q in fields), show_if=None)
