@@ -307,6 +307,7 @@ def test_adding_a_member_while_an_autosave_is_on_its_way_is_not_taken_for_anothe
         route.fetch()
         page.evaluate("document.body.dataset.autosaveSaved = 'yes'")
 
+    add_family_member(page, 1)
     page.route("**/autosave", saved_but_not_yet_answered)
     forename = family_member(page, 1).get_by_label("Forename")
     forename.fill("Jo")
