@@ -314,9 +314,9 @@ class ReferralSubmission(Base):
 
 
 class Document(Base):
-    """A file attached to a referral (help guide 5.10). Its content is stored apart
-    (`DocumentContent`, or a file in the document directory) under `key`, a random name the
-    server made: never the uploader's file name."""
+    """A file attached to a referral (help guide 5.10), or sent later with a reply to the hub.
+    Its content is stored apart (`DocumentContent`, or a file in the document directory) under
+    `key`, a random name the server made: never the uploader's file name."""
 
     __tablename__ = "document"
 
@@ -345,6 +345,10 @@ class Document(Base):
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
     removed_reason: Mapped[str | None] = mapped_column(Text)
+    # Sent later, with the referrer's reply to the hub (None: attached to the assessment).
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_message.id", ondelete="CASCADE"), index=True
+    )
 
 
 class DocumentContent(Base):

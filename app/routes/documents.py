@@ -1,14 +1,22 @@
-"""Upload Documents (help guide 5.10): the page, uploading one or several files, downloading
-one, and removing one before the form is sent. Without JavaScript the upload is a plain
-multipart form; with htmx it shows progress and the list updates in place."""
+"""Upload Documents (help guide 5.10): the page, uploading one or several files, saying what a
+document is, downloading one, and removing one before the form is sent. Without JavaScript the
+upload is a plain multipart form (choose the files, then Upload Document); with it, Upload
+Document opens the file chooser and the files chosen go at once, with progress shown, and the
+list updates in place.
+
+The checks an upload goes through (its size before the body is read, the virus scan, the
+content checks and the form's total) are here once, and also serve the files a referrer sends
+later with a reply to the hub (app/routes/my_forms.py)."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,14 +41,7 @@ logger = logging.getLogger("portal.documents")
 
 REMOVED_FLASH = "document_removed"
 ADDED_FLASH = "documents_added"
-# What the document is: suggestions, or the user's own words.
-DESCRIPTIONS = (
-    ("consent", "Written consent from the family"),
-    ("attendance-letters", "Attendance letters"),
-    ("plan-or-report", "A plan or report"),
-    ("other", "Something else"),
-)
-DESCRIPTION_MAX = 200
+DESCRIBED_FLASH = "document_described"
 # Multipart overhead allowed on top of the files themselves (boundaries, headers, fields).
 FORM_OVERHEAD = 64 * 1024
 MAX_FILES_AT_ONCE = 20
@@ -51,6 +52,15 @@ SCANNER_UNAVAILABLE = (
 STORAGE_FAILED = (
     "The selected files could not be saved. Nothing was added to this form. Try again in a "
     "few minutes"
+)
+TOO_MANY_FILES = (
+    f"The selected files could not be uploaded. Select at most {MAX_FILES_AT_ONCE} files at a "
+    "time and try again"
+)
+UNREADABLE = (
+    "The selected files could not be uploaded: the form arrived incomplete or could not be "
+    "read. Try again, and if it happens again, rename the files using only letters, numbers, "
+    "spaces and hyphens"
 )
 
 
@@ -73,13 +83,11 @@ def page_context(request: Request, referral: Referral, **extra: Any) -> dict[str
         "max_document_mb": settings.max_document_mb,
         "max_referral_documents_mb": settings.max_referral_documents_mb,
         "space_left": store.human_size(max(allowed - used, 0)),
-        "descriptions": DESCRIPTIONS,
-        "description": "",
-        "description_other": "",
         # (field id, message) in page order: a field may have several (one per bad file).
         "errors": [],
         "added": [],
         "removed": None,
+        "described": None,
         **extra,
     }
 
@@ -102,27 +110,29 @@ def documents_page(request: Request) -> Response:
     if request.method == "GET":
         removed = request.session.pop(REMOVED_FLASH, None)
         added = request.session.pop(ADDED_FLASH, [])
-        return answer(request, page_context(request, referral, removed=removed, added=added))
+        described = request.session.pop(DESCRIBED_FLASH, None)
+        context = page_context(request, referral, removed=removed, added=added, described=described)
+        return answer(request, context)
     return upload(request, referral)
 
 
-def description_from(form: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
-    """(chosen code, own words, the description to store, errors)."""
-    code = form.get("description")
-    code = code if isinstance(code, str) else ""
-    other = form.get("description_other")
-    other = visible_text(other).strip() if isinstance(other, str) else ""
-    labels = dict(DESCRIPTIONS)
-    if code not in labels:
-        return "", other, "", [("description", "Select what the document is")]
-    if code == "other":
-        if not other:
-            return code, other, "", [("description_other", "Describe the document")]
-        if len(other) > DESCRIPTION_MAX:
-            message = f"The description must be {DESCRIPTION_MAX} characters or fewer"
-            return code, other, "", [("description_other", message)]
-        return code, other, other, []
-    return code, other, labels[code], []
+def size_refusal(request: Request) -> tuple[int, str] | None:
+    """Before a body with files is read: (status, message) if its Content-Length is missing or
+    more than a form's documents may add up to; None if it may be read."""
+    settings: Settings = request.state.settings
+    limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
+    length = request.headers.get("content-length", "")
+    if not re.fullmatch(r"[0-9]{1,15}", length):
+        # Browsers always say how big an upload is; without it the size cannot be checked.
+        return 411, "The selected files could not be uploaded: try again"
+    if int(length) > limit:
+        # Too big to be a form within the limits: refused before any of it is read.
+        return 413, (
+            f"The selected files are too big: a form's documents can add up to "
+            f"{settings.max_referral_documents_mb} MB, and each file must be smaller than "
+            f"{settings.max_document_mb} MB"
+        )
+    return None
 
 
 def upload_allowed(request: Request) -> Response | None:
@@ -131,101 +141,97 @@ def upload_allowed(request: Request) -> Response | None:
     if current_user(request) is None:
         return require_user(documents_page)(request)
     referral = editable_referral_or_404(request)
-    settings: Settings = request.state.settings
-    limit = settings.max_referral_documents_mb * store.MB + FORM_OVERHEAD
-    length = request.headers.get("content-length", "")
-    if not re.fullmatch(r"[0-9]{1,15}", length):
-        # Browsers always say how big an upload is; without it the size cannot be checked.
-        message = "The selected files could not be uploaded: try again"
-        context = page_context(request, referral, errors=[("documents", message)])
-        return answer(request, context, status_code=411)
-    if int(length) > limit:
-        # Too big to be a form within the limits: refused before any of it is read.
-        message = (
-            f"The selected files are too big: a form's documents can add up to "
-            f"{settings.max_referral_documents_mb} MB, and each file must be smaller than "
-            f"{settings.max_document_mb} MB"
-        )
-        context = page_context(request, referral, errors=[("documents", message)])
-        return answer(request, context, status_code=413)
-    return None
+    refusal = size_refusal(request)
+    if refusal is None:
+        return None
+    status, message = refusal
+    context = page_context(request, referral, errors=[("documents", message)])
+    return answer(request, context, status_code=status)
 
 
-def upload(request: Request, referral: Referral) -> Response:
+def form_problem(request: Request) -> str | None:
+    """Why a form with files could not be read (too many files or fields, a broken body), in
+    words for the person who sent it; None if it was read."""
+    form_error = getattr(request.state, "form_error", None)
+    if form_error is None:
+        return None
+    if "Too many files" in str(form_error.detail):
+        return TOO_MANY_FILES
+    return UNREADABLE
+
+
+def files_from(request: Request, field: str) -> list[store.Upload]:
+    """The files posted in `field`, each read once and never copied: a file over the per-file
+    limit is kept only by name, to be named in the error."""
     settings: Settings = request.state.settings
     per_file = settings.max_document_mb * store.MB
-    form_error = getattr(request.state, "form_error", None)
-    if form_error is not None:
-        # Too many files or fields, or a form that cannot be read: say which.
-        if "Too many files" in str(form_error.detail):
-            message = (
-                f"The selected files could not be uploaded. Select at most "
-                f"{MAX_FILES_AT_ONCE} files at a time and try again"
-            )
-        else:
-            message = (
-                "The selected files could not be uploaded: the form arrived incomplete or "
-                "could not be read. Try again, and if it happens again, rename the files using "
-                "only letters, numbers, spaces and hyphens"
-            )
-        context = page_context(request, referral, errors=[("documents", message)])
-        return answer(request, context, status_code=400)
-    form = posted_form(request)
-    code, other, description, errors = description_from(form)
     uploads: list[store.Upload] = []
-    for item in form.getlist("documents"):
+    for item in posted_form(request).getlist(field):
         if not isinstance(item, UploadFile):
             continue
         if not item.filename and not item.size:
             continue  # the empty part a browser sends when no file was chosen
-        # Read once, never copied: a file over the limit is only named in the error.
         item.file.seek(0)
         data = item.file.read(per_file + 1)
         too_big = len(data) > per_file
         uploads.append(store.Upload(item.filename or "", b"" if too_big else data, too_big))
         del data
-    if not uploads:
-        errors = [("documents", "Select a file to upload"), *errors]
-    context_extra: dict[str, Any] = {"description": code, "description_other": other}
-    if errors:
-        context = page_context(request, referral, errors=errors, **context_extra)
-        return answer(request, context, status_code=422)
+    return uploads
 
+
+class UploadRefused(Exception):
+    """Nothing of an upload was kept, for a reason that is not the files' fault (the scanner
+    or the store is unavailable): answer `status` with `message`, and Retry-After."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def keep_uploads(
+    request: Request,
+    referral: Referral,
+    uploads: list[store.Upload],
+    *,
+    prepare: Callable[[Session], int | None],
+    all_or_nothing: bool = False,
+) -> tuple[list[Document], list[str]]:
+    """Scan the files, then (in one transaction that `prepare` opens by locking the referral,
+    and which may make the message the files go with, returning its id) check and keep the
+    good ones, audited: (documents kept, a problem for each file refused). With
+    `all_or_nothing`, a refused file means nothing is kept (`prepare`'s work neither).
+    UploadRefused if the scanner or the store is unavailable: nothing is kept then."""
+    settings: Settings = request.state.settings
     db = request_session(request)
     # Nothing is written yet: give the connection back while the files are scanned.
     db.commit()
     try:
-        uploads, infected = scanned(request, uploads)
+        clean, infected = scanned(request, uploads)
     except ScannerUnavailable as unavailable:
         logger.warning("virus scanner unavailable: %s", unavailable)
-        context = page_context(
-            request, referral, errors=[("documents", SCANNER_UNAVAILABLE)], **context_extra
-        )
-        response = answer(request, context, status_code=503)
-        response.headers["Retry-After"] = "60"
-        return response
-    now = now_for(request)
+        raise UploadRefused(503, SCANNER_UNAVAILABLE) from None
     user = signed_in_user(request)
-    lock_draft(db, referral, now=now)
+    origin = origin_of(request)
+    found = [(upload, verdict.signature) for upload, verdict in infected]
     added: list[Document] = []
     try:
+        message_id = prepare(db)
         added, problems = store.add_documents(
-            db, settings, referral, user, uploads, description, now=now
+            db, settings, referral, user, clean, now=now_for(request), message_id=message_id
         )
-        for upload, _verdict in infected:
-            problems.append(
-                f"{store.shown_filename(upload.filename)} contains a virus, so it was not "
-                "uploaded and nothing of it was kept. Ask your organisation's IT support to "
-                "check the file before you send it again"
-            )
-        store.record_uploads(
-            db,
-            referral,
-            user,
-            origin_of(request),
-            added=added,
-            infected=[(upload, verdict.signature) for upload, verdict in infected],
-        )
+        problems += [
+            f"{store.shown_filename(upload.filename)} contains a virus, so it was not "
+            "uploaded and nothing of it was kept. Ask your organisation's IT support to check "
+            "the file before you send it again"
+            for upload, _verdict in infected
+        ]
+        if problems and all_or_nothing:
+            db.rollback()
+            for document in added:
+                store.forget_file(settings, document)
+            added = []
+        store.record_uploads(db, referral, user, origin, added=added, infected=found)
         db.commit()
     except OSError:
         # The document store could not write (disk full, storage unreachable): nothing is kept,
@@ -234,34 +240,43 @@ def upload(request: Request, referral: Referral) -> Response:
         for document in added:
             store.forget_file(settings, document)
         logger.exception("documents could not be stored for an upload")
-        context = page_context(
-            request,
-            referral,
-            errors=[("documents", STORAGE_FAILED)],
-            **context_extra,
-        )
-        response = answer(request, context, status_code=503)
-        response.headers["Retry-After"] = "60"
-        return response
+        raise UploadRefused(503, STORAGE_FAILED) from None
     except BaseException:
         db.rollback()
         for document in added:
             store.forget_file(settings, document)
         raise
+    return added, problems
+
+
+def upload(request: Request, referral: Referral) -> Response:
+    problem = form_problem(request)
+    if problem is not None:
+        context = page_context(request, referral, errors=[("documents", problem)])
+        return answer(request, context, status_code=400)
+    uploads = files_from(request, "documents")
+    if not uploads:
+        context = page_context(request, referral, errors=[("documents", "Select a file to upload")])
+        return answer(request, context, status_code=422)
+    now = now_for(request)
+    try:
+        added, problems = keep_uploads(
+            request, referral, uploads, prepare=lambda db: lock_draft(db, referral, now=now)
+        )
+    except UploadRefused as refused:
+        context = page_context(request, referral, errors=[("documents", refused.message)])
+        response = answer(request, context, status_code=refused.status)
+        response.headers["Retry-After"] = "60"
+        return response
+    names = [document.filename for document in added]
     if problems:
         # The good files are kept; each bad one is named with what is wrong.
-        context = page_context(
-            request,
-            referral,
-            errors=[("documents", problem) for problem in problems],
-            added=[document.filename for document in added],
-            **context_extra,
-        )
+        errors = [("documents", problem) for problem in problems]
+        context = page_context(request, referral, errors=errors, added=names)
         return answer(request, context, status_code=422)
     if is_htmx(request):
-        context = page_context(request, referral, added=[document.filename for document in added])
-        return answer(request, context)
-    request.session[ADDED_FLASH] = [document.filename for document in added]
+        return answer(request, page_context(request, referral, added=names))
+    request.session[ADDED_FLASH] = names
     return redirect(documents_url(referral))
 
 
@@ -343,6 +358,39 @@ def remove(request: Request) -> Response:
     return redirect(documents_url(referral))
 
 
+@require_user
+def describe(request: Request) -> Response:
+    """ "Add a description" / "Change description" of one document of a draft: GET shows what
+    it says now; POST saves it (none at all is fine) and goes back to the list."""
+    referral = editable_referral_or_404(request)
+    document = referral_document_or_404(request, referral)
+    context: dict[str, Any] = {
+        "referral": referral,
+        "document": document,
+        "documents_url": documents_url(referral),
+        "description": document.description,
+        "errors": {},
+    }
+    if request.method == "GET":
+        return render(request, "pages/referrals/document_description.html", context)
+    value = posted_form(request).get("description")
+    description = visible_text(value).strip() if isinstance(value, str) else ""
+    problem = store.description_problem(description)
+    if problem:
+        context.update(description=description, errors={"description": problem})
+        return render(
+            request, "pages/referrals/document_description.html", context, status_code=422
+        )
+    db = request_session(request)
+    lock_draft(db, referral, now=now_for(request))
+    store.change_description(
+        db, referral, document, description, signed_in_user(request), origin_of(request)
+    )
+    db.commit()
+    request.session[DESCRIBED_FLASH] = document.filename
+    return redirect(f"{documents_url(referral)}#documents-list")
+
+
 UPLOAD_PATH = re.compile(r"/referrals/[^/]+/documents")
 
 
@@ -362,6 +410,12 @@ routes = [
         form_limits=FormLimits(max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024),
     ),
     PortalRoute("/referrals/{reference}/documents/{key}", download, name="document"),
+    PortalRoute(
+        "/referrals/{reference}/documents/{key}/description",
+        describe,
+        methods=["GET", "POST"],
+        name="document_description",
+    ),
     PortalRoute(
         "/referrals/{reference}/documents/{key}/remove",
         remove,

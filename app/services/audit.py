@@ -57,6 +57,7 @@ class Event(StrEnum):
     DOCUMENT_INFECTED = "document.infected"
     DOCUMENT_DOWNLOADED = "document.downloaded"
     DOCUMENT_REMOVED = "document.removed"
+    DOCUMENT_DESCRIPTION_CHANGED = "document.description-changed"
 
 
 @dataclass(frozen=True)

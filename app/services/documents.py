@@ -279,6 +279,7 @@ def forget_file(settings: Settings, document: Document) -> None:
 
 
 def documents_of(session: Session, referral: Referral) -> list[Document]:
+    """Every document of the referral: the assessment's and those sent later with replies."""
     return list(
         session.scalars(
             select(Document)
@@ -314,17 +315,22 @@ def add_documents(
     referral: Referral,
     user: User,
     uploads: Sequence[Upload],
-    description: str,
+    description: str = "",
     *,
     now: datetime,
+    message_id: int | None = None,
 ) -> tuple[list[Document], list[str]]:
     """Check each file and keep the good ones: (documents added, problems with the others).
-    The caller has locked the referral as a draft and commits; if it does not commit, files
-    written to the directory store are removed again (`forget_file`)."""
+    The caller has locked the referral (as a draft, or for a reply that carries the files,
+    `message_id`) and commits; if it does not commit, files written to the directory store
+    must be removed again (`forget_file`)."""
     added: list[Document] = []
     problems: list[str] = []
     try:
-        _add_each(session, settings, referral, user, uploads, description, now, added, problems)
+        _add_each(
+            session, settings, referral, user, uploads, description, now, added, problems,
+            message_id,
+        )  # fmt: skip
     except BaseException:
         # Nothing partial: files already written for this upload go with the transaction.
         for document in added:
@@ -343,6 +349,7 @@ def _add_each(
     now: datetime,
     added: list[Document],
     problems: list[str],
+    message_id: int | None,
 ) -> None:
     used = total_size(session, referral)
     allowed_total = settings.max_referral_documents_mb * MB
@@ -373,6 +380,7 @@ def _add_each(
             storage=settings.document_storage,
             uploaded_by_id=user.id,
             uploaded_at=now,
+            message_id=message_id,
         )
         session.add(document)
         session.flush()
@@ -424,9 +432,10 @@ def record_uploads(
             signature=signature, size=len(upload.data),
         )  # fmt: skip
     for document in added:
+        sent_with = {} if document.message_id is None else {"message": document.message_id}
         _audit(
             session, Event.DOCUMENT_UPLOADED, actor, origin, referral, document,
-            kind=document.kind, size=document.size,
+            kind=document.kind, size=document.size, **sent_with,
         )  # fmt: skip
 
 
@@ -443,3 +452,34 @@ def remove_by_owner(
     then forgets the file)."""
     _audit(session, Event.DOCUMENT_REMOVED, actor, origin, referral, document, by="referrer")
     session.delete(document)
+
+
+# What a document is -------------------------------------------------------------------------
+
+DESCRIPTION_MAX = 200
+
+
+def description_problem(description: str) -> str | None:
+    """What is wrong with a description, if anything (it is optional: none is fine)."""
+    if len(description) > DESCRIPTION_MAX:
+        return f"The description must be {DESCRIPTION_MAX} characters or fewer"
+    return None
+
+
+def change_description(
+    session: Session,
+    referral: Referral,
+    document: Document,
+    description: str,
+    actor: User,
+    origin: Origin,
+) -> None:
+    """The owner says what a document of their draft is, or changes or clears what they said
+    (the caller has locked the draft, and commits). Audited without the words."""
+    if document.description == description:
+        return
+    document.description = description
+    _audit(
+        session, Event.DOCUMENT_DESCRIPTION_CHANGED, actor, origin, referral, document,
+        described=bool(description),
+    )  # fmt: skip

@@ -160,18 +160,11 @@ def upload(
     reference: str,
     files: Sequence[tuple[str, bytes]],
     *,
-    description: str | None = "consent",
-    other: str | None = None,
     htmx: bool = False,
 ) -> httpx.Response:
-    """The upload form as the browser posts it: the CSRF token first, then the files, then
-    what they are."""
+    """The upload form as the browser posts it: the CSRF token first, then the files."""
     parts: list[Part] = [("csrf_token", csrf_token_from(client.get("/").text))]
     parts += [("documents", name, data) for name, data in files]
-    if description is not None:
-        parts.append(("description", description))
-    if other is not None:
-        parts.append(("description_other", other))
     body, content_type = multipart(parts)
     headers = {"Content-Type": content_type}
     if htmx:
@@ -189,6 +182,16 @@ def remove(client: TestClient, href: str, *, htmx: bool = False) -> httpx.Respon
         headers={"HX-Request": "true"} if htmx else {},
         follow_redirects=False,
     )
+
+
+def describe(client: TestClient, href: str, description: str | None) -> httpx.Response:
+    """Save Description on a document's "Add a description" page, as the browser posts it
+    (None: the field is missing altogether)."""
+    token = csrf_token_from(client.get("/").text)
+    data = {"csrf_token": token}
+    if description is not None:
+        data["description"] = description
+    return client.post(f"{href}/description", data=data, follow_redirects=False)
 
 
 # What the page shows ------------------------------------------------------------------------
@@ -348,8 +351,14 @@ def test_documents_page_offers_the_upload_form(client: TestClient, reference: st
     assert 'enctype="multipart/form-data"' in page.text and 'type="file" multiple' in page.text
     assert 'accept=".doc,.docx,.jpeg,.jpg,.odt,.pdf,.png,.rtf,.txt,.xls,.xlsx"' in page.text
     assert "A form's documents can add up to 100 MB. 100.0 MB is left." in text_of(page.text)
-    for label in ("Written consent from the family", "Attendance letters", "Something else"):
-        assert label in page.text
+    # As the guide says: Upload Document, and the files are attached. What they are is
+    # asked for after, and only if the referrer wishes (no question in the way of uploading).
+    assert "What is in the file?" not in page.text and 'name="description"' not in page.text
+    form = re.search(r'<form method="post" action="[^"]*/documents" .*?</form>', page.text, re.S)
+    assert form, "no upload form"
+    assert re.search(r'<input [^>]*type="file"[^>]*data-upload-on-choose', form.group(0))
+    button = re.search(r"<button [^>]*data-upload-chooser[^>]*>(.*?)</button>", form.group(0), re.S)
+    assert button and text_of(button.group(1)) == "Upload Document"
 
 
 @STORAGES
@@ -364,9 +373,8 @@ def test_upload_one_file_without_javascript_lists_it(
     assert "consent.pdf uploaded" in page
     [document] = listed(page)
     assert document.name == "consent.pdf"
-    assert document.details.startswith(
-        f"Written consent from the family. PDF, {len(data)} bytes. Uploaded 23 November 2026 at"
-    )
+    assert document.details.startswith(f"PDF, {len(data)} bytes. Uploaded 23 November 2026 at")
+    assert "Add a description to consent.pdf" in text_of(page)
     assert "consent.pdf uploaded" not in client.get(documents_url(reference)).text  # once
     [row] = stored(settings)
     assert (row.filename, row.kind, row.size, row.storage) == (
@@ -399,9 +407,7 @@ def test_upload_several_files_of_every_kind_at_once(
     client: TestClient, reference: str, settings: Settings, htmx: bool
 ) -> None:
     files = [(name, data) for name, data, _ in ALL_KINDS]
-    response = upload(
-        client, reference, files, description="other", other="Letters from school", htmx=htmx
-    )
+    response = upload(client, reference, files, htmx=htmx)
     if htmx:
         assert response.status_code == 200
         assert_partial(response, client.get(documents_url(reference)).text)
@@ -414,12 +420,12 @@ def test_upload_several_files_of_every_kind_at_once(
     assert [document.name for document in documents] == [name for name, _, _ in ALL_KINDS]
     for document, (_, data, label) in zip(documents, ALL_KINDS, strict=True):
         size = f"{len(data)} bytes" if len(data) < KB else f"{len(data) / KB:.0f} KB"
-        assert document.details.startswith(f"Letters from school. {label}, {size}. Uploaded")
+        assert document.details.startswith(f"{label}, {size}. Uploaded")
     rows = stored(settings)
     assert [row.kind for row in rows] == [
         "pdf", "doc", "docx", "odt", "rtf", "txt", "jpeg", "png", "xls", "xlsx"
     ]  # fmt: skip
-    assert {row.description for row in rows} == {"Letters from school"}
+    assert {row.description for row in rows} == {""}
     for row, (_, data, _) in zip(rows, ALL_KINDS, strict=True):
         assert row.content == data
         assert client.get(f"{documents_url(reference)}/{row.key}").content == data
@@ -462,8 +468,10 @@ def test_file_names_and_descriptions_are_shown_as_text_not_markup(
     client: TestClient, reference: str
 ) -> None:
     name = "<b onmouseover=alert(1)>notes.txt"
-    response = upload(client, reference, [(name, TEXT)], description="other", other="<i>x</i>")
+    response = upload(client, reference, [(name, TEXT)])
     assert response.status_code == 303
+    [uploaded] = listed(client.get(documents_url(reference)).text)
+    assert describe(client, uploaded.href, "<i>x</i>").status_code == 303
     page = client.get(documents_url(reference)).text
     assert "<b onmouseover" not in page and "<i>x</i>" not in page
     assert "&lt;b onmouseover=alert(1)&gt;notes.txt" in page
@@ -660,9 +668,7 @@ def test_a_damaged_odt_is_refused_not_a_server_error(
 def test_no_file_chosen(portal: Portal, parts: list[Part]) -> None:
     before = stored(portal.settings)
     token = csrf_token_from(portal.client.get("/").text)
-    body, content_type = multipart(
-        [("csrf_token", token), *parts, ("description", "attendance-letters")]
-    )
+    body, content_type = multipart([("csrf_token", token), *parts])
     response = portal.client.post(
         documents_url(portal.reference),
         content=body,
@@ -671,52 +677,106 @@ def test_no_file_chosen(portal: Portal, parts: list[Part]) -> None:
     )
     assert response.status_code == 422
     assert error_summary(response.text) == [("#documents", "Select a file to upload")]
-    # The choice made is kept.
-    assert re.search(r'value="attendance-letters" checked', response.text)
+    assert stored(portal.settings) == before
+
+
+# Saying what a document is ------------------------------------------------------------------
+
+
+def test_a_description_is_added_changed_and_taken_away_without_javascript(
+    client: TestClient, reference: str, settings: Settings
+) -> None:
+    assert upload(client, reference, [("consent.pdf", pdf_bytes())]).status_code == 303
+    page = client.get(documents_url(reference)).text
+    [document] = listed(page)
+    link = re.search(r'<a class="govuk-link" href="([^"]+)">Add a description', page)
+    assert link and link.group(1) == f"{document.href}/description"
+
+    asked = client.get(link.group(1))
+    assert asked.status_code == 200
+    assert asked.template.name == "pages/referrals/document_description.html"  # type: ignore[attr-defined]
+    assert "What is in consent.pdf?" in text_of(asked.text)
+    assert re.search(r'<input [^>]*id="description" name="description" type="text"', asked.text)
+
+    saved = describe(client, document.href, "  Signed consent from mum  ")
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"{documents_url(reference)}#documents-list"
+    page = client.get(documents_url(reference)).text
+    assert "Description of consent.pdf saved" in text_of(page)
+    [document] = listed(page)
+    assert document.details.startswith("Signed consent from mum. PDF,")
+    assert "Change description of consent.pdf" in text_of(page)
+    assert 'value="Signed consent from mum"' in client.get(f"{document.href}/description").text
+
+    assert describe(client, document.href, "Consent to share, signed").status_code == 303
+    assert describe(client, document.href, "").status_code == 303
+    [document] = listed(client.get(documents_url(reference)).text)
+    assert document.details.startswith("PDF,")
+    assert [row.description for row in stored(settings)] == [""]
+    # Each change audited, without the words (which may name the family).
+    events = audit(settings, "document.description-changed")
+    assert [event.details for event in events] == [
+        {"referral": reference, "described": True},
+        {"referral": reference, "described": True},
+        {"referral": reference, "described": False},
+    ]
+    assert {event.subject_id for event in events} == {document.href.rsplit("/", 1)[1]}
+    # Saving it unchanged is no change.
+    assert describe(client, document.href, "").status_code == 303
+    assert len(audit(settings, "document.description-changed")) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("x" * 201, "x" * 201),
+        ("é" * 150 + "x" * 51, "é" * 150 + "x" * 51),
+        ("<script>alert(1)</script>" + "y" * 180, "&lt;script&gt;alert(1)&lt;/script&gt;"),
+    ],
+    ids=["201-characters", "201-characters-not-all-ascii", "markup-over-200"],
+)
+def test_a_description_over_200_characters_is_refused_and_kept_to_correct(
+    portal: Portal, typed: str, kept: str
+) -> None:
+    assert upload(portal.client, portal.reference, [GOOD]).status_code in (303, 422)
+    document = listed(portal.client.get(documents_url(portal.reference)).text)[-1]
+    before = stored(portal.settings)
+    response = describe(portal.client, document.href, typed)
+    assert response.status_code == 422
+    assert error_summary(response.text) == [
+        ("#description", "The description must be 200 characters or fewer")
+    ]
+    assert "<title>Error: " in response.text
+    assert kept in response.text  # what was typed, to shorten
+    assert "<script>alert" not in response.text
     assert stored(portal.settings) == before
 
 
 @pytest.mark.parametrize(
-    ("description", "other", "error"),
+    ("typed", "saved"),
     [
-        (None, None, ("#description", "Select what the document is")),
-        ("malware", None, ("#description", "Select what the document is")),
-        ("other", None, ("#description_other", "Describe the document")),
-        ("other", "   ", ("#description_other", "Describe the document")),
-        (
-            "other",
-            "x" * 201,
-            ("#description_other", "The description must be 200 characters or fewer"),
-        ),
+        (None, ""),
+        ("   ", ""),
+        ("\u202eexe.fdp consent\u200b", "exe.fdp consent"),
+        ("x" * 200, "x" * 200),
     ],
-    ids=[
-        "missing-description",
-        "unknown-description",
-        "other-without-words",
-        "other-only-spaces",
-        "other-over-200-characters",
-    ],
+    ids=["field-missing", "only-spaces", "invisible-characters", "exactly-200-characters"],
 )
-def test_what_the_file_is_must_be_said(
-    portal: Portal, description: str | None, other: str | None, error: tuple[str, str]
+def test_a_description_is_optional_and_kept_as_plain_visible_text(
+    portal: Portal, typed: str | None, saved: str
 ) -> None:
-    before = stored(portal.settings)
-    response = upload(
-        portal.client,
-        portal.reference,
-        [("consent.pdf", pdf_bytes())],
-        description=description,
-        other=other,
-    )
-    assert response.status_code == 422
-    assert error_summary(response.text) == [error]
-    # The link goes to a real field on the page.
-    assert f'id="{error[0][1:]}"' in response.text
-    if description == "other":
-        assert re.search(r'value="other" checked', response.text)
-        if other and other.strip():
-            assert f'value="{other}"' in response.text  # what was typed is kept
-    assert stored(portal.settings) == before
+    assert upload(portal.client, portal.reference, [GOOD]).status_code in (303, 422)
+    document = listed(portal.client.get(documents_url(portal.reference)).text)[-1]
+    assert describe(portal.client, document.href, typed).status_code == 303
+    key = document.href.rsplit("/", 1)[1]
+    [row] = [row for row in stored(portal.settings) if row.key == key]
+    assert row.description == saved
+
+
+def test_describing_a_document_that_is_not_there_is_not_found(portal: Portal) -> None:
+    made_up = f"{documents_url(portal.reference)}/{'A' * 32}"
+    assert portal.client.get(f"{made_up}/description").status_code == 404
+    assert describe(portal.client, made_up, "Consent").status_code == 404
 
 
 @with_settings(max_document_mb=1)
@@ -757,7 +817,6 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(
         [
             ("csrf_token", token),
             ("documents", "big.pdf", pdf_of_size(MB + 64 * KB + 1)),
-            ("description", "consent"),
         ]
     )
     chunk = 64 * KB
@@ -827,9 +886,7 @@ def test_an_upload_without_a_length_is_refused(
     client: TestClient, reference: str, settings: Settings
 ) -> None:
     token = csrf_token_from(client.get("/").text)
-    body, content_type = multipart(
-        [("csrf_token", token), ("documents", *GOOD), ("description", "consent")]
-    )
+    body, content_type = multipart([("csrf_token", token), ("documents", *GOOD)])
     response = client.post(
         documents_url(reference),
         content=iter([body]),  # sent in chunks: no Content-Length
@@ -885,8 +942,8 @@ def test_an_upload_without_the_csrf_token_first_is_refused(
 ) -> None:
     token = csrf_token_from(client.get("/").text)
     for parts in (
-        [("documents", *GOOD), ("description", "consent")],
-        [("documents", *GOOD), ("csrf_token", token), ("description", "consent")],
+        [("documents", *GOOD)],
+        [("documents", *GOOD), ("csrf_token", token)],
     ):
         body, content_type = multipart(parts)
         response = client.post(
@@ -991,12 +1048,18 @@ def test_another_professional_gets_not_found(
         assert other.get(documents_url(reference)).status_code == 404
         assert other.get(mine.href).status_code == 404
         assert remove(other, mine.href).status_code == 404
+        assert other.get(f"{mine.href}/description").status_code == 404
+        assert describe(other, mine.href, "Not mine").status_code == 404
         assert upload(other, reference, [GOOD]).status_code == 404
         # Nor through their own referral's address.
         key = mine.href.rsplit("/", 1)[1]
         assert other.get(f"{documents_url(their_reference)}/{key}").status_code == 404
         assert remove(other, f"{documents_url(their_reference)}/{key}").status_code == 404
+        their_address = f"{documents_url(their_reference)}/{key}"
+        assert other.get(f"{their_address}/description").status_code == 404
+        assert describe(other, their_address, "Not mine").status_code == 404
     assert stored_names(settings) == ["consent.pdf"]
+    assert [row.description for row in stored(settings)] == [""]
     assert client.get(mine.href).status_code == 200
     # Made-up addresses find nothing either.
     assert client.get("/referrals/EH-2026-999999/documents").status_code == 404
@@ -1014,6 +1077,8 @@ def test_signed_out_goes_to_sign_in(
             signed_out.get(documents_url(reference), follow_redirects=False),
             signed_out.get(mine.href, follow_redirects=False),
             remove(signed_out, mine.href),
+            signed_out.get(f"{mine.href}/description", follow_redirects=False),
+            describe(signed_out, mine.href, "Consent"),
             upload(signed_out, reference, [GOOD]),
         ):
             assert response.status_code == 303
@@ -1045,6 +1110,10 @@ def test_a_sent_referral_keeps_its_documents(
     assert with_htmx.headers["HX-Redirect"] == f"/referrals/{reference}/sent"
     assert remove(client, document.href).status_code == 409
     assert remove(client, document.href, htmx=True).status_code == 409
+    # What a document is was fixed when the form was sent.
+    assert describe(client, document.href, "Consent").status_code == 409
+    asked = client.get(f"{document.href}/description", follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"] == f"/referrals/{reference}/sent"
 
     [row] = stored(settings)
     assert row.filename == "consent.pdf" and kept_bytes(settings, row) == data

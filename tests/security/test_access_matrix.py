@@ -128,6 +128,15 @@ REFERRER_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
         "draft": to("/referrals/{reference}/documents"),
         "sent": Expected(409),
     },
+    # What a document is: said, or changed, on a draft only.
+    ("/referrals/{reference}/documents/{key}/description", "GET"): {
+        "draft": Expected(200),
+        "sent": SENT_PAGE,
+    },
+    ("/referrals/{reference}/documents/{key}/description", "POST"): {
+        "draft": to("/referrals/{reference}/documents#documents-list"),
+        "sent": Expected(409),
+    },
     ("/referrals/{reference}/delete", "GET"): {"draft": Expected(200), "sent": SENT_PAGE},
     ("/referrals/{reference}/delete", "POST"): {"draft": to("/recover"), "sent": Expected(409)},
     # A draft has no sent view and no thread yet: its owner is taken to its task list (as
@@ -239,7 +248,8 @@ POST_DATA: dict[str, dict[str, str]] = {
         "version": "0",
         "action": f"enter-address:{ADDRESS_QUESTION}",
     },
-    "/referrals/{reference}/documents": {"description": "consent"},
+    "/referrals/{reference}/documents": {},
+    "/referrals/{reference}/documents/{key}/description": {"description": "Signed consent"},
     "/referrals/{reference}/messages": {"reply": "Thank you, I will call the family."},
     "/hub/referrals/{reference}/status": {"status": "in-triage", "status_message": ""},
     "/hub/referrals/{reference}/urgency": {"urgency": "amber"},
@@ -558,7 +568,11 @@ def request_for(case: Case, world: World) -> tuple[str, httpx.Response]:
         version = VERSION_FIELD.search(page.text) if page.status_code == 200 else None
         data["version"] = version.group(1) if version else "0"
     return path, client.request(
-        case.method, path, data=data, headers=headers, follow_redirects=False
+        case.method,
+        path,
+        data=data,
+        headers=headers,
+        follow_redirects=False,
     )
 
 

@@ -623,12 +623,13 @@ def address(world: World, client: TestClient, draw: Draw) -> Target:
 
 
 def documents(world: World, _client: TestClient, _draw: Draw) -> Target:
-    return Target(
-        f"/referrals/{world.draft}/documents",
-        ["description", "description_other", "documents"],
-        {"description": st.sampled_from(["consent", "other", "attendance-letters"])},
-        takes_files=True,
-    )
+    return Target(f"/referrals/{world.draft}/documents", ["documents"], takes_files=True)
+
+
+def document_description(world: World, _client: TestClient, _draw: Draw) -> Target:
+    """The draft's last document, which the removal recipe never takes away."""
+    key = world.draft_documents[-1]
+    return Target(f"/referrals/{world.draft}/documents/{key}/description", ["description"])
 
 
 RECIPES: dict[str, Recipe] = {
@@ -680,6 +681,7 @@ RECIPES: dict[str, Recipe] = {
     ),
     "/referrals/{reference}/documents": Recipe(OWNER_EMAIL, documents),
     "/referrals/{reference}/documents/{key}/remove": Recipe(OWNER_EMAIL, draft_document),
+    "/referrals/{reference}/documents/{key}/description": Recipe(OWNER_EMAIL, document_description),
     "/referrals/{reference}/send": Recipe(OWNER_EMAIL, fixed("/referrals/{draft}/send")),
     "/hub/referrals/{reference}/status": Recipe(
         HUB_EMAIL,

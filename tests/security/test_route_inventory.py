@@ -134,6 +134,7 @@ ROUTES: dict[str, str] = {
     "/referrals/{reference}/documents": REFERRER,
     "/referrals/{reference}/documents/{key}": REFERRER,
     "/referrals/{reference}/documents/{key}/remove": REFERRER,
+    "/referrals/{reference}/documents/{key}/description": REFERRER,
     "/referrals/{reference}/delete": REFERRER,
     "/referrals/{reference}/view": REFERRER,
     "/referrals/{reference}/messages": REFERRER,
