@@ -391,12 +391,13 @@ def describe(request: Request) -> Response:
     return redirect(f"{documents_url(referral)}#documents-list")
 
 
-UPLOAD_PATH = re.compile(r"/referrals/[^/]+/documents")
+UPLOAD_PATH = re.compile(r"/referrals/[^/]+/(?:documents|messages)")
 
 
 def takes_files(scope: Scope) -> bool:
-    """Whether this request is an upload, whose body may be larger than a form's: the upload
-    checks its own Content-Length against the document limits."""
+    """Whether this request may carry files (an upload, or a reply to the hub), so its body may
+    be larger than a form's: the route checks its own Content-Length against the document
+    limits."""
     return scope["method"] == "POST" and UPLOAD_PATH.fullmatch(scope["path"]) is not None
 
 

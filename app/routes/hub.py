@@ -109,6 +109,9 @@ def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str
     entries = hub.timeline(db, referral, for_role=hub.HUB)
     return {
         **referral_summary(request, referral, referrer),
+        # Those sent later with a reply too: hub staff can remove any attached in error.
+        "documents": store.documents_of(db, referral),
+        "attachments": store.documents_by_message(db, referral),
         "referrer": referrer,
         "timeline": entries,
         "authors": hub.authors_of(db, entries),

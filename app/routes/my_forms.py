@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,10 +16,18 @@ from app.form_handling import go_to, redirect
 from app.models import Referral, SectionAnswers
 from app.plain_text import visible_text
 from app.request_log import origin_of
-from app.request_model import PortalRoute, posted_form
+from app.request_model import FormLimits, PortalRoute, posted_form
+from app.routes.documents import (
+    MAX_FILES_AT_ONCE,
+    UploadRefused,
+    files_from,
+    form_problem,
+    keep_uploads,
+    size_refusal,
+)
 from app.routes.referrals import editable_referral_or_404, owned_referral_or_404
 from app.routes.summary import referral_summary
-from app.security.sessions import now_for, require_user, signed_in_user
+from app.security.sessions import current_user, now_for, require_user, signed_in_user
 from app.services import documents as store
 from app.services import hub, referrals
 from app.services.referrals import DRAFT, SUBMITTED
@@ -164,13 +173,19 @@ def submitted_view_context(request: Request, referral: Referral, **extra: Any) -
     db = request_session(request)
     user = signed_in_user(request)
     entries = hub.timeline(db, referral, for_role=hub.REFERRER)
+    settings: Settings = request.state.settings
     return {
         **referral_summary(request, referral, user),
         "timeline": entries,
+        "attachments": store.documents_by_message(db, referral),
         "authors": hub.authors_of(db, entries),
         "statuses": hub.STATUSES,
         "urgencies": hub.URGENCIES,
+        "accept": store.ACCEPT,
+        "max_document_mb": settings.max_document_mb,
         "errors": {},
+        # One message for each file refused (the field is "documents").
+        "file_problems": [],
         "reply": "",
         "replied": request.session.pop(REPLIED_FLASH, False),
         **extra,
@@ -194,8 +209,47 @@ def submitted_view(request: Request) -> Response:
     )
 
 
+def reply_refused(
+    request: Request,
+    referral: Referral,
+    status: int,
+    *,
+    text: str = "",
+    errors: dict[str, str] | None = None,
+    file_problems: list[str] | None = None,
+) -> Response:
+    """The sent form's page again with what was wrong, and the reply as it was typed."""
+    file_problems = file_problems or []
+    errors = {**(errors or {}), **({"documents": file_problems[0]} if file_problems else {})}
+    context = submitted_view_context(
+        request, referral, errors=errors, file_problems=file_problems, reply=text
+    )
+    return render(request, "pages/forms/submitted_view.html", context, status_code=status)
+
+
+def reply_allowed(request: Request) -> Response | None:
+    """Before a reply's body is read (it may carry files): only the owner of a sent form may
+    send one, and only one within the document limits (refused at once, with nothing read)."""
+    if current_user(request) is None:
+        return require_user(reply)(request)
+    try:
+        referral = sent_referral_of_owner(request)
+    except NotSentYet as draft:
+        return go_to(request, f"/referrals/{draft.referral.reference}")
+    refusal = size_refusal(request)
+    if refusal is None:
+        return None
+    status, message = refusal
+    # The body was not read, so the reply's words could not be kept: say so.
+    problem = f"{message}. Your reply was not sent: type it again and choose smaller files"
+    return reply_refused(request, referral, status, file_problems=[problem])
+
+
 @require_user
 def reply(request: Request) -> Response:
+    """The referrer's reply to the hub, with any documents the hub asked for. A reply and its
+    files go together or not at all: if a file is refused, nothing is sent and the words
+    typed are kept."""
     try:
         referral = sent_referral_of_owner(request)
     except NotSentYet as draft:
@@ -203,22 +257,48 @@ def reply(request: Request) -> Response:
     form = posted_form(request)
     value = form.get("reply")
     text = visible_text(value).strip() if isinstance(value, str) else ""
-    error = hub.message_problem(text, missing="Enter your reply", name="Your reply")
+    problem = form_problem(request)
+    if problem is not None:
+        return reply_refused(request, referral, 400, text=text, file_problems=[problem])
+    uploads = files_from(request, "documents")
+    missing = "" if uploads else "Enter your reply, or choose a document to send"
+    error = hub.message_problem(text, missing=missing, name="Your reply")
     if error:
-        context = submitted_view_context(request, referral, errors={"reply": error}, reply=text)
-        return render(request, "pages/forms/submitted_view.html", context, status_code=422)
-    db = request_session(request)
-    hub.send_message(
-        db,
-        request.state.settings,
-        referral,
-        signed_in_user(request),
-        text,
-        role=hub.REFERRER,
-        now=now_for(request),
-        origin=origin_of(request),
-    )
-    db.commit()
+        return reply_refused(request, referral, 422, text=text, errors={"reply": error})
+    settings: Settings = request.state.settings
+    user = signed_in_user(request)
+    now = now_for(request)
+
+    def send(db: Session) -> int:
+        if uploads:
+            store.lock_referral(db, referral)
+        entry = hub.send_message(
+            db, settings, referral, user, text, role=hub.REFERRER, now=now,
+            origin=origin_of(request),
+        )  # fmt: skip
+        return entry.id
+
+    if not uploads:
+        db = request_session(request)
+        send(db)
+        db.commit()
+    else:
+        try:
+            _added, problems = keep_uploads(
+                request, referral, uploads, prepare=send, all_or_nothing=True
+            )
+        except UploadRefused as refused:
+            response = reply_refused(
+                request, referral, refused.status, text=text, file_problems=[refused.message]
+            )
+            response.headers["Retry-After"] = "60"
+            return response
+        if problems:
+            problems.append(
+                "Your reply has not been sent. Choose the files again, leaving out any named "
+                "here, then select Send reply"
+            )
+            return reply_refused(request, referral, 422, text=text, file_problems=problems)
     request.session[REPLIED_FLASH] = True
     return redirect(f"/referrals/{referral.reference}/view#timeline")
 
@@ -230,5 +310,12 @@ routes = [
     ),
     PortalRoute("/submitted", submitted_forms, name="submitted"),
     PortalRoute("/referrals/{reference}/view", submitted_view, name="submitted_view"),
-    PortalRoute("/referrals/{reference}/messages", reply, methods=["POST"], name="reply"),
+    PortalRoute(
+        "/referrals/{reference}/messages",
+        reply,
+        methods=["POST"],
+        name="reply",
+        before_body=reply_allowed,
+        form_limits=FormLimits(max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024),
+    ),
 ]

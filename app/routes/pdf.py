@@ -14,6 +14,7 @@ from app.request_model import PortalRoute
 from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
+from app.services.documents import documents_by_message
 from app.services.hub import STATUSES, URGENCIES, authors_of
 from app.services.pdf import PdfRenderer, PdfUnavailable, record_pdf_created
 from app.services.referrals import DRAFT
@@ -45,6 +46,7 @@ def pdf_response(
         "status_text": status_text,
         "generated_at": now,
         "timeline": timeline,
+        "attachments": documents_by_message(db, referral) if timeline is not None else {},
         "authors": authors_of(db, timeline or []),
         "statuses": STATUSES,
         "urgencies": URGENCIES,

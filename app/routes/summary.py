@@ -16,7 +16,8 @@ from app.services import documents as store
 
 
 def referral_summary(request: Request, referral: Referral, referrer: User) -> dict[str, Any]:
-    """Every visible answer (engine.answers_summary), the stored answers, and the documents."""
+    """Every visible answer (engine.answers_summary), the stored answers, and the documents
+    attached to the assessment (those sent later with a reply are in the timeline)."""
     db = request_session(request)
     assessment: Assessment = request.state.assessment
     answers = answer_store.answers_by_section(answer_store.stored_sections(db, referral))
@@ -25,6 +26,6 @@ def referral_summary(request: Request, referral: Referral, referrer: User) -> di
         "referral": referral,
         "answers": answers,
         "summary": engine.answers_summary(assessment, answers, account=account),
-        "documents": store.documents_of(db, referral),
+        "documents": store.assessment_documents(db, referral),
         "human_size": store.human_size,
     }

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Document, DocumentContent, Referral, User
@@ -286,6 +286,42 @@ def documents_of(session: Session, referral: Referral) -> list[Document]:
             .where(Document.referral_id == referral.id)
             .order_by(Document.uploaded_at, Document.id)
         )
+    )
+
+
+def assessment_documents(session: Session, referral: Referral) -> list[Document]:
+    """The documents attached to the assessment itself (not those sent later with a reply)."""
+    return list(
+        session.scalars(
+            select(Document)
+            .where(Document.referral_id == referral.id, Document.message_id.is_(None))
+            .order_by(Document.uploaded_at, Document.id)
+        )
+    )
+
+
+def documents_by_message(session: Session, referral: Referral) -> dict[int, list[Document]]:
+    """The documents sent with each of the referral's messages, by message id."""
+    found: dict[int, list[Document]] = {}
+    for document in session.scalars(
+        select(Document)
+        .where(Document.referral_id == referral.id, Document.message_id.is_not(None))
+        .order_by(Document.uploaded_at, Document.id)
+    ):
+        assert document.message_id is not None
+        found.setdefault(document.message_id, []).append(document)
+    return found
+
+
+def lock_referral(session: Session, referral: Referral) -> None:
+    """Take the referral's row for this transaction without changing it (a sent referral, whose
+    referrer sends documents with a reply): two uploads at once are checked against the form's
+    total one after the other. (A draft is locked by `referrals.lock_draft`.)"""
+    session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(id=Referral.id)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -328,15 +328,18 @@ def send_message(
     role: str,
     now: datetime,
     origin: Origin | None = None,
-) -> None:
-    """A message from the hub to the referrer, or the referrer's reply; the other side is
-    emailed that there is one."""
-    _entry(session, referral, author, role=role, kind="message", body=body, now=now)
+) -> ReferralMessage:
+    """A message from the hub to the referrer, or the referrer's reply (which may carry
+    documents: the caller adds them, with the entry's id); the other side is emailed that
+    there is one."""
+    entry = _entry(session, referral, author, role=role, kind="message", body=body, now=now)
     _audit(session, Event.REFERRAL_MESSAGE_SENT, author, referral, origin, by=role)
     if role == HUB:
         new_message_mail(session, settings, referral)
     elif settings.hub_notify_email:
         reply_mail(session, settings, referral)
+    session.flush()
+    return entry
 
 
 def remove_document(

@@ -140,7 +140,8 @@ REFERRER_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
     ("/referrals/{reference}/delete", "GET"): {"draft": Expected(200), "sent": SENT_PAGE},
     ("/referrals/{reference}/delete", "POST"): {"draft": to("/recover"), "sent": Expected(409)},
     # A draft has no sent view and no thread yet: its owner is taken to its task list (as
-    # /sent does for a draft), never told that their own referral does not exist.
+    # /sent does for a draft), never told that their own referral does not exist. A reply is
+    # sent with a document attached (FILES).
     ("/referrals/{reference}/view", "GET"): {"draft": TASK_LIST, "sent": Expected(200)},
     ("/referrals/{reference}/messages", "POST"): {
         "draft": TASK_LIST,
@@ -262,6 +263,11 @@ POST_DATA: dict[str, dict[str, str]] = {
     "/account/two-factor/set-up": {"code": ""},
     "/account/two-factor/recovery-codes": {"code": ""},
     "/account/two-factor/turn-off": {"code": ""},
+}
+
+# The files a POST sends with it (an upload to Upload Documents sends none: it is refused).
+FILES: dict[str, list[tuple[str, tuple[str, bytes, str]]]] = {
+    "/referrals/{reference}/messages": [("documents", ("letter.pdf", PDF, "application/pdf"))],
 }
 
 
@@ -406,6 +412,8 @@ class World:
     draft_document: str
     draft_document_to_remove: str
     sent_document: str
+    # Sent later, with the referrer's reply to the hub's message.
+    reply_document: str
 
 
 def turn_on_two_factor(settings: Settings, email: str, *, now: datetime) -> list[str]:
@@ -433,6 +441,17 @@ def upload(client: TestClient, reference: str, filename: str) -> None:
     response = client.post(
         f"/referrals/{reference}/documents",
         data={"csrf_token": token, "description": "consent"},
+        files=[("documents", (filename, PDF, "application/pdf"))],
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def reply_with_document(client: TestClient, reference: str, filename: str) -> None:
+    token = csrf_token_from(client.get(f"/referrals/{reference}/view").text)
+    response = client.post(
+        f"/referrals/{reference}/messages",
+        data={"csrf_token": token, "reply": "Here is the letter you asked for."},
         files=[("documents", (filename, PDF, "application/pdf"))],
         follow_redirects=False,
     )
@@ -485,6 +504,7 @@ def world(
             complete_referral(owner, sent)
             upload(owner, sent, "sent.pdf")
             assert post(owner, f"/referrals/{sent}/send").status_code == 303
+            reply_with_document(owner, sent, "asked-for.pdf")
             draft = start_referral(owner, "Dora", DRAFT_SURNAME)
             upload(owner, draft, "draft.pdf")
             upload(owner, draft, "to-remove.pdf")
@@ -513,6 +533,7 @@ def world(
                 draft_document=draft_keys["draft.pdf"],
                 draft_document_to_remove=draft_keys["to-remove.pdf"],
                 sent_document=document_keys(settings, sent)["sent.pdf"],
+                reply_document=document_keys(settings, sent)["asked-for.pdf"],
             )
 
 
@@ -571,6 +592,7 @@ def request_for(case: Case, world: World) -> tuple[str, httpx.Response]:
         case.method,
         path,
         data=data,
+        files=FILES.get(case.path),
         headers=headers,
         follow_redirects=False,
     )
@@ -602,6 +624,38 @@ def test_access(case: Case | NoExpectation, world: World) -> None:
         # Nobody learns anything about a child they may not see.
         for surname in (DRAFT_SURNAME, SENT_SURNAME):
             assert surname not in response.text, f"{case.method} {path} shows {surname}"
+
+
+def test_documents_sent_with_a_reply_are_for_their_referrer_and_hub_staff_only(
+    world: World,
+) -> None:
+    """The document the owner sent with a reply: theirs to download, and hub staff's; nobody
+    else's, under any referral's address; and never something to describe or remove as a
+    draft's document is."""
+    sent, key = world.sent, world.reply_document
+    expected = {
+        (f"/referrals/{sent}/documents/{key}", OWNER): 200,
+        (f"/hub/referrals/{sent}/documents/{key}", HUB): 200,
+        (f"/hub/referrals/{sent}/documents/{key}/remove", HUB): 200,
+        (f"/referrals/{sent}/documents/{key}", OTHER): 404,
+        (f"/referrals/{sent}/documents/{key}", HUB): 404,
+        (f"/hub/referrals/{sent}/documents/{key}", OWNER): 404,
+        (f"/hub/referrals/{sent}/documents/{key}", OTHER): 404,
+        (f"/referrals/{world.others_draft}/documents/{key}", OTHER): 404,
+        (f"/referrals/{world.draft}/documents/{key}", OWNER): 404,
+        (f"/hub/referrals/{world.draft}/documents/{key}", HUB): 404,
+        (f"/referrals/{sent}/documents/{key}", SIGNED_OUT): 303,
+    }
+    for (path, actor), status in expected.items():
+        response = world.clients[actor].get(path, follow_redirects=False)
+        assert response.status_code == status, f"{actor} GET {path}: {response.status_code}"
+        if status != 200:
+            assert SENT_SURNAME not in response.text
+    # On a sent form, its description is fixed like every other document's.
+    described = world.clients[OWNER].get(
+        f"/referrals/{sent}/documents/{key}/description", follow_redirects=False
+    )
+    assert described.headers["location"] == f"/referrals/{sent}/sent"
 
 
 def test_every_expectation_is_for_a_route_that_exists() -> None:

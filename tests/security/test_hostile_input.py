@@ -632,6 +632,11 @@ def document_description(world: World, _client: TestClient, _draw: Draw) -> Targ
     return Target(f"/referrals/{world.draft}/documents/{key}/description", ["description"])
 
 
+def reply(world: World, _client: TestClient, _draw: Draw) -> Target:
+    """A reply to the hub, with files now and then."""
+    return Target(f"/referrals/{world.sent}/messages", ["reply", "documents"], takes_files=True)
+
+
 RECIPES: dict[str, Recipe] = {
     "/login": Recipe(VISITOR, fixed("/login", "email", "password")),
     "/login/two-factor": Recipe(VISITOR, awaiting_code("/login/two-factor"), address="192.0.2.1"),
@@ -669,9 +674,7 @@ RECIPES: dict[str, Recipe] = {
     "/forgotten-password/new": Recipe(VISITOR, reset_allowed),
     "/password-policy": Recipe(VISITOR, fixed("/password-policy", "password")),
     "/referrals/{reference}/delete": Recipe(OWNER_EMAIL, new_draft),
-    "/referrals/{reference}/messages": Recipe(
-        OWNER_EMAIL, fixed("/referrals/{sent}/messages", "reply")
-    ),
+    "/referrals/{reference}/messages": Recipe(OWNER_EMAIL, reply),
     "/start/continue": Recipe(STARTER_EMAIL, start_pending),
     "/start/{option}": Recipe(OWNER_EMAIL, start_option),
     "/referrals/{reference}/sections/{section_id}": Recipe(OWNER_EMAIL, section),

@@ -42,6 +42,7 @@ from testkit.journeys import (
 from testkit.postgres import create_database
 from tests.conftest import Clock, backends, csrf_token_from, make_settings
 from tests.security.test_access_matrix import (
+    FILES,
     HUB,
     OWNER,
     PDF,
@@ -51,6 +52,7 @@ from tests.security.test_access_matrix import (
     World,
     document_keys,
     path_for,
+    reply_with_document,
     turn_on_two_factor,
     upload,
 )
@@ -392,8 +394,7 @@ def inventory(
             # A message each way, unread by the other side.
             message = {"message": "Could you send the school reports?"}
             assert post(hub, f"/hub/referrals/{sent}/messages", **message).status_code == 303
-            reply = {"reply": "Thank you, I will send them."}
-            assert post(owner, f"/referrals/{sent}/messages", **reply).status_code == 303
+            reply_with_document(owner, sent, "school-reports.pdf")
             # The visitor signed out has a session (and so a CSRF secret) of their own.
             signed_out.get("/")
             draft_keys = document_keys(settings, draft)
@@ -413,6 +414,7 @@ def inventory(
                 draft_document=draft_keys["draft.pdf"],
                 draft_document_to_remove=draft_keys["to-remove.pdf"],
                 sent_document=document_keys(settings, sent)["sent.pdf"],
+                reply_document=document_keys(settings, sent)["school-reports.pdf"],
             )
             try:
                 yield Inventory(world, engine, every_table(engine), stranger)
@@ -439,7 +441,7 @@ def unsafe_request(
         assert version, f"no version on the page of {url}"
         fields["version"] = version.group(1)
     data = fields if token is None else {"csrf_token": token, **fields}
-    files = None
+    files = FILES.get(case.path)
     if case.path == "/referrals/{reference}/documents":
         files = [("documents", ("letter.pdf", PDF, "application/pdf"))]
     return url, client.request(case.method, url, data=data, files=files, follow_redirects=False)
