@@ -489,12 +489,28 @@ def open_upload_documents(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Upload Documents")
 
 
-def upload(page: Page, files: list[FilePayload], kind: str, describe: str | None = None) -> None:
-    page.get_by_label("Choose one or more files").set_input_files(files)
-    choose(page, "What is in the file?", kind)
-    if describe is not None:
-        page.get_by_label("Describe the document").fill(describe)
-    page.get_by_role("button", name="Upload Document").click()
+def upload(page: Page, files: list[FilePayload], javascript: bool) -> None:
+    """As the guide says: with JavaScript, Upload Document opens the file chooser and the files
+    chosen are attached at once; without it, choose the files, then Upload Document."""
+    button = page.get_by_role("button", name="Upload Document")
+    if javascript:
+        with page.expect_file_chooser() as chooser:
+            button.click()
+        assert chooser.value.is_multiple()
+        chooser.value.set_files(files)
+    else:
+        page.get_by_label("Choose one or more files").set_input_files(files)
+        button.click()
+
+
+def describe_document(page: Page, name: str, description: str) -> None:
+    """ "Add a description" (or "Change description") beside a document, then Save."""
+    item = document_in_list(page, name)
+    item.get_by_role(
+        "link", name=re.compile(r"^(Add a description to|Change description of) ")
+    ).click()
+    page.get_by_label(f"What is in {name}?").fill(description)
+    page.get_by_role("button", name="Save description").click()
 
 
 def document_in_list(page: Page, name: str) -> Locator:

@@ -12,10 +12,12 @@ part of test_whole_referral.py.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import assert_accessible
+from e2e.files import DISGUISED, PLAN
 from e2e.journeys import (
     ACCEPTED,
     HUB_STAFF_NAME,
@@ -184,3 +186,61 @@ def test_the_referrer_is_emailed_as_soon_as_the_hub_sends_a_message(
     page.get_by_role("button", name="Send message").click()
     expect(success_banner(page)).to_contain_text("Message sent to the referrer")
     new_message_mails(mail_server, referrer, reference, 1, within=5)
+
+
+def test_the_referrer_sends_the_document_the_hub_asked_for_with_their_reply(
+    any_page: Page, portal: Portal, javascript: bool
+) -> None:
+    """Documents asked for later: attached to the reply on the sent form's page; a refused
+    file keeps the words typed; hub staff download what was sent with the reply."""
+    page = any_page
+    forename, surname = "Nia", "Okafor" + letters()
+    referrer = portal.create_referrer()
+    asked = "Please send the signed consent form."
+    reference = portal.referral(referrer, forename, surname, hub_messages=(asked,))
+    hub_name = portal.settings.hub_name
+    words = "Here is the signed consent form."
+
+    sign_in(page, referrer)
+    page.goto(f"/referrals/{reference}/view")
+    expect(page.get_by_text(asked, exact=True)).to_be_visible()
+    expect(page.get_by_text(f"A PDF of the form as sent to the {hub_name}")).to_be_visible()
+    assert_accessible(page)
+
+    # A file that is not what its name says: nothing is sent, the words are kept.
+    page.get_by_label(f"Reply to the {hub_name}").fill(words)
+    page.get_by_label("Attach documents (optional)").set_input_files([DISGUISED])
+    page.get_by_role("button", name="Send reply").click()
+    expect(error_summary(page)).to_contain_text(
+        f"{DISGUISED['name']} is not really a PDF file: its content does not match its name"
+    )
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    expect(page.get_by_label(f"Reply to the {hub_name}")).to_have_value(words)
+    expect(page.get_by_role("main")).not_to_contain_text(f"Message from {REFERRER_NAME}")
+    assert_accessible(page)
+
+    page.get_by_label("Attach documents (optional)").set_input_files([PLAN])
+    page.get_by_role("button", name="Send reply").click()
+    expect(success_banner(page)).to_contain_text(f"Your reply has been sent to the {hub_name}")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text(words)
+    expect(timeline).to_contain_text("Document sent with it:")
+    with page.expect_download() as mine:
+        timeline.get_by_role("link", name=PLAN["name"], exact=True).click()
+    assert Path(mine.value.path()).read_bytes() == PLAN["buffer"]
+    assert_accessible(page)
+    sign_out(page)
+
+    hub_signs_in(page, portal.hub_email)
+    page.goto(f"/hub/referrals/{reference}")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text(f"Message from {REFERRER_NAME}, referrer")
+    expect(timeline).to_contain_text(words)
+    with page.expect_download() as theirs:
+        timeline.get_by_role("link", name=PLAN["name"], exact=True).click()
+    assert Path(theirs.value.path()).read_bytes() == PLAN["buffer"]
+    expect(page.get_by_role("main")).to_contain_text("sent later with a reply")
+    expect(
+        page.get_by_role("link", name=f"Remove {PLAN['name']} as attached in error")
+    ).to_be_visible()
+    assert_accessible(page)

@@ -1,5 +1,7 @@
-"""Help guide 5.10, Upload Documents: several files at once, each checked by its content;
-download one, remove another; problems in the error summary (without a reload, with htmx)."""
+"""Help guide 5.10, Upload Documents: Upload Document opens the file chooser and attaches what
+is chosen (choose, then Upload Document, without JavaScript); several files at once, each
+checked by its content; saying what one is, if the referrer wishes; download one, remove
+another; problems in the error summary (without a reload, with htmx)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from pypdf import PdfReader
 from e2e.accessibility import assert_accessible
 from e2e.files import DISGUISED, PLAN, ROTA
 from e2e.journeys import (
+    describe_document,
     document_in_list,
     error_summary,
+    expect_error,
     new_email,
     open_upload_documents,
     register,
@@ -31,24 +35,41 @@ def test_the_files_made_here_are_real() -> None:
     assert zlib.decompress(png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8])
 
 
-def test_upload_two_documents_at_once_download_one_and_remove_the_other(
-    any_page: Page, mail_server: MailCapture
+def test_upload_two_documents_at_once_describe_one_download_it_and_remove_the_other(
+    any_page: Page, mail_server: MailCapture, javascript: bool
 ) -> None:
     page = any_page
     register(page, mail_server, new_email("upload"))
     start_referral(page)
     open_upload_documents(page)
     expect(page.get_by_text("No documents uploaded yet.")).to_be_visible()
+    expect(page.get_by_text("What is in the file?")).to_have_count(0)
     assert_accessible(page)
 
-    upload(page, [PLAN, ROTA], "Something else", describe="School plan and breakfast club rota")
+    upload(page, [PLAN, ROTA], javascript)
     expect(page.get_by_text("2 documents uploaded")).to_be_visible()
     expect(document_in_list(page, PLAN["name"])).to_contain_text(
-        f"School plan and breakfast club rota. PDF, {len(PLAN['buffer'])} bytes."
+        f"PDF, {len(PLAN['buffer'])} bytes. Uploaded"
     )
     expect(document_in_list(page, ROTA["name"])).to_contain_text(
-        f"School plan and breakfast club rota. PNG, {len(ROTA['buffer'])} bytes."
+        f"PNG, {len(ROTA['buffer'])} bytes. Uploaded"
     )
+    assert_accessible(page)
+
+    # What a document is: optional, said after it is uploaded; too long is refused, kept.
+    describe_document(page, PLAN["name"], "Team around the family plan " + "x" * 200)
+    expect_error(page, "The description must be 200 characters or fewer", javascript)
+    expect(page.get_by_label(f"What is in {PLAN['name']}?")).to_have_value(
+        "Team around the family plan " + "x" * 200
+    )
+    assert_accessible(page)
+    page.get_by_label(f"What is in {PLAN['name']}?").fill("Team around the family plan")
+    page.get_by_role("button", name="Save description").click()
+    expect(page.get_by_text(f"Description of {PLAN['name']} saved")).to_be_visible()
+    expect(document_in_list(page, PLAN["name"])).to_contain_text(
+        f"Team around the family plan. PDF, {len(PLAN['buffer'])} bytes."
+    )
+    expect(page.get_by_role("link", name=f"Change description of {PLAN['name']}")).to_be_visible()
     assert_accessible(page)
 
     with page.expect_download() as download_info:
@@ -80,22 +101,18 @@ def test_upload_problems_are_shown_in_the_error_summary_without_a_reload(
     # Set on this page: a reload or a new page would lose it.
     page.evaluate("window.uploadPageNotReloaded = true")
 
-    upload(page, [DISGUISED], "Attendance letters")
+    upload(page, [DISGUISED], javascript=True)
     expect(error_summary(page)).to_contain_text(
         f"{DISGUISED['name']} is not really a PDF file: its content does not match its name"
     )
     expect(page.get_by_text("No documents uploaded yet.")).to_be_visible()
     assert_accessible(page)
 
-    upload(page, [ROTA], "Something else")
-    expect(error_summary(page).get_by_role("link", name="Describe the document")).to_be_visible()
-    expect(page.get_by_text("No documents uploaded yet.")).to_be_visible()
-
     notes = [
         FilePayload(name=f"note-{n:02}.txt", mimeType="text/plain", buffer=f"Note {n}\n".encode())
         for n in range(1, 22)
     ]
-    upload(page, notes, "Attendance letters")
+    upload(page, notes, javascript=True)
     expect(error_summary(page)).to_contain_text("Select at most 20 files at a time")
     expect(page.get_by_text("No documents uploaded yet.")).to_be_visible()
     assert_accessible(page)

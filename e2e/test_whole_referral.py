@@ -208,7 +208,7 @@ def test_whole_referral_from_registration_to_the_hubs_reply(
 
     # 5.10: a document.
     assert_accessible(page)
-    upload(page, [PLAN], "A plan or report")
+    upload(page, [PLAN], javascript)
     expect(success_banner(page)).to_contain_text(f"{PLAN['name']} uploaded")
     assert_accessible(page)
     page.get_by_role("button", name="Next").click()
