@@ -172,14 +172,20 @@ def test_every_form_body_is_bounded_however_it_is_sent(echo_client: TestClient) 
         assert "The form was too large to send" in answer.text
 
 
-def test_only_the_upload_route_takes_bodies_larger_than_a_form() -> None:
+def test_only_the_routes_that_take_files_take_bodies_larger_than_a_form() -> None:
+    """The upload, and the referrer's reply to the hub (which may carry documents): each checks
+    its own Content-Length against the document limits."""
+
     def scope(method: str, path: str) -> dict[str, object]:
         return {"type": "http", "method": method, "path": path}
 
     assert takes_files(scope("POST", "/referrals/EH-2026-000001/documents"))  # type: ignore[arg-type]
+    assert takes_files(scope("POST", "/referrals/EH-2026-000001/messages"))  # type: ignore[arg-type]
     for method, path in [
         ("GET", "/referrals/EH-2026-000001/documents"),
         ("POST", "/referrals/EH-2026-000001/documents/abc/remove"),
+        ("POST", "/referrals/EH-2026-000001/documents/abc/description"),
+        ("POST", "/hub/referrals/EH-2026-000001/messages"),
         ("POST", "/referrals/EH-2026-000001/sections/family/autosave"),
         ("POST", "/referrals/x/documents/../sections/family"),
     ]:
