@@ -19,6 +19,7 @@ from app.request_log import origin_of
 from app.request_model import FormLimits, PortalRoute, posted_form
 from app.routes.documents import (
     MAX_FILES_AT_ONCE,
+    TOO_MANY_FILES,
     UploadRefused,
     files_from,
     form_problem,
@@ -37,6 +38,13 @@ from app.templating import render
 
 DELETED_FLASH = "draft_deleted"
 REPLIED_FLASH = "reply_sent"
+NOT_SENT = (
+    "Your reply has not been sent. Choose the files again, leaving out any named here, then "
+    "select Send reply"
+)
+# Files a reply's form may hold before it cannot be read at all: more than MAX_FILES_AT_ONCE are
+# refused with the words kept, as long as the form can still be read.
+REPLY_FILES_READ = 5 * MAX_FILES_AT_ONCE
 
 
 def last_saved_sections(request: Request, drafts: list[Referral]) -> dict[int, str]:
@@ -261,6 +269,8 @@ def reply(request: Request) -> Response:
     if problem is not None:
         return reply_refused(request, referral, 400, text=text, file_problems=[problem])
     uploads = files_from(request, "documents")
+    if len(uploads) > MAX_FILES_AT_ONCE:
+        return reply_refused(request, referral, 400, text=text, file_problems=[TOO_MANY_FILES])
     missing = "" if uploads else "Enter your reply, or choose a document to send"
     error = hub.message_problem(text, missing=missing, name="Your reply")
     if error:
@@ -288,17 +298,16 @@ def reply(request: Request) -> Response:
                 request, referral, uploads, prepare=send, all_or_nothing=True
             )
         except UploadRefused as refused:
+            problems = [refused.message, NOT_SENT]
             response = reply_refused(
-                request, referral, refused.status, text=text, file_problems=[refused.message]
+                request, referral, refused.status, text=text, file_problems=problems
             )
             response.headers["Retry-After"] = "60"
             return response
         if problems:
-            problems.append(
-                "Your reply has not been sent. Choose the files again, leaving out any named "
-                "here, then select Send reply"
+            return reply_refused(
+                request, referral, 422, text=text, file_problems=[*problems, NOT_SENT]
             )
-            return reply_refused(request, referral, 422, text=text, file_problems=problems)
     request.session[REPLIED_FLASH] = True
     return redirect(f"/referrals/{referral.reference}/view#timeline")
 
@@ -316,6 +325,6 @@ routes = [
         methods=["POST"],
         name="reply",
         before_body=reply_allowed,
-        form_limits=FormLimits(max_files=MAX_FILES_AT_ONCE, max_fields=20, max_part_size=64 * 1024),
+        form_limits=FormLimits(max_files=REPLY_FILES_READ, max_fields=20, max_part_size=64 * 1024),
     ),
 ]
