@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from testkit.clamd import ClamdServer, clamd_available, start_clamd
 from testkit.journeys import csrf_token_from as csrf_token_from
 from testkit.live import LivePortal, start_portal
 from testkit.postgres import (
@@ -167,6 +168,19 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """bcrypt at its lowest cost for tests through the app (speed); production's cost 12 has
     its own test, and the browser journeys run the real cost."""
     monkeypatch.setattr("app.services.passwords.BCRYPT_COST", 4)
+
+
+@pytest.fixture(scope="module")
+def clamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClamdServer]:
+    """Debian's clamd on a free port with the EICAR test signature (testkit/clamd.py), for the
+    tests of a module that scans uploads."""
+    if not clamd_available():
+        pytest.fail("clamd is needed (apt-get install clamav-daemon)")
+    server = start_clamd(tmp_path_factory.mktemp("clamd"))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

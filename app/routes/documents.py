@@ -360,8 +360,9 @@ def remove(request: Request) -> Response:
 
 @require_user
 def describe(request: Request) -> Response:
-    """ "Add a description" / "Change description" of one document of a draft: GET shows what
-    it says now; POST saves it (none at all is fine) and goes back to the list."""
+    """The page behind "Add a description" / "Change description" of one document of a draft:
+    GET shows what it says now; POST saves it (none at all is fine) and goes back to the
+    list."""
     referral = editable_referral_or_404(request)
     document = referral_document_or_404(request, referral)
     context: dict[str, Any] = {

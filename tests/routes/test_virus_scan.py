@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.services.virus_scan import Clamd, ScannerUnavailable
 from app.settings import Settings
-from testkit.clamd import SIGNATURE_NAME, ClamdServer, clamd_available, eicar, start_clamd
+from testkit.clamd import SIGNATURE_NAME, ClamdServer, eicar
 from testkit.journeys import audit_types, post, register
 from tests.conftest import Clock, make_settings
 from tests.routes.test_documents import error_summary, stored, stored_names, upload
@@ -26,17 +26,6 @@ from tests.services.test_documents import pdf_bytes
 
 EMAIL = "vera.virus@school.example.org"
 CLAMD_TIMEOUT = 1.5
-
-
-@pytest.fixture(scope="module")
-def clamd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClamdServer]:
-    if not clamd_available():
-        pytest.fail("clamd is needed (apt-get install clamav-daemon)")
-    server = start_clamd(tmp_path_factory.mktemp("clamd"))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
