@@ -1,9 +1,9 @@
 """A referrer's reply to the hub can carry documents (the hub asked for one after the form was
 sent): a document may belong to a message.
 
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-12
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-05
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
