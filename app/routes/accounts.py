@@ -22,6 +22,7 @@ from app.models import OneTimeCode, User
 from app.plain_text import visible_text
 from app.request_log import origin_of
 from app.request_model import PortalRoute
+from app.routes.start import resume_start_after_sign_in
 from app.routes.two_factor import await_second_factor
 from app.security.sessions import (
     ENDED,
@@ -125,6 +126,7 @@ def login(request: Request) -> Response:
     if result.second_factor:
         return await_second_factor(request, result.user)
     begin_session(request, result.user)
+    resume_start_after_sign_in(request, result.user)
     return redirect(pop_return_path(request))
 
 
@@ -364,11 +366,14 @@ def register_code(request: Request) -> Response:
     request.session.pop(REGISTRATION, None)
     request.session.pop(REGISTER_CODE, None)
     begin_session(request, user)
+    resume_start_after_sign_in(request, user)
     return redirect("/register/complete")
 
 
 @require_user
 def register_complete(request: Request) -> Response:
+    """The guide's confirmation message; its Continue goes back to the form of a referral
+    started before registering, made the user's draft when the code was accepted."""
     return render(
         request, "pages/account/register_complete.html", {"continue_to": pop_return_path(request)}
     )

@@ -110,10 +110,21 @@ def recover_a_form(request: Request) -> Response:
 
 @require_user
 def delete_draft(request: Request) -> Response:
-    """GET: are you sure? POST: the draft, its answers and its documents are deleted now."""
+    """GET: are you sure? POST: the draft, its answers and its documents are deleted now.
+    Asked from the form itself (`?from=form`: the banner on a form started before signing in),
+    "No, keep it" goes back to the form rather than to Recover a form."""
     referral = editable_referral_or_404(request)
     if request.method == "GET":
-        return render(request, "pages/forms/delete_draft.html", {"referral": referral})
+        back_url, back_text = (
+            (f"/referrals/{referral.reference}/how-it-works", "Back to the form")
+            if request.query_params.get("from") == "form"
+            else ("/recover", "Back to Recover a form")
+        )
+        return render(
+            request,
+            "pages/forms/delete_draft.html",
+            {"referral": referral, "back_url": back_url, "back_text": back_text},
+        )
     settings: Settings = request.state.settings
     db = request_session(request)
     owner = signed_in_user(request)

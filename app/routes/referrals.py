@@ -11,7 +11,7 @@ from app.db import request_session
 from app.form_handling import is_htmx
 from app.models import Referral
 from app.request_model import PortalRoute
-from app.security.sessions import now_for, require_user, signed_in_user
+from app.security.sessions import CLAIMED_START, now_for, require_user, signed_in_user
 from app.services import answers as answer_store
 from app.services import referrals
 from app.services.retention import visible_until
@@ -68,8 +68,13 @@ def referral_sent(request: Request, exc: Exception) -> Response:
 @require_user
 def how_it_works(request: Request) -> Response:
     """Help guide 3: the guidance page after the child's names; its Next goes to the form's
-    first section (Your Details), as the guide says, not to the contents page."""
+    first section (Your Details), as the guide says, not to the contents page. Just after a
+    start made before signing in became this draft, it says so, once, with a way to delete it
+    (someone else may have started it on a shared computer)."""
     referral = editable_referral_or_404(request)
+    started_before_sign_in = request.session.get(CLAIMED_START) == referral.reference
+    if started_before_sign_in:
+        request.session.pop(CLAIMED_START)
     rows = answer_store.stored_sections(request_session(request), referral)
     sections = engine.visible_sections(
         request.state.assessment, answer_store.answers_by_section(rows)
@@ -77,7 +82,11 @@ def how_it_works(request: Request) -> Response:
     return render(
         request,
         "pages/referrals/how_it_works.html",
-        {"referral": referral, "first_section": sections[0]},
+        {
+            "referral": referral,
+            "first_section": sections[0],
+            "started_before_sign_in": started_before_sign_in,
+        },
     )
 
 

@@ -20,6 +20,7 @@ from app.form_handling import form_page, read_form, redirect
 from app.models import User
 from app.request_log import origin_of
 from app.request_model import PortalRoute
+from app.routes.start import resume_start_after_sign_in
 from app.security.sessions import (
     begin_session,
     now_for,
@@ -96,6 +97,7 @@ def check_code(
 def finish_sign_in(request: Request, user: User) -> Response:
     request.session.pop(PENDING, None)
     begin_session(request, user)
+    resume_start_after_sign_in(request, user)
     return redirect(pop_return_path(request))
 
 
@@ -206,6 +208,8 @@ def _set_up(request: Request, user: User, *, action: str, signing_in: bool) -> R
     db.commit()
     request.session.pop(PENDING, None)
     begin_session(request, user)
+    if signing_in:
+        resume_start_after_sign_in(request, user)
     continue_to = pop_return_path(request) if signing_in else "/account/two-factor"
     # Shown once, in answer to the POST: never kept anywhere they could be read again.
     return render(

@@ -36,6 +36,7 @@ RETURN_TO = "return_to"
 PENDING_START = "pending_start"  # token of a referral started before signing in
 PARKED_FORM = "parked_form"  # token of a section form posted after the session ended
 LAST_USER = "last_user"  # whose session ended here: only they get a parked form back
+CLAIMED_START = "claimed_start"  # reference of a draft made at sign-in from PENDING_START
 LOGIN_REASON = "login_reason"  # why the user was sent to sign in ("start": a referral begun)
 ENDED = "ended"  # why the last session ended: "idle", "expired" or "signed-out"
 

@@ -44,6 +44,10 @@ class Event(StrEnum):
     REGISTRATION_RESUMED = "registration.resumed"
     # Referrals
     REFERRAL_STARTED = "referral-started"
+    # A referral started before signing in, made the user's draft once they had signed in
+    # (details: whether they were asked first), or discarded by them as not theirs.
+    REFERRAL_START_CLAIMED = "referral.start-claimed"
+    REFERRAL_START_DISCARDED = "referral.start-discarded"
     REFERRAL_SUBMITTED = "referral.submitted"
     REFERRAL_VIEWED = "referral.viewed"
     REFERRAL_PDF_CREATED = "referral.pdf-created"

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +32,11 @@ from app.services.audit import Event, Origin, record_event
 
 # Long enough to register and find the emailed code; short on a shared computer.
 PENDING_START_LIFETIME = timedelta(hours=2)
+# A start made this recently in the same browser becomes the user's draft as soon as they have
+# signed in or registered, and they are taken back to the form (as the help guide says): an
+# hour is ample to register and fetch the emailed code. An older start may be someone else's,
+# left on a shared computer, so the user is asked about it first.
+CLAIM_WITHOUT_ASKING_WITHIN = timedelta(hours=1)
 CHILD_NAME_MAX_LENGTH = 100
 
 
@@ -266,19 +272,34 @@ def pending_start(session: Session, token: str, *, now: datetime) -> PendingStar
     return pending
 
 
+def is_recent_start(pending: PendingStart, *, now: datetime) -> bool:
+    """Whether the start is recent enough to become a draft without asking the user."""
+    return now - pending.created_at <= CLAIM_WITHOUT_ASKING_WITHIN
+
+
 def claim_pending_start(
-    session: Session, owner: User, token: str, *, now: datetime
+    session: Session,
+    owner: User,
+    token: str,
+    *,
+    now: datetime,
+    asked: bool,
+    origin: Origin | None = None,
 ) -> Referral | None:
-    """Turn a kept start into a draft for the user who has now signed in (once)."""
+    """Turn a kept start into a draft for the user who has now signed in (once), audited with
+    whether they were asked first (an older start) or taken straight back to the form."""
     pending = session.scalars(
         select(PendingStart).where(PendingStart.token_hash == _token_hash(token))
     ).one_or_none()
     if pending is None:
         return None
-    session.delete(pending)
+    # Deleted by id and counted: of two tabs claiming at once, only one makes a draft.
+    gone = session.execute(delete(PendingStart).where(PendingStart.id == pending.id))
+    if cast("CursorResult[Any]", gone).rowcount != 1:
+        return None
     if now - pending.created_at > PENDING_START_LIFETIME:
         return None
-    return create_draft(
+    referral = create_draft(
         session,
         owner,
         option_code=pending.referral_option,
@@ -286,6 +307,32 @@ def claim_pending_start(
         child_surname=pending.child_surname,
         participation_type=pending.details.get("participation_type"),
         now=now,
+    )
+    record_event(
+        session,
+        Event.REFERRAL_START_CLAIMED,
+        actor_user_id=owner.id,
+        subject_type="referral",
+        subject_id=referral.reference,
+        origin=origin,
+        details={"asked": asked},
+    )
+    return referral
+
+
+def discard_pending_start(
+    session: Session, pending: PendingStart, owner: User, origin: Origin | None = None
+) -> None:
+    """The user who signed in says a start made before it is not theirs: it is deleted
+    (audited, without the child's name)."""
+    session.delete(pending)
+    record_event(
+        session,
+        Event.REFERRAL_START_DISCARDED,
+        actor_user_id=owner.id,
+        subject_type="pending-start",
+        subject_id=str(pending.id),
+        origin=origin,
     )
 
 

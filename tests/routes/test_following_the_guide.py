@@ -1,8 +1,9 @@
 """A professional who follows the help guide step by step meets what it describes: the
 Professionals page's Make a referral button (guide 2), Next from "How does this tool work" to
 Your Details (3 and 5.1), My Account from the header signed in (8) and signed out, on the way
-to Forgotten Password (9), Send offered only when the form can be sent (5.11), and someone
-who registered but never entered the code sent back to it (the later edition, 4)."""
+to Forgotten Password (9), Send offered only when the form can be sent (5.11), someone
+who registered but never entered the code sent back to it (the later edition, 4), and someone
+who started a referral before registering navigated back to the form (4)."""
 
 from __future__ import annotations
 
@@ -123,3 +124,25 @@ def test_signing_in_before_entering_the_registration_code_leads_back_to_the_code
     done = post(client, "/register/code", code=new_code, action="check")
     assert done.headers["location"] == "/register/complete"
     assert "registration.resumed" in audit_types(settings)
+
+
+def test_registering_after_starting_a_referral_leads_back_to_the_form(
+    client: TestClient, settings: Settings
+) -> None:
+    """Guide 3 then 4: the child's names, Confirm, Login or Register, Register for a new
+    account, the code, the confirmation message, Continue: "you will be navigated back to the
+    form", with no other question on the way."""
+    confirm = post(client, "/start/early-help", child_forename="Mary", child_surname="Seacole")
+    assert confirm.headers["location"] == "/login"
+    assert start_registration(client, EMAIL).headers["location"] == "/register/code"
+    code = post(client, "/register/code", code=latest_code(settings, EMAIL), action="check")
+    assert code.headers["location"] == "/register/complete"
+    done = client.get("/register/complete").text
+    continue_to = re.search(
+        r'<a href="([^"]+)"[^>]*class="govuk-button[^"]*"[^>]*>\s*Continue', done
+    )
+    assert continue_to, done
+    form = client.get(continue_to.group(1))
+    assert form.url.path == continue_to.group(1)  # no redirect, no other page between
+    assert '<h1 class="govuk-heading-l">How does this tool work</h1>' in form.text
+    assert "Early Help Assessment for Mary Seacole" in form.text

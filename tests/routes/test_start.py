@@ -14,12 +14,24 @@ from starlette.testclient import TestClient
 
 from app.assessment.reference import REFERRAL_OPTIONS
 from app.db import create_database_engine, create_session_factory
-from app.models import PendingStart, Referral, SectionAnswers
+from app.models import AuditEvent, PendingStart, Referral, SectionAnswers
+from app.services.referrals import CLAIM_WITHOUT_ASKING_WITHIN
 from app.settings import Settings
-from testkit.journeys import latest_code, post, register, sign_in
+from testkit.journeys import (
+    STRONG_PASSWORD,
+    audit_types,
+    authenticator_code,
+    latest_code,
+    make_hub_user,
+    post,
+    register,
+    sign_in,
+    start_referral,
+)
 from tests.conftest import Clock
 
 EMAIL = "grace.hopper@school.example.org"
+HUB_EMAIL = "hattie.hub@hillingdon.example.gov.uk"
 
 
 def stored(settings: Settings) -> tuple[list[Referral], list[SectionAnswers]]:
@@ -30,6 +42,16 @@ def stored(settings: Settings) -> tuple[list[Referral], list[SectionAnswers]]:
                 list(session.scalars(select(Referral).order_by(Referral.id))),
                 list(session.scalars(select(SectionAnswers).order_by(SectionAnswers.id))),
             )
+    finally:
+        engine.dispose()
+
+
+def events(settings: Settings, event_type: str) -> list[AuditEvent]:
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            query = select(AuditEvent).where(AuditEvent.event_type == event_type)
+            return list(session.scalars(query.order_by(AuditEvent.id)))
     finally:
         engine.dispose()
 
@@ -236,7 +258,7 @@ def test_starting_before_signing_in_keeps_the_name_on_the_server_only(
     assert "Tallulah" not in json.dumps(dict(client.cookies))
     login = client.get("/login")
     assert "We have kept the child&#39;s name" in login.text
-    # Register, enter the code, Continue: back on the form with the name carried through.
+    # Register and enter the code: the draft is made as the code is accepted (a POST).
     post(client, "/register", forename="Grace", surname="Hopper")
     post(
         client,
@@ -245,31 +267,116 @@ def test_starting_before_signing_in_keeps_the_name_on_the_server_only(
         password="Correct-Horse-Battery-9",
         confirm_password="Correct-Horse-Battery-9",
     )
+    assert stored(settings) == ([], [])
     post(client, "/register/code", code=latest_code(settings, EMAIL))
-    done = client.get("/register/complete")
-    assert 'href="/start/continue"' in done.text
-    confirm = client.get("/start/continue")
-    assert "Carry on with your referral" in confirm.text and "Tallulah Quince" in confirm.text
-    assert stored(settings) == ([], [])  # nothing is created by a GET
-    response = post(client, "/start/continue", action="continue")
-    page = client.get(response.headers["location"])
-    assert "Early Help Assessment for Tallulah Quince" in page.text
     [referral], _ = stored(settings)
     assert referral.child_name == "Tallulah Quince"
+    # The guide's confirmation message, whose Continue goes back to the form.
+    form = f"/referrals/{referral.reference}/how-it-works"
+    done = client.get("/register/complete")
+    assert "Your account has been created" in done.text
+    assert f'href="{form}"' in done.text
+    page = client.get(form)
+    assert "Early Help Assessment for Tallulah Quince" in page.text
+    assert "You started this referral for Tallulah Quince before you signed in." in page.text
+    assert [r.id for r in stored(settings)[0]] == [referral.id]  # nothing more made by a GET
     assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
 
 
-def test_starting_before_signing_in_works_for_an_existing_account(
+def test_signing_in_after_starting_goes_straight_back_to_the_form(
     client: TestClient, app: Starlette, settings: Settings
 ) -> None:
     register(client, settings, EMAIL)
     with TestClient(app) as anonymous:
         post(anonymous, "/start/send", child_forename="Sam", child_surname="Smith")
         response = sign_in(anonymous, EMAIL)
-        assert response.headers["location"] == "/start/continue"
-        response = post(anonymous, "/start/continue", action="continue")
+        [referral], _ = stored(settings)
+        assert response.headers["location"] == f"/referrals/{referral.reference}/how-it-works"
         page = anonymous.get(response.headers["location"])
         assert "Early Help Assessment for Sam Smith" in page.text
+        assert referral.referral_option == "send"
+
+
+def test_the_banner_about_a_start_made_before_signing_in_is_shown_once(
+    client: TestClient, settings: Settings
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    form = sign_in(client, EMAIL).headers["location"]
+    banner = "You started this referral for Sam Smith before you signed in."
+    first = client.get(form).text
+    assert banner in first
+    assert 'class="govuk-notification-banner"' in first
+    reference = form.split("/")[2]
+    assert f'href="/referrals/{reference}/delete?from=form">delete this form</a>' in first
+    assert banner not in client.get(form).text
+    # A form started while signed in never had it.
+    other = start_referral(client, "Kim", "Jones")
+    assert "before you signed in" not in client.get(f"/referrals/{other}/how-it-works").text
+
+
+def test_the_start_becomes_a_draft_only_once_the_second_factor_is_accepted(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    register(client, settings, EMAIL)
+    client.get("/account/two-factor/set-up")
+    code = authenticator_code(settings, EMAIL, now=clock())
+    answer = post(client, "/account/two-factor/set-up", code=code, password=STRONG_PASSWORD)
+    assert "Two-factor sign-in is on" in answer.text
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    password_step = post(client, "/login", email=EMAIL, password=STRONG_PASSWORD)
+    assert password_step.headers["location"] == "/login/two-factor"
+    assert stored(settings) == ([], [])  # not signed in yet: nothing made
+    wrong = post(client, "/login/two-factor", code="000000")
+    assert wrong.status_code == 422 and stored(settings) == ([], [])
+    code = authenticator_code(settings, EMAIL, now=clock())
+    response = post(client, "/login/two-factor", code=code)
+    [referral], _ = stored(settings)
+    assert response.headers["location"] == f"/referrals/{referral.reference}/how-it-works"
+
+
+def test_hub_staff_setting_up_their_app_at_sign_in_go_back_to_the_form_after_it(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    make_hub_user(settings, HUB_EMAIL, now=clock(), authenticator=False)
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    codes_page = sign_in(client, HUB_EMAIL)  # the password, then setting up the app
+    [referral], _ = stored(settings)
+    form = f"/referrals/{referral.reference}/how-it-works"
+    assert codes_page.status_code == 200 and f'href="{form}"' in codes_page.text
+    assert "before you signed in" in client.get(form).text
+
+
+def test_a_start_made_more_than_an_hour_before_signing_in_is_asked_about_first(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    clock.advance(seconds=CLAIM_WITHOUT_ASKING_WITHIN.total_seconds() + 60)
+    assert sign_in(client, EMAIL).headers["location"] == "/start/continue"
+    confirm = client.get("/start/continue")
+    assert "Carry on with your referral" in confirm.text and "Sam Smith" in confirm.text
+    assert stored(settings) == ([], [])  # nothing is created by a GET
+    response = post(client, "/start/continue", action="continue")
+    [referral], _ = stored(settings)
+    assert response.headers["location"] == f"/referrals/{referral.reference}/how-it-works"
+    # Asked and answered: the form does not ask again.
+    assert "before you signed in" not in client.get(response.headers["location"]).text
+    assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
+
+
+def test_a_start_made_up_to_an_hour_before_signing_in_is_not_asked_about(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    clock.advance(seconds=CLAIM_WITHOUT_ASKING_WITHIN.total_seconds())
+    location = sign_in(client, EMAIL).headers["location"]
+    assert re.fullmatch(r"/referrals/EH-\d{4}-\d{6}/how-it-works", location)
 
 
 def test_a_start_kept_for_more_than_two_hours_is_not_used(
@@ -279,10 +386,24 @@ def test_a_start_kept_for_more_than_two_hours_is_not_used(
     post(client, "/logout")
     post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
     clock.advance(hours=2, minutes=1)
-    sign_in(client, EMAIL)
+    assert sign_in(client, EMAIL).headers["location"] == "/"
     assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
     referrals, _ = stored(settings)
     assert referrals == []
+
+
+def test_claiming_a_start_at_sign_in_is_audited(client: TestClient, settings: Settings) -> None:
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    sign_in(client, EMAIL)
+    [referral], _ = stored(settings)
+    [claimed] = events(settings, "referral.start-claimed")
+    assert (claimed.subject_type, claimed.subject_id) == ("referral", referral.reference)
+    assert claimed.actor_user_id == referral.owner_id and claimed.details == {"asked": False}
+    assert claimed.request_id and claimed.client_address == "testclient"
+    assert "Sam" not in json.dumps(claimed.details)
+    assert audit_types(settings)[-2:] == ["referral-started", "referral.start-claimed"]
 
 
 def test_nobody_else_can_open_a_referral(
@@ -328,17 +449,43 @@ def test_pending_starts_are_forgotten_after_two_hours(settings: Settings) -> Non
         engine.dispose()
 
 
-def test_a_start_that_is_not_mine_can_be_discarded(
+def test_a_start_that_is_not_mine_can_be_deleted_from_the_form(
     client: TestClient, app: Starlette, settings: Settings
+) -> None:
+    """A shared computer: someone started a referral and walked away; the next person signs
+    in and is on the form, which says whose start it was and offers to delete it."""
+    register(client, settings, EMAIL)
+    with TestClient(app) as shared_computer:
+        post(shared_computer, "/start/send", child_forename="Someone", child_surname="Else")
+        form = sign_in(shared_computer, EMAIL).headers["location"]
+        reference = form.split("/")[2]
+        page = shared_computer.get(form).text
+        assert "You started this referral for Someone Else before you signed in." in page
+        delete = shared_computer.get(f"/referrals/{reference}/delete?from=form").text
+        assert "Delete this draft?" in delete
+        # Changing one's mind goes back to the form, not to Recover a form.
+        assert f'<a href="{form}" class="govuk-back-link">Back to the form</a>' in delete
+        assert f'<a class="govuk-link" href="{form}">No, keep it</a>' in delete
+        response = post(shared_computer, f"/referrals/{reference}/delete")
+        assert response.headers["location"] == "/recover"
+    assert stored(settings) == ([], [])
+
+
+def test_an_older_start_that_is_not_mine_can_be_discarded_when_asked(
+    client: TestClient, app: Starlette, settings: Settings, clock: Clock
 ) -> None:
     register(client, settings, EMAIL)
     with TestClient(app) as shared_computer:
         post(shared_computer, "/start/send", child_forename="Someone", child_surname="Else")
-        sign_in(shared_computer, EMAIL)
+        clock.advance(minutes=90)
+        assert sign_in(shared_computer, EMAIL).headers["location"] == "/start/continue"
         assert "Someone Else" in shared_computer.get("/start/continue").text
         response = post(shared_computer, "/start/continue", action="discard")
         assert response.headers["location"] == "/"
     assert stored(settings) == ([], [])
+    [discarded] = events(settings, "referral.start-discarded")
+    assert discarded.subject_type == "pending-start" and discarded.details == {}
+    assert "referral.start-claimed" not in audit_types(settings)
 
 
 def test_invisible_control_characters_are_dropped_from_names(

@@ -49,6 +49,7 @@ from app.services.accounts import (
     recent_failures,
     user_by_email,
 )
+from app.services.referrals import CLAIM_WITHOUT_ASKING_WITHIN
 from app.settings import Settings
 from testkit.journeys import (
     COMPLETE_ANSWERS,
@@ -394,13 +395,20 @@ def reset_allowed(world: World, client: TestClient, _draw: Draw) -> Target:
 
 
 def start_pending(world: World, client: TestClient, _draw: Draw) -> Target:
-    """A referral started before signing in, waiting to be claimed."""
+    """A referral started before signing in, waiting to be claimed: started long enough
+    before signing in to be asked about (a recent one becomes a draft at sign-in)."""
     if client.get("/start/continue", follow_redirects=False).status_code != 200:
         if is_signed_in(client):
             assert post(client, "/logout").status_code == 303
-        response = post(client, "/start/early-help", child_forename="Pen", child_surname="Ding")
+        clock: Clock = world.app.state.clock
+        earlier = CLAIM_WITHOUT_ASKING_WITHIN + timedelta(minutes=1)
+        clock.advance(seconds=-earlier.total_seconds())
+        try:
+            response = post(client, "/start/early-help", child_forename="Pen", child_surname="Ding")
+        finally:
+            clock.advance(seconds=earlier.total_seconds())
         assert response.headers["location"] == "/login"
-        assert sign_in(client, STARTER_EMAIL).status_code == 303
+        assert sign_in(client, STARTER_EMAIL).headers["location"] == "/start/continue"
     return Target("/start/continue", ["action"], {"action": st.sampled_from(["discard", "start"])})
 
 
