@@ -392,6 +392,13 @@ def summary_card(page: Page, title: str) -> Locator:
     return heading.locator("xpath=ancestor::*[.//dl][1]")
 
 
+def form_link(page: Page, title: str) -> Locator:
+    """On Recover a form or Submitted Forms: the heading naming the child and the
+    reference, which is the link that opens the form (the guide: "Click on the form to open it")."""
+    heading = page.get_by_role("heading", name=title, exact=True)
+    return heading.get_by_role("link", name=title, exact=True)
+
+
 # Create PDF (help guide 7) -------------------------------------------------------------------
 
 

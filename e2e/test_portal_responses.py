@@ -25,6 +25,7 @@ from e2e.journeys import (
     error_summary,
     expect_error,
     expect_inbox_lists,
+    form_link,
     hub_signs_in,
     inbox_row,
     new_message_mails,
@@ -121,7 +122,7 @@ def test_hub_triages_a_referral_and_the_referrer_replies(
     expect(card).to_contain_text(ACCEPTED)
     expect(card).to_contain_text("2 new messages")
     assert_accessible(page)
-    card.get_by_role("link", name=re.compile("^View")).click()
+    form_link(page, f"{forename} {surname} – {reference}").click()
 
     # The thread: the hub's messages, named as the hub; urgency is the hub's own record.
     expect(page.get_by_role("heading", level=1)).to_have_text(reference)

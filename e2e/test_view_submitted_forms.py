@@ -1,6 +1,7 @@
 """Help guide 11, View Submitted Forms: the user's name -> Submitted Forms lists the forms sent
 in the last 90 days (never drafts, never anyone else's), each with when it was sent, its status
-and until when it stays listed; View opens what was sent, its documents and its messages.
+and until when it stays listed; the form's title, a link, opens what was sent, its documents and
+its messages.
 
 The sent forms are made in the live portal's database (e2e/records.py), so this journey needs
 it: against a running portal, set E2E_DATABASE_URL."""
@@ -12,7 +13,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from e2e.accessibility import assert_accessible
-from e2e.journeys import sign_in, summary_card
+from e2e.journeys import form_link, sign_in, summary_card
 from e2e.records import Portal, letters, small_pdf
 
 
@@ -59,7 +60,7 @@ def test_submitted_forms_lists_only_the_users_sent_forms(any_page: Page, portal:
     expect(summary_card(page, f"Ivy {surname} – {first}")).to_contain_text("Received")
     assert_accessible(page)
 
-    jude.get_by_role("link", name=re.compile("^View")).click()
+    form_link(page, f"Jude {surname} – {second}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(second)
     main = page.get_by_role("main")
     expect(main).to_contain_text(f"Jude {surname}")

@@ -39,6 +39,7 @@ from e2e.journeys import (
     family_member,
     fill_date,
     fill_family_member,
+    form_link,
     hub_signs_in,
     inbox_row,
     new_email,
@@ -262,11 +263,12 @@ def test_whole_referral_from_registration_to_the_hubs_reply(
     page.get_by_role("navigation", name="Your account").get_by_role(
         "link", name="Submitted Forms"
     ).click()
-    card = summary_card(page, f"{CHILD_FORENAME} {CHILD_SURNAME} – {reference}")
+    title = f"{CHILD_FORENAME} {CHILD_SURNAME} – {reference}"
+    card = summary_card(page, title)
     expect(card).to_contain_text(ACCEPTED)
     expect(card).to_contain_text("1 new message")
     assert_accessible(page)
-    card.get_by_role("link", name=re.compile("^View")).click()
+    form_link(page, title).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(reference)
     expect(page.get_by_text(HUB_REPLY, exact=True)).to_be_visible()
     assert_accessible(page)

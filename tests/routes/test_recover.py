@@ -1,7 +1,8 @@
 """Recover a form (help guide 10): the user's drafts with the child's name, reference, when each
-was started and last saved and the day it will be deleted; Continue opens the section saved
-last; Delete asks first, then deletes the draft with its answers and documents, audited
-without the child's details. Nobody else's drafts, and no sent forms, are listed or deletable."""
+was started and last saved and the day it will be deleted; the form's title is the link that
+opens it ("Click on the form to open it"), at the section saved last; Delete asks first, then
+deletes the draft with its answers and documents, audited without the child's details. Nobody
+else's drafts, and no sent forms, are listed or deletable."""
 
 from __future__ import annotations
 
@@ -74,27 +75,33 @@ def text_of(fragment: str) -> str:
 @dataclass(frozen=True)
 class Card:
     title: str
-    continue_href: str
+    opens: str  # where the title, a link, goes
     delete_href: str
     rows: dict[str, str]
+
+
+TITLE_LINK = re.compile(
+    r'<h2 class="govuk-summary-card__title">'
+    r'<a class="govuk-link govuk-link--no-visited-state" href="([^"]+)">([^<]*)</a></h2>'
+)
 
 
 def cards(page: str) -> list[Card]:
     """The summary card of each draft on Recover a form, in page order."""
     found = []
     for card in page.split('<div class="govuk-summary-card">')[1:]:
-        title = re.search(r'<h2 class="govuk-summary-card__title">(.*?)</h2>', card, re.S)
+        title = TITLE_LINK.search(card)
+        assert title, card
         links = {
             text_of(re.sub(r'<span class="govuk-visually-hidden">.*?</span>', "", label)): href
             for href, label in re.findall(r'<a class="govuk-link" href="([^"]+)">(.*?)</a>', card)
         }
         keys = re.findall(r'<dt class="govuk-summary-list__key">(.*?)</dt>', card, re.S)
         values = re.findall(r'<dd class="govuk-summary-list__value">(.*?)</dd>', card, re.S)
-        assert title, card
         found.append(
             Card(
-                text_of(title.group(1)),
-                html.unescape(links["Continue"]),
+                text_of(title.group(2)),
+                html.unescape(title.group(1)),
                 html.unescape(links["Delete"]),
                 {text_of(k): text_of(v) for k, v in zip(keys, values, strict=True)},
             )
@@ -199,6 +206,24 @@ def test_recover_lists_my_drafts_newest_first_with_when_each_will_be_deleted(
     assert [card.title for card in cards(other_page)] == [f"Pat Green – {others}"]
 
 
+def test_each_draft_is_a_card_whose_title_is_the_link_that_opens_it(
+    client: TestClient, settings: Settings
+) -> None:
+    """The guide: "Click on the form to open it". The title is a link inside the card's
+    heading; Delete names the form to screen readers; no link sits inside another."""
+    register(client, settings, EMAIL)
+    reference = start_referral(client, "Kim", "Jones")
+    page = client.get("/recover").text
+    [card] = cards(page)
+    assert card.title == f"Kim Jones – {reference}"
+    assert card.opens == f"/referrals/{reference}"
+    assert client.get(card.opens).status_code == 200
+    delete = f'href="/referrals/{reference}/delete">Delete<span class="govuk-visually-hidden">'
+    assert delete + f" (Kim Jones – {reference})</span></a>" in page
+    main = page[page.index("<main") : page.index("</main>")]
+    assert not re.search(r"<a [^>]*>(?:(?!</a>).)*<a ", main, re.S)
+
+
 def test_deletion_date_is_thirty_days_after_the_last_save_in_uk_time(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
@@ -263,10 +288,10 @@ def test_every_page_gives_the_draft_retention_period_the_council_set(
     assert "30 days" not in how_it_works + text_of(response.text)
 
 
-# Continue -----------------------------------------------------------------------------------
+# Opening a form -----------------------------------------------------------------------------
 
 
-def test_continue_opens_the_section_saved_last(
+def test_the_forms_title_opens_it_at_the_section_saved_last(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
     register(client, settings, EMAIL)
@@ -276,16 +301,16 @@ def test_continue_opens_the_section_saved_last(
     clock.advance(minutes=5)
     complete_section(client, reference, "family", COMPLETE_ANSWERS["family"])
     [card] = cards(client.get("/recover").text)
-    assert card.continue_href == f"/referrals/{reference}/sections/family"
-    assert client.get(card.continue_href).status_code == 200
+    assert card.opens == f"/referrals/{reference}/sections/family"
+    assert client.get(card.opens).status_code == 200
 
     clock.advance(minutes=5)
     complete_section(client, reference, "consent", COMPLETE_ANSWERS["consent"])
     [card] = cards(client.get("/recover").text)
-    assert card.continue_href == f"/referrals/{reference}/sections/consent"
+    assert card.opens == f"/referrals/{reference}/sections/consent"
 
 
-def test_continue_opens_the_task_list_when_no_section_has_been_saved(
+def test_the_forms_title_opens_the_task_list_when_no_section_has_been_saved(
     client: TestClient, settings: Settings
 ) -> None:
     register(client, settings, EMAIL)
@@ -299,7 +324,7 @@ def test_continue_opens_the_task_list_when_no_section_has_been_saved(
             session.delete(row)
         session.commit()
     [card] = cards(client.get("/recover").text)
-    assert card.continue_href == f"/referrals/{reference}"
+    assert card.opens == f"/referrals/{reference}"
 
 
 def test_a_form_started_with_a_service_ticked_continues_where_the_user_left_it(
@@ -307,13 +332,13 @@ def test_a_form_started_with_a_service_ticked_continues_where_the_user_left_it(
 ) -> None:
     """The start page stores Your Details (the child's name) and Request for Support (the
     service ticked for the tile) at the same moment. The user has saved nothing yet and left
-    from How it works, whose Next leads to the task list: Continue goes there too, not to
-    whichever of the two rows the database happened to return last."""
+    from How it works, whose Next leads to the task list: the form's title goes there too, not
+    to whichever of the two rows the database happened to return last."""
     register(client, settings, EMAIL)
     response = post(client, "/start/send", child_forename="Kim", child_surname="Jones")
     reference = response.headers["location"].split("/")[2]
     [card] = cards(client.get("/recover").text)
-    assert card.continue_href == f"/referrals/{reference}"
+    assert card.opens == f"/referrals/{reference}"
 
 
 # Delete -------------------------------------------------------------------------------------

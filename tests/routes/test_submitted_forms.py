@@ -3,6 +3,8 @@ first; after that they leave the referrer's list and view (the hub keeps them)."
 
 from __future__ import annotations
 
+import re
+
 from starlette.testclient import TestClient
 
 from app.settings import Settings
@@ -48,3 +50,28 @@ def test_sent_forms_are_listed_for_ninety_days(
     register(client, settings, "someone.else@school.example.org")
     page = client.get("/submitted").text
     assert first not in page and second not in page
+
+
+def test_each_sent_form_is_a_card_whose_title_is_the_link_that_opens_it(
+    client: TestClient, settings: Settings
+) -> None:
+    """The guide: "Click on the form link to open the form"."""
+    register(client, settings, EMAIL)
+    reference = start_referral(client, "Kim", "Jones")
+    send(client, reference)
+    page = client.get("/submitted").text
+    title = re.search(
+        r'<h2 class="govuk-summary-card__title"><a class="govuk-link[^"]*" href="([^"]+)">'
+        r"([^<]+)</a></h2>",
+        page,
+    )
+    assert title, page
+    assert (title[1], title[2]) == (f"/referrals/{reference}/view", f"Kim Jones – {reference}")
+    card = page[title.end() : page.index("</dl>", title.end())]
+    for key in ("Sent", "Status", "In this list until"):
+        assert re.search(rf'<dt class="govuk-summary-list__key">\s*{key}\s*</dt>', card), key
+    assert "Received" in card
+    opened = client.get(title[1])
+    assert opened.status_code == 200 and f'<h1 class="govuk-heading-l">{reference}</h1>' in (
+        opened.text
+    )
