@@ -56,6 +56,14 @@ def events(settings: Settings, event_type: str) -> list[AuditEvent]:
         engine.dispose()
 
 
+def start_signed_out(client: TestClient, settings: Settings) -> None:
+    """An account that exists; signed out, its owner starts a referral for Sam Smith."""
+    register(client, settings, EMAIL)
+    post(client, "/logout")
+    response = post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    assert response.headers["location"] == "/login"
+
+
 def test_home_offers_every_referral_option_in_the_guides_words(
     client: TestClient, settings: Settings
 ) -> None:
@@ -300,9 +308,7 @@ def test_signing_in_after_starting_goes_straight_back_to_the_form(
 def test_the_banner_about_a_start_made_before_signing_in_is_shown_once(
     client: TestClient, settings: Settings
 ) -> None:
-    register(client, settings, EMAIL)
-    post(client, "/logout")
-    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    start_signed_out(client, settings)
     form = sign_in(client, EMAIL).headers["location"]
     banner = "You started this referral for Sam Smith before you signed in."
     first = client.get(form).text
@@ -352,9 +358,7 @@ def test_hub_staff_setting_up_their_app_at_sign_in_go_back_to_the_form_after_it(
 def test_a_start_made_more_than_an_hour_before_signing_in_is_asked_about_first(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
-    register(client, settings, EMAIL)
-    post(client, "/logout")
-    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    start_signed_out(client, settings)
     clock.advance(seconds=CLAIM_WITHOUT_ASKING_WITHIN.total_seconds() + 60)
     assert sign_in(client, EMAIL).headers["location"] == "/start/continue"
     confirm = client.get("/start/continue")
@@ -371,9 +375,7 @@ def test_a_start_made_more_than_an_hour_before_signing_in_is_asked_about_first(
 def test_a_start_made_up_to_an_hour_before_signing_in_is_not_asked_about(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
-    register(client, settings, EMAIL)
-    post(client, "/logout")
-    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    start_signed_out(client, settings)
     clock.advance(seconds=CLAIM_WITHOUT_ASKING_WITHIN.total_seconds())
     location = sign_in(client, EMAIL).headers["location"]
     assert re.fullmatch(r"/referrals/EH-\d{4}-\d{6}/how-it-works", location)
@@ -382,9 +384,7 @@ def test_a_start_made_up_to_an_hour_before_signing_in_is_not_asked_about(
 def test_a_start_kept_for_more_than_two_hours_is_not_used(
     client: TestClient, settings: Settings, clock: Clock
 ) -> None:
-    register(client, settings, EMAIL)
-    post(client, "/logout")
-    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    start_signed_out(client, settings)
     clock.advance(hours=2, minutes=1)
     assert sign_in(client, EMAIL).headers["location"] == "/"
     assert client.get("/start/continue", follow_redirects=False).headers["location"] == "/"
@@ -393,9 +393,7 @@ def test_a_start_kept_for_more_than_two_hours_is_not_used(
 
 
 def test_claiming_a_start_at_sign_in_is_audited(client: TestClient, settings: Settings) -> None:
-    register(client, settings, EMAIL)
-    post(client, "/logout")
-    post(client, "/start/early-help", child_forename="Sam", child_surname="Smith")
+    start_signed_out(client, settings)
     sign_in(client, EMAIL)
     [referral], _ = stored(settings)
     [claimed] = events(settings, "referral.start-claimed")
