@@ -5,12 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-GOVUK_FRONTEND_VERSION := 6.3.0
-HTMX_VERSION := 2.0.11
 
 PACKAGE_CHECKS := packages-serve packages-unit packages-e2e packages-test
 
-.PHONY: run test e2e e2e-gallery unit lint css bench clean $(PACKAGE_CHECKS)
+.PHONY: run test e2e e2e-gallery unit lint assets css bench clean $(PACKAGE_CHECKS)
 # Prerequisites are made in the order written: the package check comes before anything else.
 .NOTPARALLEL:
 
@@ -49,17 +47,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests e2e db bench testkit conftest.py
 	$(BIN)/mypy
 
-# Build-time only (needs Node): compile GOV.UK Frontend with the council typeface and vendor
-# the pinned JavaScript. The results are committed; `make run` and `make test` never need Node.
-css: node_modules/.package-lock.json
-	npx sass --no-source-map --style=compressed --load-path=node_modules \
-		assets/scss/portal.scss static/css/portal.css
-	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js \
-		static/vendor/govuk-frontend-$(GOVUK_FRONTEND_VERSION).min.js
-	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx-$(HTMX_VERSION).min.js
-	# Source maps are not shipped: drop the comments that would make browsers ask for them.
-	sed -i 's|//# sourceMappingURL=[^ ]*$$||' static/vendor/*.min.js
-	cd static/vendor && sha256sum *.min.js > SHA256SUMS
+# Build-time only (needs Node): assets/build.mjs compiles GOV.UK Frontend's Sass with the
+# council typeface (only the rules the portal's templates and scripts use), bundles the
+# portal's scripts with the GOV.UK Frontend components they start into one file, copies the
+# pinned htmx, and writes each with its Brotli and gzip twins. The results are committed:
+# `make run` and `make test` never need Node (a test checks they were built from the sources).
+assets: node_modules/.package-lock.json $(STAMP)
+	GOVUK_FRONTEND_JINJA_TEMPLATES="$$($(BIN)/python -c 'import govuk_frontend_jinja, pathlib; print(pathlib.Path(govuk_frontend_jinja.__file__).parent / "templates")')" \
+		node assets/build.mjs
+
+css: assets
 
 node_modules/.package-lock.json: package.json
 	npm ci --no-audit --no-fund || npm install --no-audit --no-fund

@@ -12,13 +12,11 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
-from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from app.assessment.model import Assessment
 from app.assessment.schema import ASSESSMENT
+from app.assets import STATIC_DIR, AssetFiles, theme_css
 from app.compression import CompressionMiddleware
 from app.db import (
     DatabaseSessionMiddleware,
@@ -54,26 +52,11 @@ from app.services.pdf import PdfRenderer
 from app.services.retention import RetentionWorker
 from app.services.virus_scan import scanner_from
 from app.settings import Settings
-from app.templating import STATIC_DIR, create_templates
+from app.templating import create_templates
 
 # The signed cookie itself expires after this long without a request; the accounts' own idle
 # and absolute timeouts are enforced on the server.
 SESSION_COOKIE_MAX_AGE = 12 * 60 * 60
-
-
-class VersionedStaticFiles(StaticFiles):
-    """Static files. A URL with the content hash (`?v=`) may be cached for a year; any other
-    (the ES modules a script imports) is checked with the server each time (ETag, 304), so a
-    release never mixes new and old modules."""
-
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        scope: Scope = args[2] if len(args) > 2 else kwargs["scope"]
-        if b"v=" in scope.get("query_string", b""):
-            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-        else:
-            response.headers["Cache-Control"] = "no-cache"
-        return response
 
 
 def configure_logging(settings: Settings) -> None:
@@ -165,11 +148,15 @@ def create_app(
         *pdf.routes,
         *hub.routes,
         *(dev.routes if settings.environment == "development" else []),
-        Mount("/static", app=VersionedStaticFiles(directory=STATIC_DIR), name="static"),
+        Mount("/static", app=AssetFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
         Middleware(RequestLogMiddleware),
-        Middleware(SecurityHeadersMiddleware, hsts=settings.is_production),
+        Middleware(
+            SecurityHeadersMiddleware,
+            hsts=settings.is_production,
+            inline_styles=[theme_css(settings.council_colour)],
+        ),
         Middleware(CompressionMiddleware, minimum_size=500),
         Middleware(
             RotatingSessionMiddleware,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import MutableMapping
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from app.assessment.engine import field_id
 from app.assessment.reference import REFERRAL_OPTIONS
+from app.assets import data_url, static_url, theme_css
 from app.models import User
 from app.request_model import on_event_loop
 from app.security.csrf import masked_token
@@ -37,12 +36,10 @@ from app.security.sessions import (
     seconds_until_idle_timeout,
 )
 from app.services.passwords import HISTORY_RULE_TEXT, RULES
-from app.settings import PROJECT_ROOT, Settings
+from app.settings import Settings
 
 APP_DIR = Path(__file__).resolve().parent
-STATIC_DIR = PROJECT_ROOT / "static"
 HTMX_VERSION = "2.0.11"
-GOVUK_FRONTEND_VERSION = "6.3.0"
 
 # htmx reads this from <meta name="htmx-config">. No eval and no injected <style> (strict CSP);
 # 422 swaps so that validation errors replace the form; other errors do not swap. No history
@@ -63,13 +60,6 @@ HTMX_CONFIG = {
         {"code": "[45]..", "swap": False, "error": True},
     ],
 }
-
-
-@cache
-def static_url(path: str) -> str:
-    """URL of a file under static/, with a content hash so browsers may cache it for a year."""
-    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
-    return f"/static/{path}?v={digest}"
 
 
 @pass_context
@@ -174,6 +164,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
     )
     globals_: dict[str, Any] = {
         "static_url": static_url,
+        "data_url": data_url,
         "csrf_token": csrf_token,
         "csrf_field": csrf_field,
         "header_user": header_user,
@@ -193,7 +184,7 @@ def create_templates(settings: Settings) -> Jinja2Templates:
         "out_of_hours_phone": settings.out_of_hours_phone,
         "htmx_config": json.dumps(HTMX_CONFIG, separators=(",", ":")),
         "htmx_script": f"vendor/htmx-{HTMX_VERSION}.min.js",
-        "theme_version": hashlib.sha256(settings.council_colour.encode()).hexdigest()[:8],
+        "theme_css": theme_css(settings.council_colour),
     }
     environment.globals.update(globals_)
     environment.filters["uk_datetime"] = uk_datetime

@@ -23,10 +23,9 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from playwright.sync_api import Browser, CDPSession, Page, expect, sync_playwright
 
@@ -37,6 +36,7 @@ from testkit.browser import (
     CPU_SLOWDOWN,
     E2E_SECRET_KEY,
     LOW_SPEC_NETWORK,
+    NetworkMeter,
 )
 from testkit.live import start_portal
 from testkit.mail import MailCapture, start_mail_server
@@ -101,37 +101,6 @@ class StepResult:
     first_requests: int
     repeat_requests: int
     first_headers: int
-
-
-@dataclass
-class NetworkMeter:
-    """Bytes and responses that came over the network since the last `reset` (a response from
-    the cache counts nothing; a revalidation, 304, counts its headers)."""
-
-    transferred: int = 0
-    headers: int = 0
-    responses: int = 0
-    _header_bytes: dict[str, int] = field(default_factory=dict)
-
-    def attach(self, cdp: CDPSession) -> None:
-        cdp.send("Network.enable")
-        cdp.on("Network.responseReceived", self._received)
-        cdp.on("Network.loadingFinished", self._finished)
-
-    def reset(self) -> None:
-        self.transferred = 0
-        self.headers = 0
-        self.responses = 0
-
-    def _received(self, params: dict[str, Any]) -> None:
-        self._header_bytes[params["requestId"]] = int(params["response"]["encodedDataLength"])
-
-    def _finished(self, params: dict[str, Any]) -> None:
-        received = int(params["encodedDataLength"])
-        if received:
-            self.transferred += received
-            self.headers += self._header_bytes.pop(params["requestId"], 0)
-            self.responses += 1
 
 
 class JourneyMeter:

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Route
 
+from e2e import asset_coverage
+
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 GALLERY = ARTIFACTS / "gallery"
@@ -191,6 +193,7 @@ def assert_accessible(page: Page) -> None:
     page.wait_for_load_state("load")
     results = _run_axe(page) if javascript_is_on(page) else _run_axe_on_javascript_off_page(page)
     assert results.violations_count == 0, results.generate_report()
+    asset_coverage.record(page)
     visit = _visit(page)
     visited_pages(page).append(visit)
     gallery = _gallery()

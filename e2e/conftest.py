@@ -42,6 +42,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from app.system_packages import chromium_found
+from e2e import asset_coverage
 from e2e.accessibility import (
     ARTIFACTS,
     GALLERY,
@@ -139,6 +140,14 @@ def live_portal(
         yield portal
     finally:
         portal.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def assets_cover_every_page_checked() -> Iterator[None]:
+    """After the run: no page the journeys checked used a style or a component the built
+    assets left out (e2e/asset_coverage.py)."""
+    yield
+    asset_coverage.check()
 
 
 @pytest.fixture(scope="session")

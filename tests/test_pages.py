@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from starlette.testclient import TestClient
 
-from app.security.headers import CONTENT_SECURITY_POLICY
-from app.templating import static_url
+from app.assets import static_url, theme_css
+from app.main import create_app
+from app.security.headers import content_security_policy, style_hash
+from app.settings import Settings
 
 
 def test_home_page_names_the_service_and_the_council(client: TestClient) -> None:
@@ -30,7 +34,7 @@ def test_every_page_has_a_strict_content_security_policy(client: TestClient) -> 
     for path in ["/", "/accessibility", "/cookies", "/no-such-page"]:
         response = client.get(path)
         policy = response.headers["content-security-policy"]
-        assert policy == CONTENT_SECURITY_POLICY
+        assert policy == content_security_policy([theme_css("#00594f")])
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
         assert "frame-ancestors 'none'" in policy
         assert response.headers["x-content-type-options"] == "nosniff"
@@ -66,10 +70,16 @@ def test_responses_are_compressed_for_slow_networks(client: TestClient) -> None:
     assert response.headers["content-encoding"] == "gzip"
 
 
-def test_theme_stylesheet_carries_the_council_colour(client: TestClient) -> None:
-    response = client.get("/theme.css")
-    assert response.headers["content-type"].startswith("text/css")
-    assert "--portal-brand:#00594f" in response.text
+def test_the_council_colour_is_the_pages_one_inline_style(settings: Settings) -> None:
+    """COUNCIL_COLOUR goes into every page's head; the policy allows exactly that style."""
+    blue = dataclasses.replace(settings, council_colour="#1d70b8")
+    with TestClient(create_app(blue)) as client:
+        page = client.get("/")
+    style = theme_css("#1d70b8")
+    assert f"<style>{style}</style>" in page.text
+    assert "--portal-brand:#1d70b8" in style
+    assert f"'{style_hash(style)}'" in page.headers["content-security-policy"]
+    assert style_hash(theme_css("#00594f")) not in page.headers["content-security-policy"]
 
 
 def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:

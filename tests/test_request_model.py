@@ -28,8 +28,8 @@ from testkit.journeys import register, start_referral
 from tests.conftest import make_settings
 
 # Plain Starlette routes that stay on the event loop on purpose: they never touch the database
-# (the theme and security.txt), or ask it from the shared thread pool (the health check).
-ON_THE_LOOP = {"/healthz", "/theme.css", "/.well-known/security.txt"}
+# (security.txt), or ask it from the shared thread pool (the health check).
+ON_THE_LOOP = {"/healthz", "/.well-known/security.txt"}
 
 
 async def asks_on_the_loop(request: Request) -> Response:

@@ -98,7 +98,7 @@ def section_context(
 
 
 def posted_page(form: FormData) -> answer_store.PageStamp | None:
-    """The page stamp static/js/page-stamp.js adds to every save from a section page."""
+    """The page stamp assets/js/page-stamp.js adds to every save from a section page."""
     token, seq = form.get("page_token"), form.get("page_seq")
     if not isinstance(token, str) or not re.fullmatch(r"[0-9a-f]{32}", token):
         return None

@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Scope
 
+from app.assets import theme_css
 from app.request_model import ServiceBusy, close_request_session
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.routes.referrals import referral_sent
-from app.security.headers import BASE_HEADERS
+from app.security.headers import BASE_HEADERS, security_headers
 from app.services.referrals import ReferralNotEditable
 from app.templating import render
 
@@ -83,7 +84,14 @@ def server_error(request: Request, exc: Exception) -> Response:
             status_code=500,
         )
     # This response is sent outside the middleware stack: add what the stack would have added.
-    response.headers.update(BASE_HEADERS)
+    settings = getattr(request.state, "settings", None)
+    response.headers.update(
+        security_headers(
+            hsts=settings.is_production, inline_styles=[theme_css(settings.council_colour)]
+        )
+        if settings is not None
+        else BASE_HEADERS
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Request-ID"] = reference
     return response

@@ -1,4 +1,4 @@
-"""Operational endpoints: the health check, the council theme stylesheet and security.txt.
+"""Operational endpoints: the health check and security.txt.
 
 These stay on the event loop (plain Starlette routes): two never touch the database, and the
 health check asks it from the shared thread pool, not a lane, so that it answers even while
@@ -42,17 +42,6 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse(f"ok\nvirus scanner: {scanning}\npdfs: {pdfs.status}")
 
 
-async def theme_stylesheet(request: Request) -> Response:
-    """The council's colours from settings; the URL carries a version, so it is cached long."""
-    colour = request.state.settings.council_colour
-    css = f":root{{--portal-brand:{colour};--portal-brand-text:#ffffff}}\n"
-    return Response(
-        css,
-        media_type="text/css",
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
-    )
-
-
 async def security_txt(request: Request) -> Response:
     """RFC 9116: where to report a vulnerability. The expiry is 90 days ahead of now (the RFC
     asks for well under a year), so the file is always current while the council's contact
@@ -70,6 +59,5 @@ async def security_txt(request: Request) -> Response:
 
 routes = [
     Route("/healthz", healthz, name="healthz", methods=["GET", "HEAD"]),
-    Route("/theme.css", theme_stylesheet, name="theme"),
     Route("/.well-known/security.txt", security_txt, name="security_txt"),
 ]

@@ -919,7 +919,7 @@ def test_more_than_twenty_files_at_once_get_a_message(
 def test_with_htmx_the_too_many_and_too_big_messages_reach_the_page(
     client: TestClient, reference: str, settings: Settings, case: str
 ) -> None:
-    """htmx's configuration swaps only some statuses; static/js/htmx-glue.js also swaps a
+    """htmx's configuration swaps only some statuses; assets/js/htmx-glue.js also swaps a
     400, 411 or 413 answer that carries the element it targets (the documents block). So the
     answer must carry that block, with its message (e2e/test_documents.py sees it swapped)."""
     if case == "too-many-files":

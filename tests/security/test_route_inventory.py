@@ -95,7 +95,6 @@ ROUTES: dict[str, str] = {
     "/accessibility": ANYONE,
     "/cookies": ANYONE,
     "/healthz": ANYONE,
-    "/theme.css": ANYONE,
     "/.well-known/security.txt": ANYONE,
     "/login": ANYONE,
     # The second step of signing in: open to anyone, acting only for a session that has just

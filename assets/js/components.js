@@ -10,7 +10,7 @@ import {
   ServiceNavigation,
   SkipLink,
   createAll
-} from '../vendor/govuk-frontend-6.3.0.min.js'
+} from 'govuk-frontend'
 import { startConditionalReveals } from './conditional-reveal.js'
 
 export function startComponents (scope = document) {
