@@ -23,10 +23,9 @@ def test_a_warm_navigation_between_section_pages_fetches_only_the_page(
     for title in ("Consent", "Additional Details"):
         meter.reset()
         page.get_by_role("link", name="Back to the form's contents").click()
-        page.wait_for_load_state("load")
+        page.wait_for_load_state("networkidle")
         assert [url.split("?")[0] for url in meter.fetched] == [page.url.split("?")[0]]
         meter.reset()
         open_section(page, title)
-        page.wait_for_load_state("load")
-        page.wait_for_timeout(300)  # anything a script would fetch once started
+        page.wait_for_load_state("networkidle")  # anything a script fetches once started
         assert [url.split("?")[0] for url in meter.fetched] == [page.url.split("?")[0]], title
