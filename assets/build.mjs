@@ -82,9 +82,14 @@ const [purged] = await new PurgeCSS().purge({
   ],
   css: [{ raw: css.css.replace(/^\uFEFF/, '') }],
   defaultExtractor: (text) => text.match(/[A-Za-z0-9_!-]+/g) || [],
-  // Classes scripts build from parts; links' print rules (their address after them), whose
-  // attribute selectors PurgeCSS cannot match in templates.
-  safelist: { standard: [/^js-/, /^govuk-frontend-supported$/], greedy: [/^govuk-link$/] },
+  // Classes built from parts: by scripts, and by GOV.UK Frontend's notification banner macro
+  // ("govuk-notification-banner--" ~ type); the portal's own templates write class names
+  // whole. Links' print rules (their address after them), whose attribute selectors PurgeCSS
+  // cannot match in templates.
+  safelist: {
+    standard: [/^js-/, /^govuk-frontend-supported$/, /^govuk-notification-banner--success$/],
+    greedy: [/^govuk-link$/]
+  },
   rejected: true,
   variables: false
 })

@@ -107,9 +107,10 @@ def signed_in_with_a_draft(client: TestClient, url: str) -> str:
 
 
 def wire_size(response: Any) -> tuple[int, int]:
-    """(bytes on the wire, bytes uncompressed) of a response read whole, headers excluded."""
+    """(bytes on the wire with the response headers, bytes uncompressed) of a response read
+    whole."""
     body = response.read()
-    return response.num_bytes_downloaded, len(body)
+    return response.num_bytes_downloaded + header_bytes(response), len(body)
 
 
 def post_htmx(client: TestClient, path: str, token: str, data: dict[str, str]) -> tuple[int, int]:

@@ -179,3 +179,15 @@ def test_every_component_the_script_starts_is_in_it() -> None:
         "govuk-password-input",
         "govuk-skip-link",
     }
+
+
+def test_no_template_or_script_names_a_class_the_stylesheet_left_out() -> None:
+    """The stylesheet keeps the rules whose classes the templates, the Python and the scripts
+    name (make assets): one named since the last build needs `make assets`. The journeys check
+    the pages they reach as drawn (e2e/asset_coverage.py); this checks every template."""
+    words: set[str] = set()
+    sources = [*PROJECT_ROOT.glob("app/**/*.html"), *PROJECT_ROOT.glob("app/**/*.py")]
+    for path in [*sources, *PROJECT_ROOT.glob("assets/js/*.js")]:
+        words.update(re.findall(r"[A-Za-z0-9_!-]+", path.read_text()))
+    named = [selector for selector, needs in unused_selectors() if needs <= words]
+    assert named == [], "run make assets: the stylesheet lacks rules these name"
