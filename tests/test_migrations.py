@@ -191,3 +191,68 @@ def test_the_unborn_child_answer_becomes_a_checkbox_and_back(empty_database_url:
         }
     finally:
         engine.dispose()
+
+
+def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(empty_database_url: str) -> None:
+    """SQLite changes a table by copying it and dropping the old one: with foreign keys on,
+    the drop would delete every row referring to it with ON DELETE CASCADE. 0015 rebuilds
+    `document`; its contents, and every referral's answers, are all still there after it, and
+    after going down and up again."""
+    command.upgrade(alembic_config(empty_database_url), "0014")
+    engine = create_database_engine(empty_database_url)
+    now = datetime.now(UTC)
+    try:
+        with create_session_factory(engine)() as session:
+            user = models.User(
+                email="a@b.example",
+                email_key="a@b.example",
+                forename="Ann",
+                surname="Smith",
+                password_hash="x",
+            )
+            session.add(user)
+            session.flush()
+            referral = create_draft(
+                session,
+                user,
+                option_code="early-help",
+                child_forename="Sam",
+                child_surname="Smith",
+                now=now,
+            )
+            session.flush()
+            session.execute(
+                models.Document.__table__.insert().values(
+                    id=1,
+                    key="k1",
+                    referral_id=referral.id,
+                    filename="consent.pdf",
+                    kind="pdf",
+                    content_type="application/pdf",
+                    size=4,
+                    sha256="x",
+                    description="",
+                    storage="database",
+                    uploaded_at=now,
+                )
+            )
+            session.execute(
+                models.DocumentContent.__table__.insert().values(document_id=1, content=b"%PDF")
+            )
+            session.commit()
+
+        def counts() -> tuple[int, int, int]:
+            with engine.connect() as connection:
+                return tuple(  # type: ignore[return-value]
+                    connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                    for table in ("document", "document_content", "section_answers")
+                )
+
+        upgrade_to_head(empty_database_url)
+        assert counts() == (1, 1, 1)
+        command.downgrade(alembic_config(empty_database_url), "0014")
+        assert counts() == (1, 1, 1)
+        upgrade_to_head(empty_database_url)
+        assert counts() == (1, 1, 1)
+    finally:
+        engine.dispose()
