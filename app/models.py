@@ -217,6 +217,9 @@ class Referral(Base):
     # The hub's triage of a sent referral (app/services/hub.py): status and red/amber/green.
     hub_status: Mapped[str | None] = mapped_column(String(40), index=True)
     urgency: Mapped[str | None] = mapped_column(String(10), index=True)
+    # The member of hub staff the referral is allocated to (None: unallocated). No foreign
+    # key, as with audit_event.actor_user_id: accounts are never deleted (migration 0016).
+    allocated_to_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     @property
     def child_name(self) -> str:
@@ -363,8 +366,9 @@ class DocumentContent(Base):
 
 
 class ReferralMessage(Base):
-    """One entry in a sent referral's timeline: a message between the hub and the referrer, or
-    a change the hub made (status, urgency, a document removed), with its optional message."""
+    """One entry in a sent referral's timeline: a message between the hub and the referrer, a
+    change the hub made (status, urgency, allocation, a document removed), with its optional
+    message, or an internal note that only hub staff ever see."""
 
     __tablename__ = "referral_message"
     __table_args__ = (Index("ix_referral_message_referral_created", "referral_id", "created_at"),)
@@ -376,10 +380,12 @@ class ReferralMessage(Base):
     )
     # "hub" or "referrer": whose side wrote it.
     author_role: Mapped[str] = mapped_column(String(20))
-    # "message", "status", "urgency" or "document-removed".
+    # "message", "status", "urgency", "allocation", "note" or "document-removed".
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str | None] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
     # When the other side first read it (unread markers).
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # An allocation: to whom (None: unallocated); who had it before is the previous one's.
+    allocated_to_id: Mapped[int | None] = mapped_column(Integer)
