@@ -243,7 +243,12 @@ def complete_referral(client: TestClient, reference: str) -> None:
 
 
 def make_hub_user(
-    settings: Settings, email: str, *, now: datetime, authenticator: bool = True
+    settings: Settings,
+    email: str,
+    *,
+    now: datetime,
+    authenticator: bool = True,
+    name: str = "Hattie Hub",
 ) -> None:
     """Hub staff, made the only way there is: by an operator (`portal create-user`'s service).
     With `authenticator`, they have already set up their app (as every hub user has after
@@ -257,7 +262,7 @@ def make_hub_user(
             create_user_by_operator(
                 session,
                 email=email,
-                name="Hattie Hub",
+                name=name,
                 role="hub",
                 password=STRONG_PASSWORD,
                 now=now,

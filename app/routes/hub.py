@@ -1,6 +1,7 @@
 """Hub staff's pages (help guide 6): the referrals inbox, one referral with its timeline, and
-the actions on it. Only users with the hub role get anything here: everyone else gets 404, as
-if the pages did not exist. Hub staff see sent referrals only, never drafts."""
+the actions on it (status, urgency, allocation, messages, internal notes). Only users with the
+hub role get anything here: everyone else gets 404, as if the pages did not exist. Hub staff
+see sent referrals only, never drafts."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ from app.templating import render
 
 Endpoint = Callable[[Request], Response]
 NOTICE = "hub_notice"
+# The inbox's allocation filter, besides a person's id; and what the allocation form posts.
+MINE, UNALLOCATED = "mine", "unallocated"
+TO_ME, TO_NOBODY = "me", "nobody"
 
 
 def require_hub(endpoint: Endpoint) -> Endpoint:
@@ -65,9 +69,15 @@ def number(value: str | None, default: int = 1) -> int:
 
 @require_hub
 def inbox(request: Request) -> Response:
-    """Newest first; filter by status, type and urgency; search by reference, child's name or
-    NHS number. With htmx the search and filters answer with the results only."""
+    """Newest first; filter by status, type, urgency and whom it is allocated to (Mine,
+    Unallocated or a person); search by reference, child's name or NHS number. With htmx the
+    search and filters answer with the results only."""
     params = request.query_params
+    db = request_session(request)
+    staff = hub.hub_staff(db)
+    allocated = params.get("allocated", "")
+    if allocated not in {MINE, UNALLOCATED, *(str(user.id) for user in staff)}:
+        allocated = ""
     filters = {
         "status": params.get("status", "") if params.get("status") in hub.STATUSES else "",
         "type": params.get("type", "") if params.get("type") in REFERRAL_OPTIONS else "",
@@ -75,13 +85,22 @@ def inbox(request: Request) -> Response:
             params.get("urgency", "") if params.get("urgency") in {*hub.URGENCIES, "none"} else ""
         ),
         "q": clean_text(params.get("q", ""))[:100].strip(),
+        "allocated": allocated,
     }
     page = hub.inbox(
-        request_session(request),
+        db,
         status=filters["status"],
         referral_option=filters["type"],
         urgency=filters["urgency"],
         query=filters["q"],
+        allocated_to=(
+            signed_in_user(request).id
+            if allocated == MINE
+            else int(allocated)
+            if allocated.isdigit()
+            else None
+        ),
+        unallocated=allocated == UNALLOCATED,
         page=number(params.get("page")),
     )
     context = {
@@ -89,6 +108,8 @@ def inbox(request: Request) -> Response:
         "filters": filters,
         "statuses": hub.STATUSES,
         "urgencies": hub.URGENCIES,
+        "hub_staff": staff,
+        "staff_names": hub.staff_names(staff),
         "referral_options": REFERRAL_OPTIONS,
         "query_for": lambda **change: query_string({**filters, **change}),
     }
@@ -107,6 +128,7 @@ def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str
     referrer = db.get(User, referral.owner_id)
     assert referrer is not None
     entries = hub.timeline(db, referral, for_role=hub.HUB)
+    staff = hub.hub_staff(db)
     return {
         **referral_summary(request, referral, referrer),
         # Those sent later with a reply too: hub staff can remove any attached in error.
@@ -116,6 +138,14 @@ def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str
         "timeline": entries,
         "authors": hub.authors_of(db, entries),
         "viewers": hub.viewers(db, referral),
+        "me": signed_in_user(request),
+        "hub_staff": staff,
+        "staff_names": hub.staff_names(staff),
+        "allocated_to": (
+            db.get(User, referral.allocated_to_id) if referral.allocated_to_id else None
+        ),
+        "allocated_before": hub.allocated_before(entries),
+        "note_max": hub.NOTE_MAX,
         "statuses": hub.STATUSES,
         "urgencies": hub.URGENCIES,
         "referral_option": REFERRAL_OPTIONS.get(referral.referral_option),
@@ -203,6 +233,57 @@ def change_urgency(request: Request) -> Response:
 
 
 @require_hub
+def allocate(request: Request) -> Response:
+    """Assign to me, to a colleague (a member of hub staff), or to nobody."""
+    referral = sent_referral_or_404(request)
+    values = read_fields(request, "allocate_to")
+    choice = values["allocate_to"]
+    db = request_session(request)
+    me = signed_in_user(request)
+    to: User | None = me if choice == TO_ME else None
+    if choice not in (TO_ME, TO_NOBODY):
+        staff = {str(user.id): user for user in hub.hub_staff(db)}
+        if choice not in staff:
+            problem = "Select a member of hub staff" if choice else "Select who to allocate it to"
+            return refused(request, referral, {"allocate_to": problem}, values)
+        to = staff[choice]
+    try:
+        changed = hub.allocate(
+            db, referral, me, to, now=now_for(request), origin=origin_of(request)
+        )
+    except hub.AllocationChanged:
+        db.rollback()
+        notice = "Someone else changed who it is allocated to a moment ago: check it below"
+        return done(request, referral, notice)
+    db.commit()
+    whom = "nobody" if to is None else "you" if to.id == me.id else to.full_name
+    if not changed:
+        return done(request, referral, f"It was already allocated to {whom}")
+    return done(request, referral, "Unallocated" if to is None else f"Allocated to {whom}")
+
+
+@require_hub
+def add_note(request: Request) -> Response:
+    """An internal note: hub staff only, never the referrer, never emailed."""
+    referral = sent_referral_or_404(request)
+    values = read_fields(request, "note")
+    problem = hub.note_problem(values["note"])
+    if problem:
+        return refused(request, referral, {"note": problem}, values)
+    db = request_session(request)
+    hub.add_note(
+        db,
+        referral,
+        signed_in_user(request),
+        values["note"],
+        now=now_for(request),
+        origin=origin_of(request),
+    )
+    db.commit()
+    return done(request, referral, "Note added")
+
+
+@require_hub
 def send_message(request: Request) -> Response:
     referral = sent_referral_or_404(request)
     values = read_fields(request, "message")
@@ -280,12 +361,14 @@ def referral_pdf(request: Request) -> Response:
     db = request_session(request)
     referrer = db.get(User, referral.owner_id)
     assert referrer is not None
+    entries = hub.timeline(db, referral, for_role=hub.HUB)
     return pdf_response(
         request,
         referral,
         referrer,
         back=f"/hub/referrals/{referral.reference}",
-        timeline=hub.timeline(db, referral, for_role=hub.HUB),
+        timeline=[entry for entry in entries if entry.kind != hub.NOTE],
+        notes=[entry for entry in entries if entry.kind == hub.NOTE],
     )
 
 
@@ -294,7 +377,9 @@ routes = [
     PortalRoute("/hub/referrals/{reference}", referral_view, name="hub_referral"),
     PortalRoute("/hub/referrals/{reference}/status", change_status, methods=["POST"]),
     PortalRoute("/hub/referrals/{reference}/urgency", change_urgency, methods=["POST"]),
+    PortalRoute("/hub/referrals/{reference}/allocation", allocate, methods=["POST"]),
     PortalRoute("/hub/referrals/{reference}/messages", send_message, methods=["POST"]),
+    PortalRoute("/hub/referrals/{reference}/notes", add_note, methods=["POST"]),
     PortalRoute("/hub/referrals/{reference}/pdf", referral_pdf, name="hub_pdf", heavy=["GET"]),
     PortalRoute("/hub/referrals/{reference}/documents/{key}", download, name="hub_document"),
     PortalRoute(

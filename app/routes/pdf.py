@@ -15,7 +15,7 @@ from app.routes.referrals import owned_referral_or_404
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
 from app.services.documents import documents_by_message
-from app.services.hub import STATUSES, URGENCIES, authors_of
+from app.services.hub import STATUSES, URGENCIES, allocated_before, authors_of
 from app.services.pdf import PdfRenderer, PdfUnavailable, record_pdf_created
 from app.services.referrals import DRAFT
 from app.templating import UK_TIME, render, uk_datetime
@@ -30,9 +30,11 @@ def pdf_response(
     *,
     back: str,
     timeline: list[ReferralMessage] | None = None,
+    notes: list[ReferralMessage] | None = None,
 ) -> Response:
     """`EH-2026-000123-2026-11-23.pdf` as a download, made now from the saved answers; with a
-    `timeline` (the hub's view) its status changes and messages are included. Where PDFs
+    `timeline` (the hub's view) its status changes and messages are included, and with `notes`
+    (the hub's too) its internal notes, in a part marked for hub staff only. Where PDFs
     cannot be made (WeasyPrint's libraries missing), a page that says so and leads `back`."""
     now = now_for(request)
     draft = referral.status == DRAFT
@@ -47,7 +49,9 @@ def pdf_response(
         "generated_at": now,
         "timeline": timeline,
         "attachments": documents_by_message(db, referral) if timeline is not None else {},
-        "authors": authors_of(db, timeline or []),
+        "authors": authors_of(db, [*(timeline or []), *(notes or [])]),
+        "allocated_before": allocated_before(timeline or []),
+        "notes": notes,
         "statuses": STATUSES,
         "urgencies": URGENCIES,
     }

@@ -54,6 +54,10 @@ class Event(StrEnum):
     REFERRAL_STATUS_CHANGED = "referral.status-changed"
     REFERRAL_URGENCY_CHANGED = "referral.urgency-changed"
     REFERRAL_MESSAGE_SENT = "referral.message-sent"
+    # Allocated to a member of hub staff, or unallocated (details: from and to, user ids).
+    REFERRAL_ALLOCATED = "referral.allocated"
+    # An internal note by hub staff (details: the note's id, never its words).
+    REFERRAL_NOTE_ADDED = "referral.note-added"
     REFERRAL_DELETED = "referral.deleted"
     REFERRAL_DELETION_REMINDER_SENT = "referral.deletion-reminder-sent"
     # Documents

@@ -1,9 +1,12 @@
 """The hub's side of a sent referral (help guide 6): the inbox, triage status and urgency,
-messages both ways, and removing a document attached in error.
+allocation to a member of hub staff, messages both ways, internal notes, and removing a
+document attached in error.
 
 Hub staff read and act; they never change the referrer's answers (no function here touches
 them). Every action is audited and becomes an entry in the referral's timeline
 (`ReferralMessage`). Emails say only that there is something to read, with the reference.
+The referrer's timeline holds only the kinds in REFERRER_KINDS: allocations and internal
+notes are the hub's own, never shown, sent or emailed to the referrer.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from datetime import datetime
 from math import ceil
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
 from app.services.account_mail import SERVICE, compose
@@ -35,7 +39,11 @@ STATUSES: dict[str, str] = {
 }
 URGENCIES: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
 MESSAGE_MAX = 5000
+NOTE_MAX = 5000
 REASON_MAX = 1000
+# Timeline entries: the kinds the referrer sees (messages, and status changes with theirs).
+MESSAGE, STATUS, URGENCY, ALLOCATION, NOTE = "message", "status", "urgency", "allocation", "note"
+REFERRER_KINDS = (MESSAGE, STATUS)
 PER_PAGE = 25
 REFERENCE = re.compile(r"(?i)(?:EH-?)?\d{4}-?\d{1,6}|EH-\d*")
 # A whole reference, however it is written: EH-2026-000008, eh-2026-8, 2026-8.
@@ -54,8 +62,21 @@ def message_problem(text: str, *, missing: str, name: str) -> str | None:
     return None
 
 
+def note_problem(text: str) -> str | None:
+    """What is wrong with an internal note, if anything."""
+    if not text:
+        return "Enter a note"
+    if len(text) > NOTE_MAX:
+        return f"The note must be {NOTE_MAX:,} characters or fewer"
+    return None
+
+
 class AlreadyRemoved(Exception):
     """The document was removed by someone else a moment ago."""
+
+
+class AllocationChanged(Exception):
+    """Someone else changed who the referral is allocated to a moment ago."""
 
 
 def is_hub(user: User | None) -> bool:
@@ -70,6 +91,7 @@ class InboxRow:
     referral: Referral
     referrer: User
     unread: int
+    allocated_to: User | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +127,18 @@ def inbox(
     referral_option: str = "",
     urgency: str = "",
     query: str = "",
+    allocated_to: int | None = None,
+    unallocated: bool = False,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> InboxPage:
-    """Sent referrals (never drafts), newest first, filtered and searched, one page of them."""
+    """Sent referrals (never drafts), newest first, filtered and searched, one page of them:
+    allocated to the user with id `allocated_to`, or `unallocated` ones only, if asked."""
     conditions: list[ColumnElement[bool]] = [Referral.status == SUBMITTED]
+    if unallocated:
+        conditions.append(Referral.allocated_to_id.is_(None))
+    elif allocated_to is not None:
+        conditions.append(Referral.allocated_to_id == allocated_to)
     if status in STATUSES:
         conditions.append(Referral.hub_status == status)
     if referral_option:
@@ -130,18 +159,20 @@ def inbox(
         .group_by(ReferralMessage.referral_id)
         .subquery()
     )
+    staff = aliased(User)
     statement = (
-        select(Referral, User, unread.c.unread)
+        select(Referral, User, unread.c.unread, staff)
         .join(User, User.id == Referral.owner_id)
         .outerjoin(unread, unread.c.referral_id == Referral.id)
+        .outerjoin(staff, staff.id == Referral.allocated_to_id)
         .where(*conditions)
         .order_by(Referral.submitted_at.desc(), Referral.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
     rows = [
-        InboxRow(referral, referrer, int(count or 0))
-        for referral, referrer, count in session.execute(statement)
+        InboxRow(referral, referrer, int(count or 0), allocated)
+        for referral, referrer, count, allocated in session.execute(statement)
     ]
     return InboxPage(rows, total, page, pages)
 
@@ -158,19 +189,62 @@ def sent_referral(session: Session, reference: str) -> Referral | None:
 
 def timeline(session: Session, referral: Referral, *, for_role: str) -> list[ReferralMessage]:
     """The referral's messages and changes, oldest first. The referrer sees the messages and
-    the status changes; urgency and removed documents are the hub's own record."""
+    the status changes only (REFERRER_KINDS); urgency, allocation, internal notes and removed
+    documents are the hub's own record."""
     statement = select(ReferralMessage).where(ReferralMessage.referral_id == referral.id)
-    if for_role == REFERRER:
-        statement = statement.where(ReferralMessage.kind.in_(("message", "status")))
+    if for_role != HUB:
+        statement = statement.where(ReferralMessage.kind.in_(REFERRER_KINDS))
     return list(session.scalars(statement.order_by(ReferralMessage.created_at, ReferralMessage.id)))
 
 
 def authors_of(session: Session, entries: list[ReferralMessage]) -> dict[int, User]:
-    """The people who wrote the entries, by id (for names in the timeline)."""
+    """The people who wrote the entries, or were allocated the referral by one, by id (for
+    names in the timeline)."""
     ids = {entry.author_id for entry in entries if entry.author_id is not None}
+    ids |= {entry.allocated_to_id for entry in entries if entry.allocated_to_id is not None}
     if not ids:
         return {}
     return {user.id: user for user in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def allocated_before(entries: list[ReferralMessage]) -> dict[int, int | None]:
+    """For each allocation in a timeline (oldest first), by entry id: whom the referral was
+    allocated to before it (None: nobody)."""
+    before: dict[int, int | None] = {}
+    holder: int | None = None
+    for entry in entries:
+        if entry.kind == ALLOCATION:
+            before[entry.id] = holder
+            holder = entry.allocated_to_id
+    return before
+
+
+def hub_staff(session: Session) -> list[User]:
+    """Everyone a referral can be allocated to: hub staff whose accounts are not disabled,
+    by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == HUB, User.disabled_at.is_(None))
+            .order_by(func.lower(User.forename), func.lower(User.surname), User.id)
+        )
+    )
+
+
+def staff_names(staff: list[User]) -> dict[int, str]:
+    """What to call each of them where one is chosen from a list: the name, with the email
+    address too when two of them share a name."""
+    counts: dict[str, int] = {}
+    for user in staff:
+        counts[user.full_name.casefold()] = counts.get(user.full_name.casefold(), 0) + 1
+    return {
+        user.id: (
+            f"{user.full_name} ({user.email})"
+            if counts[user.full_name.casefold()] > 1
+            else user.full_name
+        )
+        for user in staff
+    }
 
 
 def unread_for_referrer(session: Session, referral_ids: list[int]) -> dict[int, int]:
@@ -184,7 +258,7 @@ def unread_for_referrer(session: Session, referral_ids: list[int]) -> dict[int, 
             ReferralMessage.referral_id.in_(referral_ids),
             ReferralMessage.author_role == HUB,
             # Messages, and status changes that came with one.
-            ReferralMessage.kind.in_(("message", "status")),
+            ReferralMessage.kind.in_(REFERRER_KINDS),
             ReferralMessage.body != "",
             ReferralMessage.read_at.is_(None),
         )
@@ -244,6 +318,7 @@ def _entry(
     kind: str,
     body: str = "",
     status: str | None = None,
+    allocated_to_id: int | None = None,
     now: datetime,
 ) -> ReferralMessage:
     entry = ReferralMessage(
@@ -253,6 +328,7 @@ def _entry(
         kind=kind,
         status=status,
         body=body,
+        allocated_to_id=allocated_to_id,
         created_at=now,
     )
     session.add(entry)
@@ -316,6 +392,68 @@ def set_urgency(
     referral.urgency = urgency
     _entry(session, referral, hub_user, role=HUB, kind="urgency", status=urgency, now=now)
     _audit(session, Event.REFERRAL_URGENCY_CHANGED, hub_user, referral, origin, urgency=urgency)
+
+
+def allocate(
+    session: Session,
+    referral: Referral,
+    hub_user: User,
+    to: User | None,
+    *,
+    now: datetime,
+    origin: Origin | None = None,
+) -> bool:
+    """Allocate the referral to a member of hub staff (`to`), or to nobody: a timeline entry
+    and an audit event saying who did it, from whom and to whom. False when it already was;
+    AllocationChanged when someone else changed it since the referral was read."""
+    if to is not None and (to.role != HUB or to.is_disabled):
+        raise ValueError(to.id)
+    before = referral.allocated_to_id
+    target = to.id if to is not None else None
+    if before == target:
+        return False
+    unchanged = (
+        Referral.allocated_to_id.is_(None) if before is None else Referral.allocated_to_id == before
+    )
+    result = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, unchanged)
+        .values(allocated_to_id=target)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise AllocationChanged(referral.reference)
+    set_committed_value(referral, "allocated_to_id", target)
+    _entry(session, referral, hub_user, role=HUB, kind=ALLOCATION, allocated_to_id=target, now=now)
+    _audit(
+        session,
+        Event.REFERRAL_ALLOCATED,
+        hub_user,
+        referral,
+        origin,
+        **{"from": before, "to": target},
+    )
+    return True
+
+
+def add_note(
+    session: Session,
+    referral: Referral,
+    hub_user: User,
+    text: str,
+    *,
+    now: datetime,
+    origin: Origin | None = None,
+) -> ReferralMessage:
+    """An internal note in the referral's timeline, for hub staff only: the referrer never
+    sees it, and nobody is emailed."""
+    problem = note_problem(text)
+    if problem:
+        raise ValueError(problem)
+    entry = _entry(session, referral, hub_user, role=HUB, kind=NOTE, body=text, now=now)
+    session.flush()
+    _audit(session, Event.REFERRAL_NOTE_ADDED, hub_user, referral, origin, note=entry.id)
+    return entry
 
 
 def send_message(
