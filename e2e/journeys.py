@@ -469,6 +469,22 @@ def filter_inbox(page: Page, label: str, option: str, javascript: bool) -> None:
         page.get_by_role("button", name="Search").click()
 
 
+def hub_timeline(page: Page) -> Locator:
+    """The timeline on the hub's page of a referral (or the referrer's), oldest first."""
+    return page.locator("#timeline")
+
+
+def allocate_to_colleague(page: Page, name: str) -> None:
+    """On the hub's page of a referral: choose a colleague and Allocate."""
+    page.get_by_label("Allocate to a colleague").select_option(label=name)
+    page.get_by_role("button", name="Allocate", exact=True).click()
+
+
+def add_internal_note(page: Page, text: str) -> None:
+    page.get_by_label("Add an internal note").fill(text)
+    page.get_by_role("button", name="Add note").click()
+
+
 def new_message_mails(
     mail: MailCapture, address: str, reference: str, count: int, *, within: float = 30
 ) -> list[CapturedMail]:

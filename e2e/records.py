@@ -132,6 +132,10 @@ class Portal:
         starting a process); their first sign-in sets up their authenticator app."""
         return self._create_account("hana.okafor", "council.example.gov.uk", HUB_STAFF_NAME, "hub")
 
+    def create_hub_colleague(self, name: str) -> str:
+        """Another member of hub staff, to allocate referrals to (they need not sign in)."""
+        return self._create_account("rhys.morgan", "council.example.gov.uk", name, "hub")
+
     def create_referrer(self) -> str:
         return self._create_account(
             "priya.shah", "school.example.org", REFERRER_NAME, "professional"
