@@ -74,7 +74,7 @@ def inbox(request: Request) -> Response:
     search and filters answer with the results only."""
     params = request.query_params
     db = request_session(request)
-    staff = hub.hub_staff(db)
+    staff = hub.allocation_holders(db)
     allocated = params.get("allocated", "")
     if allocated not in {MINE, UNALLOCATED, *(str(user.id) for user in staff)}:
         allocated = ""

@@ -231,6 +231,25 @@ def hub_staff(session: Session) -> list[User]:
     )
 
 
+def allocation_holders(session: Session) -> list[User]:
+    """Whom the inbox can be filtered by: hub staff who can be allocated referrals, and
+    anyone sent referrals are still allocated to (a disabled account, or one no longer hub
+    staff), so that theirs can be found and reallocated. By name."""
+    holding = select(Referral.allocated_to_id).where(Referral.status == SUBMITTED)
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                or_(
+                    and_(User.role == HUB, User.disabled_at.is_(None)),
+                    User.id.in_(holding),
+                )
+            )
+            .order_by(func.lower(User.forename), func.lower(User.surname), User.id)
+        )
+    )
+
+
 def staff_names(staff: list[User]) -> dict[int, str]:
     """What to call each of them where one is chosen from a list: the name, with the email
     address too when two of them share a name."""

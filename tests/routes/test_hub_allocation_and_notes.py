@@ -298,9 +298,15 @@ def test_the_hub_pdf_has_the_notes_in_a_part_marked_for_hub_staff_only(
     assert act(hub_client, sent, "allocation", allocate_to="me").status_code == 303
     response = hub_client.get(f"/hub/referrals/{sent}/pdf")
     assert response.status_code == 200
-    text = " ".join(pdf_text(response.content).split())
-    timeline, internal = text.split("Internal notes — hub staff only", 1)
-    assert "allocated to Hattie Hub" in timeline and NOTE not in timeline
+    pages = [
+        " ".join(page.extract_text().split())
+        for page in pypdf.PdfReader(io.BytesIO(response.content)).pages
+    ]
+    # The notes start a page of their own, after everything else.
+    first = next(i for i, text in enumerate(pages) if "Internal notes — hub staff only" in text)
+    before, internal = " ".join(pages[:first]), " ".join(pages[first:])
+    assert "allocated to Hattie Hub" in before and "No documents attached" in before
+    assert NOTE not in before and "No documents attached" not in internal
     assert "Never shared with the referrer" in internal
     assert "note by Hattie Hub" in internal and NOTE in internal
 
@@ -357,7 +363,10 @@ def test_nobody_but_hub_staff_can_allocate_or_add_notes(
     app: Starlette, client: TestClient, hub_client: TestClient, sent: str, settings: Settings
 ) -> None:
     """The referrer, someone signed out, and a member of staff whose hub role was taken
-    away: 404 (or sign in), and nothing changes."""
+    away: 404 (or sign in), and nothing changes. What was allocated to the latter can still
+    be found, to be allocated to someone else."""
+    colleague = user_id(settings, COLLEAGUE)
+    assert act(hub_client, sent, "allocation", allocate_to=str(colleague)).status_code == 303
     forms = {"allocation": {"allocate_to": "me"}, "notes": {"note": NOTE}}
     for path, data in forms.items():
         response = post(client, f"/hub/referrals/{sent}/{path}", **data)
@@ -383,9 +392,14 @@ def test_nobody_but_hub_staff_can_allocate_or_add_notes(
         assert former.get("/hub/referrals", params={"allocated": "mine"}).status_code == 404
         for path, data in forms.items():
             assert post(former, f"/hub/referrals/{sent}/{path}", **data).status_code == 404
-    # Nor can hub staff allocate to them any more.
-    colleague = user_id(settings, COLLEAGUE)
+    # Nor can hub staff allocate to them any more; what they hold is found by their name.
+    page = hub_client.get(f"/hub/referrals/{sent}").text
+    assert summary_value(page, "Allocated to") == "Colin Colleague"
+    assert "Colin Colleague</option>" not in page.split('id="allocate_to"')[1]
     assert act(hub_client, sent, "allocation", allocate_to=str(colleague)).status_code == 422
-    assert timeline_kinds(settings) == []
+    inbox = hub_client.get("/hub/referrals", params={"allocated": str(colleague)}).text
+    assert f'value="{colleague}" selected>Colin Colleague</option>' in inbox
+    assert sent in inbox and "1 referral found" in inbox
+    assert timeline_kinds(settings) == ["allocation"]
     with database(settings) as session:
-        assert session.scalars(select(Referral.allocated_to_id)).one() is None
+        assert session.scalars(select(Referral.allocated_to_id)).one() == colleague
