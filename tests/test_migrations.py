@@ -270,5 +270,77 @@ def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(empty_database_url: 
         assert counts() == (1, 1, 1)
         upgrade_to_head(empty_database_url)
         assert counts() == (1, 1, 1)
+
+
+def test_allocation_columns_come_and_go_without_losing_any_referral(
+    empty_database_url: str,
+) -> None:
+    """0016 adds the allocation columns in place: every referral keeps its answers and its
+    timeline on the way up and on the way back down (copying the referral table instead
+    would, on SQLite, delete everything that cascades from it)."""
+    command.upgrade(alembic_config(empty_database_url), "0015")
+    engine = create_database_engine(empty_database_url)
+    now = datetime.now(UTC)
+
+    def counts() -> list[int]:
+        with engine.connect() as connection:
+            return [
+                int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+                for table in ("referral", "section_answers", "referral_message")
+            ]
+
+    try:
+        with create_session_factory(engine)() as session:
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
+                email="kept@school.example.org",
+                email_key="kept@school.example.org",
+                forename="Ann",
+                surname="Smith",
+                password_hash="x",
+                role="professional",
+                session_version=1,
+                created_at=now,
+                password_changed_at=now,
+            )
+            referral_id = insert_as_of_then(
+                session,
+                "referral",
+                reference="EH-2026-000001",
+                owner_id=user_id,
+                status="submitted",
+                referral_option="early-help",
+                child_forename="Sam",
+                child_surname="Smith",
+                created_at=now,
+                updated_at=now,
+            )
+            insert_as_of_then(
+                session,
+                "section_answers",
+                referral_id=referral_id,
+                section_id="your-details",
+                answers={"child_forename": "Sam"},
+                status="completed",
+                version=1,
+                updated_at=now,
+            )
+            insert_as_of_then(
+                session,
+                "referral_message",
+                referral_id=referral_id,
+                author_id=user_id,
+                author_role="referrer",
+                kind="message",
+                body="Hello",
+                created_at=now,
+            )
+            session.commit()
+        assert counts() == [1, 1, 1]
+        upgrade_to_head(empty_database_url)
+        assert counts() == [1, 1, 1]
+        command.downgrade(alembic_config(empty_database_url), "0015")
+        assert counts() == [1, 1, 1]
     finally:
         engine.dispose()
