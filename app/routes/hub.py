@@ -256,10 +256,12 @@ def allocate(request: Request) -> Response:
         notice = "Someone else changed who it is allocated to a moment ago: check it below"
         return done(request, referral, notice)
     db.commit()
-    whom = "nobody" if to is None else "you" if to.id == me.id else to.full_name
-    if not changed:
-        return done(request, referral, f"It was already allocated to {whom}")
-    return done(request, referral, "Unallocated" if to is None else f"Allocated to {whom}")
+    if to is None:
+        return done(request, referral, "Unallocated" if changed else "It was already unallocated")
+    whom = "you" if to.id == me.id else to.full_name
+    return done(
+        request, referral, f"{'Allocated' if changed else 'It was already allocated'} to {whom}"
+    )
 
 
 @require_hub

@@ -94,6 +94,8 @@ HUB_EMAIL = "hattie.hub@hillingdon.example.gov.uk"
 URGENCY_HUB_EMAIL = "ursula.urgency@hillingdon.example.gov.uk"
 MESSAGES_HUB_EMAIL = "milo.messages@hillingdon.example.gov.uk"
 REMOVER_HUB_EMAIL = "rhoda.remover@hillingdon.example.gov.uk"
+ALLOCATION_HUB_EMAIL = "alma.allocation@hillingdon.example.gov.uk"
+NOTES_HUB_EMAIL = "nora.notes@hillingdon.example.gov.uk"
 LEAVER_EMAIL = "lionel.leaver@school.example.org"
 STARTER_EMAIL = "stella.starter@clinic.example.org"
 RESETTER_EMAIL = "rita.resetter@clinic.example.org"
@@ -258,7 +260,14 @@ def world(
         app = create_app(settings, clock=clock)
         for email in (OWNER_EMAIL, LEAVER_EMAIL, STARTER_EMAIL, RESETTER_EMAIL, SETTER_EMAIL):
             make_professional(settings, email, clock)
-        for email in (HUB_EMAIL, URGENCY_HUB_EMAIL, MESSAGES_HUB_EMAIL, REMOVER_HUB_EMAIL):
+        for email in (
+            HUB_EMAIL,
+            URGENCY_HUB_EMAIL,
+            MESSAGES_HUB_EMAIL,
+            REMOVER_HUB_EMAIL,
+            ALLOCATION_HUB_EMAIL,
+            NOTES_HUB_EMAIL,
+        ):
             make_hub_user(settings, email, now=clock())
         owner = stack.enter_context(TestClient(app, headers={"Accept-Encoding": "identity"}))
         assert sign_in(owner, OWNER_EMAIL).status_code == 303
@@ -704,8 +713,15 @@ RECIPES: dict[str, Recipe] = {
         URGENCY_HUB_EMAIL,
         fixed("/hub/referrals/{sent}/urgency", "urgency", urgency=list(hub.URGENCIES)),
     ),
+    "/hub/referrals/{reference}/allocation": Recipe(
+        ALLOCATION_HUB_EMAIL,
+        fixed("/hub/referrals/{sent}/allocation", "allocate_to", allocate_to=["me", "nobody", ""]),
+    ),
     "/hub/referrals/{reference}/messages": Recipe(
         MESSAGES_HUB_EMAIL, fixed("/hub/referrals/{sent}/messages", "message")
+    ),
+    "/hub/referrals/{reference}/notes": Recipe(
+        NOTES_HUB_EMAIL, fixed("/hub/referrals/{sent}/notes", "note")
     ),
     "/hub/referrals/{reference}/documents/{key}/remove": Recipe(REMOVER_HUB_EMAIL, sent_document),
 }
@@ -971,6 +987,8 @@ def test_stored_text_is_shown_as_text_on_every_page_in_the_pdf_and_in_email(
         assert sign_in(hub_client, HUB_EMAIL).status_code == 303
         message = post(hub_client, f"/hub/referrals/{reference}/messages", message=EVERY_PAYLOAD)
         assert message.status_code == 303
+        note = post(hub_client, f"/hub/referrals/{reference}/notes", note=EVERY_PAYLOAD)
+        assert note.status_code == 303
         reply = post(client, f"/referrals/{reference}/messages", reply=EVERY_PAYLOAD)
         assert reply.status_code == 303
         assert_shown_as_text(
