@@ -270,6 +270,8 @@ def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(empty_database_url: 
         assert counts() == (1, 1, 1)
         upgrade_to_head(empty_database_url)
         assert counts() == (1, 1, 1)
+    finally:
+        engine.dispose()
 
 
 def test_allocation_columns_come_and_go_without_losing_any_referral(
