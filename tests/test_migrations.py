@@ -228,20 +228,34 @@ def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(empty_database_url: 
             )
             session.add(user)
             session.flush()
-            referral = create_draft(
+            referral_id = insert_as_of_then(
                 session,
-                user,
-                option_code="early-help",
+                "referral",
+                reference="EH-2026-000001",
+                owner_id=user.id,
+                status="draft",
+                referral_option="early-help",
                 child_forename="Sam",
                 child_surname="Smith",
-                now=now,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(
+                models.SectionAnswers(
+                    referral_id=referral_id,
+                    section_id="your-details",
+                    answers={},
+                    status="in-progress",
+                    version=1,
+                    updated_at=now,
+                )
             )
             session.flush()
             session.execute(
                 models.Document.__table__.insert().values(
                     id=1,
                     key="k1",
-                    referral_id=referral.id,
+                    referral_id=referral_id,
                     filename="consent.pdf",
                     kind="pdf",
                     content_type="application/pdf",
