@@ -145,6 +145,9 @@ class Settings:
     clamd_port: int = 3310
     clamd_socket: str = ""
     clamd_timeout: float = 30.0
+    # A sent referral is due for the hub's first decision this many working days after the
+    # day it was sent (weekends and England and Wales bank holidays skipped).
+    hub_decision_working_days: int = 1
 
     @property
     def pool_size(self) -> int:
@@ -327,6 +330,17 @@ class Settings:
             raise SettingsError("CLAMD_TIMEOUT must be a number of seconds from 0 to 600")
         if request_body_min_rate < 0:
             raise SettingsError("REQUEST_BODY_MIN_RATE must be 0 or more bytes a second")
+        decision_days_text = config(
+            "HUB_DECISION_WORKING_DAYS", default=str(cls.hub_decision_working_days)
+        ).strip()
+        # ASCII digits only ("²" is a digit to str.isdigit() but not to int()).
+        if not re.fullmatch(r"[0-9]{1,2}", decision_days_text) or not (
+            1 <= int(decision_days_text) <= 30
+        ):
+            raise SettingsError(
+                "HUB_DECISION_WORKING_DAYS must be a whole number of working days from 1 to 30, "
+                f"not {decision_days_text!r}"
+            )
         security_contact = config("SECURITY_CONTACT", default=cls.security_contact)
         if not re.match(r"(mailto:[^@\s]+@[^@\s]+|https://\S+)$", security_contact):
             raise SettingsError("SECURITY_CONTACT must be a mailto: or https:// address")
@@ -406,4 +420,5 @@ class Settings:
             clamd_port=clamd_port,
             clamd_socket=clamd_socket,
             clamd_timeout=clamd_timeout,
+            hub_decision_working_days=int(decision_days_text),
         )
