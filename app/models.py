@@ -191,8 +191,12 @@ class Referral(Base):
     """
 
     __tablename__ = "referral"
-    # The hub's inbox: sent referrals, newest first.
-    __table_args__ = (Index("ix_referral_status_submitted_at", "status", "submitted_at"),)
+    __table_args__ = (
+        # The hub's inbox: sent referrals, newest first.
+        Index("ix_referral_status_submitted_at", "status", "submitted_at"),
+        # Other referrals of the same child: the same name and a date of birth near it.
+        Index("ix_referral_child_name_key_dob", "child_name_key", "child_date_of_birth"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Human-readable, e.g. EH-2026-000123: what users quote on the phone.
@@ -220,6 +224,14 @@ class Referral(Base):
     # The member of hub staff the referral is allocated to (None: unallocated). No foreign
     # key, as with audit_event.actor_user_id: accounts are never deleted (migration 0016).
     allocated_to_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # When the hub first moved it on from "received": its first decision, due within
+    # HUB_DECISION_WORKING_DAYS working days of sending (app/services/decision_due.py).
+    first_decision_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when it is sent, for finding other referrals of the same child
+    # (app/services/child_matches.py): the child's names folded (case, accents, spaces and
+    # hyphens), and whether the referrer ticked "Estimated DOB".
+    child_name_key: Mapped[str | None] = mapped_column(String(200))
+    child_dob_estimated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def child_name(self) -> str:

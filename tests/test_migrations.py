@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -358,5 +358,108 @@ def test_allocation_columns_come_and_go_without_losing_any_referral(
         assert counts() == [1, 1, 1]
         command.downgrade(alembic_config(empty_database_url), "0015")
         assert counts() == [1, 1, 1]
+    finally:
+        engine.dispose()
+
+
+def test_referrals_sent_before_due_dates_and_matches_get_their_fields(
+    empty_database_url: str,
+) -> None:
+    """0017: a sent referral's first decision is its earliest status change away from
+    "received"; its folded name and "Estimated DOB" come from its names and answers. Drafts
+    are left alone, and downgrading removes the columns."""
+    command.upgrade(alembic_config(empty_database_url), "0015")
+    engine = create_database_engine(empty_database_url)
+    sent_at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    try:
+        with create_session_factory(engine)() as session:
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
+                email="old@school.example.org",
+                email_key="old@school.example.org",
+                forename="Ann",
+                surname="Smith",
+                password_hash="x",
+                role="professional",
+                session_version=1,
+                created_at=sent_at,
+                password_changed_at=sent_at,
+            )
+            ids = {}
+            for name, forename, status, born in (
+                ("decided", "Zoë-Ann", "submitted", date(2020, 2, 29)),
+                ("waiting", "Kim", "submitted", None),
+                ("draft", "Dot", "draft", date(2021, 1, 1)),
+            ):
+                ids[name] = insert_as_of_then(
+                    session,
+                    "referral",
+                    reference=f"EH-2026-{name}",
+                    owner_id=user_id,
+                    status=status,
+                    referral_option="early-help",
+                    child_forename=forename,
+                    child_surname="O'Brien Smith",
+                    child_date_of_birth=born,
+                    created_at=sent_at,
+                    updated_at=sent_at,
+                    submitted_at=sent_at if status == "submitted" else None,
+                    hub_status="received" if status == "submitted" else None,
+                )
+                insert_as_of_then(
+                    session,
+                    "section_answers",
+                    referral_id=ids[name],
+                    section_id="your-details",
+                    answers={"child_dob_estimated": ["estimated"]},
+                    status="completed",
+                    version=1,
+                    updated_at=sent_at,
+                )
+            for status, hours in (("received", 1), ("in-triage", 2), ("signposted", 3)):
+                insert_as_of_then(
+                    session,
+                    "referral_message",
+                    referral_id=ids["decided"],
+                    author_role="hub",
+                    kind="status",
+                    status=status,
+                    body="",
+                    created_at=sent_at + timedelta(hours=hours),
+                )
+            insert_as_of_then(
+                session,
+                "referral_message",
+                referral_id=ids["waiting"],
+                author_role="hub",
+                kind="urgency",
+                status="red",
+                body="",
+                created_at=sent_at,
+            )
+            session.commit()
+        upgrade_to_head(empty_database_url)
+        with create_session_factory(engine)() as session:
+            found = {
+                referral.reference.removeprefix("EH-2026-"): (
+                    referral.first_decision_at,
+                    referral.child_name_key,
+                    referral.child_dob_estimated,
+                )
+                for referral in session.scalars(select(models.Referral))
+            }
+            # Nothing that refers to a referral went with the columns added to it.
+            kept = session.scalars(select(models.SectionAnswers.referral_id)).all()
+            assert sorted(kept) == sorted(ids.values())
+        assert found == {
+            "decided": (sent_at + timedelta(hours=2), "zoeannobriensmith", True),
+            # No date of birth (not yet born): nothing estimated.
+            "waiting": (None, "kimobriensmith", False),
+            "draft": (None, None, False),
+        }
+        command.downgrade(alembic_config(empty_database_url), "0015")
+        columns = {column["name"] for column in inspect(engine).get_columns("referral")}
+        assert not columns & {"first_decision_at", "child_name_key", "child_dob_estimated"}
     finally:
         engine.dispose()

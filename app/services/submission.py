@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import Referral, ReferralSubmission, User
 from app.services.account_mail import SERVICE, compose
 from app.services.audit import Event, Origin, record_event
+from app.services.child_matches import keep_match_fields
 from app.services.referrals import DRAFT, RECEIVED, SUBMITTED
 from app.settings import Settings
 from app.templating import uk_datetime
@@ -56,6 +57,7 @@ def submit(
         session.refresh(referral)
         return False
     session.refresh(referral)
+    keep_match_fields(session, referral)
     record_event(
         session,
         Event.REFERRAL_SUBMITTED,
