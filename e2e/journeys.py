@@ -28,7 +28,7 @@ SEND_QUESTION = "Send the form to the Local Authority?"
 HUB_STAFF_NAME = "Hana Okafor"
 REFERRER_NAME = "Priya Shah"
 SEARCH = "Search by reference, child's name or NHS number"
-INBOX_TABLE = "Sent referrals, newest first"
+INBOX_TABLE = "Sent referrals"
 ACCEPTED = "Accepted for Early Help"
 
 

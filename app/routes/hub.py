@@ -26,8 +26,8 @@ from app.routes.documents import document_download, referral_document_or_404
 from app.routes.pdf import pdf_response
 from app.routes.summary import referral_summary
 from app.security.sessions import now_for, require_user, signed_in_user
+from app.services import child_matches, decision_due, hub
 from app.services import documents as store
-from app.services import hub
 from app.settings import Settings
 from app.templating import render
 
@@ -69,9 +69,10 @@ def number(value: str | None, default: int = 1) -> int:
 
 @require_hub
 def inbox(request: Request) -> Response:
-    """Newest first; filter by status, type, urgency and whom it is allocated to (Mine,
-    Unallocated or a person); search by reference, child's name or NHS number. With htmx the
-    search and filters answer with the results only."""
+    """Newest first (or by due date); filter by status, type, urgency, overdue and whom it is
+    allocated to (Mine, Unallocated or a person); search by reference, child's name or NHS
+    number. With htmx the search and filters answer with the results only. A filter or order
+    that is not one of ours is ignored."""
     params = request.query_params
     db = request_session(request)
     staff = hub.allocation_holders(db)
@@ -86,7 +87,10 @@ def inbox(request: Request) -> Response:
         ),
         "q": clean_text(params.get("q", ""))[:100].strip(),
         "allocated": allocated,
+        "due": hub.OVERDUE if params.get("due") == hub.OVERDUE else "",
+        "sort": params.get("sort", "") if params.get("sort") in hub.SORTS else "",
     }
+    settings: Settings = request.state.settings
     page = hub.inbox(
         db,
         status=filters["status"],
@@ -101,7 +105,11 @@ def inbox(request: Request) -> Response:
             else None
         ),
         unallocated=allocated == UNALLOCATED,
+        due=filters["due"],
+        sort=filters["sort"],
         page=number(params.get("page")),
+        now=now_for(request),
+        working_days=settings.hub_decision_working_days,
     )
     context = {
         "page": page,
@@ -111,6 +119,7 @@ def inbox(request: Request) -> Response:
         "hub_staff": staff,
         "staff_names": hub.staff_names(staff),
         "referral_options": REFERRAL_OPTIONS,
+        "sorts": hub.SORTS,
         "query_for": lambda **change: query_string({**filters, **change}),
     }
     if is_htmx(request):
@@ -146,6 +155,13 @@ def view_context(request: Request, referral: Referral, **extra: Any) -> dict[str
         ),
         "allocated_before": hub.allocated_before(entries),
         "note_max": hub.NOTE_MAX,
+        "other_referrals": child_matches.other_referrals(db, referral),
+        "estimated_dob_tolerance": child_matches.ESTIMATED_DOB_TOLERANCE_TEXT,
+        "outcomes": hub.OUTCOMES,
+        "working_days": request.state.settings.hub_decision_working_days,
+        "decision": decision_due.first_decision(
+            referral, request.state.settings.hub_decision_working_days, now=now_for(request)
+        ),
         "statuses": hub.STATUSES,
         "urgencies": hub.URGENCIES,
         "referral_option": REFERRAL_OPTIONS.get(referral.referral_option),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from math import ceil
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
+from app.services import decision_due
 from app.services.account_mail import SERVICE, compose
 from app.services.audit import Event, Origin, record_event
-from app.services.referrals import SUBMITTED
+from app.services.referrals import RECEIVED, SUBMITTED
 from app.settings import Settings
 
 HUB = "hub"
@@ -37,6 +38,8 @@ STATUSES: dict[str, str] = {
     "signposted": "Signposted to other services",
     "no-further-action": "No further action",
 }
+# The statuses that are the hub's decision on the referral (the others are on the way to one).
+OUTCOMES = frozenset({"accepted-early-help", "passed-to-mash", "signposted", "no-further-action"})
 URGENCIES: dict[str, str] = {"red": "Red", "amber": "Amber", "green": "Green"}
 MESSAGE_MAX = 5000
 NOTE_MAX = 5000
@@ -45,6 +48,9 @@ REASON_MAX = 1000
 MESSAGE, STATUS, URGENCY, ALLOCATION, NOTE = "message", "status", "urgency", "allocation", "note"
 REFERRER_KINDS = (MESSAGE, STATUS)
 PER_PAGE = 25
+# The inbox's own filter on the first decision, and its orders (newest first is the default).
+OVERDUE = "overdue"
+SORTS: dict[str, str] = {"": "Newest first", "due": "Due date, oldest first"}
 REFERENCE = re.compile(r"(?i)(?:EH-?)?\d{4}-?\d{1,6}|EH-\d*")
 # A whole reference, however it is written: EH-2026-000008, eh-2026-8, 2026-8.
 WHOLE_REFERENCE = re.compile(r"(?i)(?:EH-?)?(\d{4})-(\d{1,6})")
@@ -91,6 +97,8 @@ class InboxRow:
     referral: Referral
     referrer: User
     unread: int
+    # Decided, or when the first decision is due and whether that is past.
+    decision: decision_due.FirstDecision
     allocated_to: User | None = None
 
 
@@ -129,16 +137,28 @@ def inbox(
     query: str = "",
     allocated_to: int | None = None,
     unallocated: bool = False,
+    due: str = "",
+    sort: str = "",
     page: int = 1,
     per_page: int = PER_PAGE,
+    now: datetime | None = None,
+    working_days: int = 1,
 ) -> InboxPage:
-    """Sent referrals (never drafts), newest first, filtered and searched, one page of them:
-    allocated to the user with id `allocated_to`, or `unallocated` ones only, if asked."""
+    """Sent referrals (never drafts), newest first (or by due date: `sort="due"`), filtered
+    (`due="overdue"`: no decision yet, and past its due day at `now`; allocated to the user
+    with id `allocated_to`, or `unallocated` ones only) and searched, one page of them, each
+    with when its first decision is due."""
+    now = now or datetime.now(UTC)
     conditions: list[ColumnElement[bool]] = [Referral.status == SUBMITTED]
     if unallocated:
         conditions.append(Referral.allocated_to_id.is_(None))
     elif allocated_to is not None:
         conditions.append(Referral.allocated_to_id == allocated_to)
+    if due == OVERDUE:
+        conditions.append(Referral.first_decision_at.is_(None))
+        conditions.append(
+            Referral.submitted_at < decision_due.overdue_if_sent_before(now, working_days)
+        )
     if status in STATUSES:
         conditions.append(Referral.hub_status == status)
     if referral_option:
@@ -160,18 +180,30 @@ def inbox(
         .subquery()
     )
     staff = aliased(User)
+    # The due date follows the day sent: by due date is undecided ones first, oldest sent first.
+    order = (
+        (Referral.first_decision_at.is_not(None), Referral.submitted_at, Referral.id)
+        if sort == "due"
+        else (Referral.submitted_at.desc(), Referral.id.desc())
+    )
     statement = (
         select(Referral, User, unread.c.unread, staff)
         .join(User, User.id == Referral.owner_id)
         .outerjoin(unread, unread.c.referral_id == Referral.id)
         .outerjoin(staff, staff.id == Referral.allocated_to_id)
         .where(*conditions)
-        .order_by(Referral.submitted_at.desc(), Referral.id.desc())
+        .order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
     rows = [
-        InboxRow(referral, referrer, int(count or 0), allocated)
+        InboxRow(
+            referral,
+            referrer,
+            int(count or 0),
+            decision_due.first_decision(referral, working_days, now=now),
+            allocated,
+        )
         for referral, referrer, count, allocated in session.execute(statement)
     ]
     return InboxPage(rows, total, page, pages)
@@ -388,6 +420,8 @@ def set_status(
     one)."""
     if status not in STATUSES:
         raise ValueError(status)
+    if status != RECEIVED and referral.first_decision_at is None:
+        referral.first_decision_at = now
     referral.hub_status = status
     _entry(
         session, referral, hub_user, role=HUB, kind="status", status=status, body=message, now=now
