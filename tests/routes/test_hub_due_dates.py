@@ -23,6 +23,7 @@ from testkit.journeys import (
     start_referral,
 )
 from tests.conftest import Clock, csrf_token_from
+from tests.security.hostile import NASTY_STRINGS
 
 REFERRER = "grace.hopper@school.example.org"
 HUB = "hub.worker@hillingdon.example.gov.uk"
@@ -213,3 +214,18 @@ def test_a_filter_or_order_that_is_not_ours_is_ignored(
     if "sort" in params and params["sort"] != ["due", "due"]:
         assert results == [monday, friday]
     assert "<script>alert(1)</script>" not in response.text
+
+
+def test_every_hostile_string_as_a_filter_or_order_gets_the_inbox(hub: Hub) -> None:
+    friday = hub.send_at(FRIDAY, "Fay", "Friday")
+    staff = hub.staff_at(TUESDAY_MORNING)
+    # Lone surrogates cannot be put in an address at all, nor 100,000 characters (the client
+    # refuses them).
+    sendable = [
+        t for t in NASTY_STRINGS if t.encode("utf-8", "ignore").decode() == t and len(t) < 10_000
+    ]
+    for text in sendable:
+        for name in ("due", "sort"):
+            response = staff.get("/hub/referrals", params={name: text})
+            assert response.status_code == 200, (name, text)
+            assert listed(response.text) == [friday], (name, text)

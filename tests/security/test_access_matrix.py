@@ -15,6 +15,7 @@ have a referral or document of their own, so the order the cases run in does not
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import httpx
 import pyotp
+import pypdf
 import pytest
 from sqlalchemy import select
 from starlette.routing import BaseRoute, Mount, Route
@@ -418,6 +420,8 @@ class World:
     sent_document: str
     # Sent later, with the referrer's reply to the hub's message.
     reply_document: str
+    # Sent by the other professional about the same child as `sent`.
+    same_child: str = ""
 
 
 def turn_on_two_factor(settings: Settings, email: str, *, now: datetime) -> list[str]:
@@ -516,6 +520,9 @@ def world(
 
             register(other, settings, OTHER_EMAIL)
             others_draft = start_referral(other, "Olly", "Ownchild")
+            same_child = start_referral(other, "Sam", SENT_SURNAME)
+            complete_referral(other, same_child)
+            assert post(other, f"/referrals/{same_child}/send").status_code == 303
             turn_on_two_factor(settings, OTHER_EMAIL, now=clock())
 
             make_hub_user(settings, HUB_EMAIL, now=clock())
@@ -538,6 +545,7 @@ def world(
                 draft_document_to_remove=draft_keys["to-remove.pdf"],
                 sent_document=document_keys(settings, sent)["sent.pdf"],
                 reply_document=document_keys(settings, sent)["asked-for.pdf"],
+                same_child=same_child,
             )
 
 
@@ -660,6 +668,33 @@ def test_documents_sent_with_a_reply_are_for_their_referrer_and_hub_staff_only(
         f"/referrals/{sent}/documents/{key}/description", follow_redirects=False
     )
     assert described.headers["location"] == f"/referrals/{sent}/sent"
+
+
+def test_a_referrers_pages_never_show_other_referrals_of_the_same_child(world: World) -> None:
+    """Two professionals each sent a referral about the same child: hub staff see each from
+    the other's page; neither referrer sees, on any page of their own, that the other exists."""
+    hub_page = world.clients[HUB].get(f"/hub/referrals/{world.sent}").text
+    assert "Other referrals for this child" in hub_page
+    assert f'href="/hub/referrals/{world.same_child}"' in hub_page
+    for actor, own, others in (
+        (OWNER, world.sent, world.same_child),
+        (OTHER, world.same_child, world.sent),
+    ):
+        client = world.clients[actor]
+        for path in (f"/referrals/{own}/sent", f"/referrals/{own}/view", "/submitted", "/"):
+            page = client.get(path)
+            assert page.status_code == 200, f"{actor} GET {path}: {page.status_code}"
+            assert own in page.text or path == "/", f"{actor} GET {path} is not their page"
+            assert others not in page.text, f"{actor} GET {path} shows {others}"
+            assert "Other referrals for this child" not in page.text
+            assert "ossible match" not in page.text
+        pdf = client.get(f"/referrals/{own}/pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        text = "".join(
+            page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+        )
+        assert own in text.replace("\n", "") and others not in text.replace("\n", "")
+        assert "Other referrals" not in text
 
 
 def test_every_expectation_is_for_a_route_that_exists() -> None:

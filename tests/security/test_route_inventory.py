@@ -553,3 +553,27 @@ def test_the_inventory_covers_the_whole_routing_table() -> None:
     table = ROUTING_TABLE
     assert ("/referrals/{reference}/documents", "POST") in table
     assert ("/static/{path}", "GET") in table
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_the_inbox_sorted_and_filtered_by_due_date_changes_nothing(
+    inventory: Inventory, method: str
+) -> None:
+    """Due dates and the overdue filter are worked out as the inbox is read, never stored."""
+    hub = inventory.world.clients[HUB]
+    for params in (
+        {"due": "overdue"},
+        {"sort": "due"},
+        {"due": "overdue", "sort": "due", "status": "received", "q": "Sam"},
+        {"due": "nonsense", "sort": "nonsense"},
+    ):
+        before = inventory.snapshot()
+        response = hub.request(method, "/hub/referrals", params=params)
+        assert response.status_code == 200, params
+        assert not changed_tables(before, inventory.snapshot()), f"{method} {params}"
+    # And a sent referral's page, with its due date and other referrals of the child, leaves
+    # only its read records.
+    before = inventory.snapshot()
+    assert hub.request(method, f"/hub/referrals/{inventory.world.sent}").status_code == 200
+    changed = changed_tables(before, inventory.snapshot())
+    assert changed <= set(READ_RECORDS["/hub/referrals/{reference}"])
