@@ -164,11 +164,13 @@ class Portal:
         status_message: str = "",
         urgency: str | None = None,
         hub_messages: tuple[str, ...] = (),
+        sent_at: datetime | None = None,
     ) -> str:
         """A referral with every section answered (and sent, unless `send` is False); its
         reference. `hub_status` (with `status_message`), `urgency` and `hub_messages` are set
-        and sent as hub staff would, in that order."""
-        now = datetime.now(UTC)
+        and sent as hub staff would, in that order. `nhs=""`: no NHS number; `sent_at`: sent
+        then, rather than now."""
+        now = sent_at or datetime.now(UTC)
         with self.session() as session:
             user = session.scalars(select(User).where(User.email == referrer)).one()
             referral = create_draft(
@@ -181,7 +183,7 @@ class Portal:
             )
             session.flush()
             for section_id, fields in posted_answers(
-                forename, surname, nhs or nhs_number(), now
+                forename, surname, nhs_number() if nhs is None else nhs, now
             ).items():
                 section = ASSESSMENT.section(section_id)
                 assert section is not None, section_id
