@@ -16,12 +16,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -29,7 +29,7 @@ from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.models import Referral, ReferralMessage, User
-from app.services import hub
+from app.services import child_matches, hub
 from app.settings import Settings
 from testkit.journeys import make_hub_user, sign_in
 from testkit.postgres import create_database, remove_cluster, start_cluster
@@ -66,20 +66,28 @@ def fill(session: Session) -> None:
     for n in range(SENT + DRAFTS):
         sent = n < SENT
         when = start + timedelta(minutes=n * 50)
+        forename, surname = rng.choice(FORENAMES), rng.choice(SURNAMES)
+        hub_status = rng.choice(list(hub.STATUSES)) if sent else None
         rows.append(
             {
                 "reference": f"EH-2026-{n + 1:06d}",
                 "owner_id": rng.choice(owners),
                 "status": "submitted" if sent else "draft",
                 "referral_option": rng.choice(OPTIONS),
-                "child_forename": rng.choice(FORENAMES),
-                "child_surname": rng.choice(SURNAMES),
-                "child_nhs_number": f"{9000000000 + n}",
+                "child_forename": forename,
+                "child_surname": surname,
+                "child_name_key": child_matches.name_key(forename, surname) if sent else None,
+                # 90 names and 3,000 birthdays: a few children each with several referrals.
+                "child_date_of_birth": date(2015, 1, 1) + timedelta(days=rng.randrange(3000)),
+                "child_dob_estimated": rng.random() < 0.1,
+                # Every 40th referral is about a child already referred (the same NHS number).
+                "child_nhs_number": f"{9000000000 + (n - n % 40 if n % 40 < 2 else n)}",
                 "referrer_organisation": "Uxbridge Primary School",
                 "created_at": when,
                 "updated_at": when,
                 "submitted_at": when if sent else None,
-                "hub_status": rng.choice(list(hub.STATUSES)) if sent else None,
+                "hub_status": hub_status,
+                "first_decision_at": when if hub_status not in (None, "received") else None,
                 "urgency": rng.choice([None, *hub.URGENCIES]) if sent else None,
             }
         )
@@ -110,6 +118,9 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("search: a child's name", {"query": "sam khan"}),
     ("search: an NHS number", {"query": "900 000 4321"}),
     ("search: part of a reference", {"query": "004321"}),
+    ("first decision: Overdue", {"due": "overdue"}),
+    ("sorted by due date", {"sort": "due"}),
+    ("Overdue, sorted by due date", {"due": "overdue", "sort": "due"}),
 ]
 
 
@@ -126,7 +137,7 @@ def timed(call: Callable[[], object]) -> tuple[float, float]:
 
 # The inbox's own query-string names for the service's arguments.
 URL_NAMES = {"page": "page", "status": "status", "urgency": "urgency"}
-URL_NAMES |= {"referral_option": "type", "query": "q"}
+URL_NAMES |= {"referral_option": "type", "query": "q", "due": "due", "sort": "sort"}
 HUB_EMAIL = "hattie.hub@council.example.gov.uk"
 
 Row = tuple[str, tuple[float, float], tuple[float, float], int]
@@ -155,6 +166,14 @@ def measure(url: str) -> list[Row]:
                 assert client.get(path).status_code == 200
                 whole = timed(lambda path=path: client.get(path).raise_for_status())
                 results.append((name, service, whole, page.total))
+            # The referral page's other referrals of the same child (NHS number, or folded
+            # names and a date of birth near), for a referral that has some.
+            referral = session.scalars(
+                select(Referral).where(Referral.reference == "EH-2026-000042")
+            ).one()
+            found = child_matches.other_referrals(session, referral)
+            matches = timed(lambda: child_matches.other_referrals(session, referral))
+            results.append(("other referrals of the same child", matches, matches, len(found)))
             return results
     finally:
         engine.dispose()
