@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.assessment.schema import ASSESSMENT
@@ -30,6 +30,8 @@ ESTIMATED_DOB_TOLERANCE = timedelta(days=366)
 ESTIMATED_DOB_TOLERANCE_TEXT = "a year"
 ESTIMATED_QUESTION = "child_dob_estimated"
 MAX_SHOWN = 50
+# At most this many rows read from each index (the same child referred hundreds of times).
+CANDIDATES = 500
 
 MATCH = "match"
 POSSIBLE_MATCH = "possible-match"
@@ -88,30 +90,30 @@ def _dates_agree(first: Referral, second: Referral) -> bool:
 def other_referrals(session: Session, referral: Referral) -> list[ChildMatch]:
     """The other sent referrals of the same child, newest first: matches (same NHS number) and
     possible matches (same names and date of birth)."""
-    conditions = []
+    # One look-up per index (with "status" in the same statement the planner may prefer the
+    # status index and walk every sent referral); drafts are dropped afterwards.
+    lookups = []
     if referral.child_nhs_number:
-        conditions.append(Referral.child_nhs_number == referral.child_nhs_number)
+        lookups.append(Referral.child_nhs_number == referral.child_nhs_number)
     born: date | None = referral.child_date_of_birth
     if referral.child_name_key and born is not None:
-        conditions.append(
+        lookups.append(
             (Referral.child_name_key == referral.child_name_key)
             & Referral.child_date_of_birth.between(
                 born - ESTIMATED_DOB_TOLERANCE, born + ESTIMATED_DOB_TOLERANCE
             )
         )
-    if not conditions:
-        return []
-    candidates = session.scalars(
-        select(Referral)
-        .where(Referral.status == SUBMITTED, Referral.id != referral.id, or_(*conditions))
-        .order_by(Referral.submitted_at.desc(), Referral.id.desc())
-        .limit(MAX_SHOWN * 2)
-    )
+    candidates: dict[int, Referral] = {}
+    for lookup in lookups:
+        for other in session.scalars(select(Referral).where(lookup).limit(CANDIDATES)):
+            if other.status == SUBMITTED and other.id != referral.id:
+                candidates[other.id] = other
     found = []
-    for other in candidates:
+    for other in candidates.values():
         both_numbers = referral.child_nhs_number and other.child_nhs_number
         if both_numbers and other.child_nhs_number == referral.child_nhs_number:
             found.append(ChildMatch(other, MATCH))
         elif not both_numbers and _dates_agree(referral, other):
             found.append(ChildMatch(other, POSSIBLE_MATCH))
+    found.sort(key=lambda match: (match.referral.submitted_at, match.referral.id), reverse=True)
     return found[:MAX_SHOWN]
