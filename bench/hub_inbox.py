@@ -80,8 +80,8 @@ def fill(session: Session) -> None:
                 # 90 names and 3,000 birthdays: a few children each with several referrals.
                 "child_date_of_birth": date(2015, 1, 1) + timedelta(days=rng.randrange(3000)),
                 "child_dob_estimated": rng.random() < 0.1,
-                # Every 40th referral is about a child already referred (the same NHS number).
-                "child_nhs_number": f"{9000000000 + (n - n % 40 if n % 40 < 2 else n)}",
+                # One referral in 40 is about the child of the one before (the same NHS number).
+                "child_nhs_number": f"{9000000000 + (n - 1 if n % 40 == 3 else n)}",
                 "referrer_organisation": "Uxbridge Primary School",
                 "created_at": when,
                 "updated_at": when,
@@ -169,7 +169,7 @@ def measure(url: str) -> list[Row]:
             # The referral page's other referrals of the same child (NHS number, or folded
             # names and a date of birth near), for a referral that has some.
             referral = session.scalars(
-                select(Referral).where(Referral.reference == "EH-2026-000042")
+                select(Referral).where(Referral.reference == "EH-2026-000044")
             ).one()
             found = child_matches.other_referrals(session, referral)
             matches = timed(lambda: child_matches.other_referrals(session, referral))
