@@ -368,7 +368,7 @@ def test_referrals_sent_before_due_dates_and_matches_get_their_fields(
     """0017: a sent referral's first decision is its earliest status change away from
     "received"; its folded name and "Estimated DOB" come from its names and answers. Drafts
     are left alone, and downgrading removes the columns."""
-    command.upgrade(alembic_config(empty_database_url), "0015")
+    command.upgrade(alembic_config(empty_database_url), "0016")
     engine = create_database_engine(empty_database_url)
     sent_at = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
     try:
@@ -458,7 +458,7 @@ def test_referrals_sent_before_due_dates_and_matches_get_their_fields(
             "waiting": (None, "kimobriensmith", False),
             "draft": (None, None, False),
         }
-        command.downgrade(alembic_config(empty_database_url), "0015")
+        command.downgrade(alembic_config(empty_database_url), "0016")
         columns = {column["name"] for column in inspect(engine).get_columns("referral")}
         assert not columns & {"first_decision_at", "child_name_key", "child_dob_estimated"}
     finally:
