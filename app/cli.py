@@ -1,5 +1,5 @@
 """The `portal` command for operators: serve, migrate, purge, create-user, reset-two-factor,
-disable-user, enable-user."""
+disable-user, enable-user, create-api-token, revoke-api-token, list-api-tokens."""
 
 from __future__ import annotations
 
@@ -149,6 +149,80 @@ def _account_command(
     return run
 
 
+def _with_session(
+    settings: Settings, act: Callable[[Session, datetime], tuple[int, str]]
+) -> tuple[int, str]:
+    """Run `act` in one database session, committed when it answers 0."""
+    from app.db import create_database_engine, create_session_factory
+    from app.models import utc_now
+
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            status, text = act(session, utc_now())
+            if status == 0:
+                session.commit()
+            return status, text
+    finally:
+        engine.dispose()
+
+
+def _token_command(
+    act: Callable[[Session, str, datetime], str],
+) -> Callable[[argparse.Namespace, Settings], int]:
+    """A command on the API token named by --name: prints what `act` says, or why not."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from app.services.api_tokens import TokenProblem
+
+        def attempt(session: Session, now: datetime) -> tuple[int, str]:
+            try:
+                return 0, act(session, args.name, now)
+            except TokenProblem as problem:
+                return 1, f"portal: {problem}"
+
+        status, text = _with_session(settings, attempt)
+        print(text, file=sys.stderr if status else sys.stdout)
+        return status
+
+    return run
+
+
+def _create_api_token(session: Session, name: str, now: datetime) -> str:
+    from app.services.api_tokens import create_token
+
+    token = create_token(session, name, now=now)
+    return (
+        f"API token {name}, shown this once (only its hash is kept: if it is lost, revoke it "
+        f"and make another):\n{token}"
+    )
+
+
+def _revoke_api_token(session: Session, name: str, now: datetime) -> str:
+    from app.services.api_tokens import revoke_token
+
+    return revoke_token(session, name, now=now)
+
+
+def _list_api_tokens(_args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.api_tokens import all_tokens
+
+    def listing(session: Session, _now: datetime) -> tuple[int, str]:
+        lines = []
+        for token in all_tokens(session):
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}Z" if token.revoked_at else "active"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}Z" if token.last_used_at else "never"
+            lines.append(
+                f"{token.name}\t{state}\tcreated {token.created_at:%Y-%m-%d %H:%M}Z\t"
+                f"last used {used}"
+            )
+        return 0, "\n".join(lines) or "There are no API tokens."
+
+    _status, text = _with_session(settings, listing)
+    print(text)
+    return 0
+
+
 # The commands on one account named by --email: name, help, description, and what does it
 # (see `_account_command`).
 ACCOUNT_COMMANDS = (
@@ -174,6 +248,26 @@ ACCOUNT_COMMANDS = (
         "Enable an account disabled by disable-user: it signs in again with its password (and "
         "its two-factor sign-in, if it had one).",
         _enable_user,
+    ),
+)
+
+
+# The commands on one API token named by --name: name, help, description, and what does it.
+TOKEN_COMMANDS = (
+    (
+        "create-api-token",
+        "make a token for a case system to read sent referrals through the API",
+        "Make an API token for a case system (read-only: sent referrals, their exports and "
+        "documents; see docs/EXPORT.md). The token is printed once: give it to the case "
+        "system's administrators by a secure route. Only its hash is kept.",
+        _create_api_token,
+    ),
+    (
+        "revoke-api-token",
+        "stop an API token working, at once",
+        "Revoke an API token: from now on it gets 401 on every call. Its record stays, for the "
+        "audit log; its name cannot be used again.",
+        _revoke_api_token,
     ),
 )
 
@@ -240,6 +334,20 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=summary, description=description)
         command.add_argument("--email", required=True, help="the account's email address")
         command.set_defaults(handler=_account_command(act))
+
+    for name, summary, description, token_act in TOKEN_COMMANDS:
+        command = commands.add_parser(name, help=summary, description=description)
+        command.add_argument(
+            "--name", required=True, help='who holds the token, like "case-system"'
+        )
+        command.set_defaults(handler=_token_command(token_act))
+    list_tokens = commands.add_parser(
+        "list-api-tokens",
+        help="list the API tokens, revoked or not, and when each was last used",
+        description="List every API token by name: active or revoked, when it was made and "
+        "last used. The tokens themselves are never shown again.",
+    )
+    list_tokens.set_defaults(handler=_list_api_tokens)
     return parser
 
 

@@ -29,12 +29,14 @@ from app.request_log import RequestLogMiddleware
 from app.request_model import Lanes, SlowBodyMiddleware
 from app.routes import (
     accounts,
+    api,
     dev,
     documents,
     errors,
     health,
     home,
     hub,
+    hub_exports,
     my_forms,
     pdf,
     referrals,
@@ -147,6 +149,8 @@ def create_app(
         *submission.routes,
         *pdf.routes,
         *hub.routes,
+        *hub_exports.routes,
+        *api.routes,
         *(dev.routes if settings.environment == "development" else []),
         Mount("/static", app=AssetFiles(directory=STATIC_DIR), name="static"),
     ]
@@ -175,6 +179,7 @@ def create_app(
             CSRFMiddleware,
             reject=errors.render_request_rejection,
             large_bodies=documents.takes_files,
+            bearer_only=api.bearer_only,
         ),
         Middleware(DatabaseSessionMiddleware),
     ]

@@ -401,3 +401,26 @@ class ReferralMessage(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # An allocation: to whom (None: unallocated); who had it before is the previous one's.
     allocated_to_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ApiToken(Base):
+    """A token a case system sends (`Authorization: Bearer ...`) to read sent referrals through
+    the API (app/routes/api.py). Made and revoked by an operator (`portal create-api-token`,
+    `portal revoke-api-token`); the token itself is shown once and only its SHA-256 is kept.
+    Calls are counted in one-minute windows, across every app instance, for the rate limit."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Who holds it ("case-system"): in the audit log of every call.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    window_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

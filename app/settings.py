@@ -138,6 +138,8 @@ class Settings:
     request_body_idle_seconds: float = 10.0
     request_body_min_rate: int = 1024
     uploads_per_user: int = 3
+    # The case system's API: calls one token may make in a minute (across every instance).
+    api_calls_per_minute: int = 120
     # Virus scanning of uploads with clamd: "auto" scans when a clamd is named, "off" never
     # (production must say so), and where clamd listens, and how long a scan may take.
     virus_scan: str = "auto"
@@ -268,6 +270,9 @@ class Settings:
                 "REQUEST_BODY_MIN_RATE", cast=int, default=cls.request_body_min_rate
             )
             uploads_per_user = config("UPLOADS_PER_USER", cast=int, default=cls.uploads_per_user)
+            api_calls_per_minute = config(
+                "API_CALLS_PER_MINUTE", cast=int, default=cls.api_calls_per_minute
+            )
             clamd_port = config("CLAMD_PORT", cast=int, default=cls.clamd_port)
             clamd_timeout = config("CLAMD_TIMEOUT", cast=float, default=cls.clamd_timeout)
             smtp_starttls = config("SMTP_STARTTLS", cast=bool, default=False)
@@ -300,6 +305,8 @@ class Settings:
             raise SettingsError(
                 "HUB_RETENTION_DAYS must be empty (keep) or at least SUBMITTED_VISIBLE_DAYS"
             )
+        if not 1 <= api_calls_per_minute <= 100_000:
+            raise SettingsError("API_CALLS_PER_MINUTE must be a whole number from 1 to 100000")
         for name, count in (
             ("REQUEST_WORKERS", request_workers),
             ("CPU_WORKERS", cpu_workers),
@@ -415,6 +422,7 @@ class Settings:
             request_body_idle_seconds=request_body_idle_seconds,
             request_body_min_rate=request_body_min_rate,
             uploads_per_user=uploads_per_user,
+            api_calls_per_minute=api_calls_per_minute,
             virus_scan=virus_scan,
             clamd_host=clamd_host,
             clamd_port=clamd_port,

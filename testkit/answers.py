@@ -125,13 +125,26 @@ def posted_answers() -> dict[str, dict[str, Any]]:
 
 def fill(url: str, reference: str) -> None:
     """Save every section of the referral with `posted_answers`, through the app's services."""
+    save_fields(url, reference, posted_answers())
+
+
+def save_fields(
+    url: str,
+    reference: str,
+    posted: Mapping[str, Mapping[str, Any]],
+    *,
+    status: str = engine.IN_PROGRESS,
+    now: datetime | None = None,
+) -> None:
+    """Save sections of the referral from fields as a browser posts them ({section id:
+    fields}), through the app's services."""
     database = create_database_engine(url)
     try:
         with create_session_factory(database)() as session:
             referral = session.scalars(
                 select(Referral).where(Referral.reference == reference)
             ).one()
-            for section_id, fields in posted_answers().items():
+            for section_id, fields in posted.items():
                 section = ASSESSMENT.section(section_id)
                 assert section is not None, section_id
                 answers = engine.answers_from_form(section, form_of(fields))
@@ -147,8 +160,8 @@ def fill(url: str, reference: str) -> None:
                     section,
                     answers,
                     expected_version=existing or 0,
-                    status=engine.IN_PROGRESS,
-                    now=datetime.now(UTC),
+                    status=status,
+                    now=now or datetime.now(UTC),
                 )
             session.commit()
     finally:

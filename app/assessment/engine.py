@@ -190,6 +190,34 @@ def display_answer(question: Question, answer: Any, *, account: Mapping[str, str
     return question.type.display(question, answer, account=account)
 
 
+def exported_answer(
+    section: Section, question: Question, answers: AnswersBySection, *, account: Mapping[str, str]
+) -> Any:
+    """A visible question's answer as the case system's export gives it (`answers`: the
+    effective ones)."""
+    if question.stores_answer and not is_answered(
+        question, answers.get(section.id, {}).get(question.id)
+    ):
+        return question.type.json_unanswered()
+    return question.type.json_value(section, question, answers, account=account)
+
+
+def exported_answers(
+    assessment: Assessment, answers: AnswersBySection, *, account: Mapping[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Every visible section's visible answers, keyed by section and question id, as the
+    export gives them: what the hub sees, as data. Hidden sections and questions are absent."""
+    shown = effective_answers(assessment, answers)
+    return {
+        section.id: {
+            question.id: exported_answer(section, question, shown, account=account)
+            for question in visible_questions(section, shown)
+            if question.type.exported
+        }
+        for section in visible_sections(assessment, answers)
+    }
+
+
 def section_status(
     section: Section, answers: AnswersBySection, stored_status: str | None, *, today: date
 ) -> str:

@@ -323,6 +323,11 @@ def document_download(request: Request, referral: Referral, document: Document) 
         raise HTTPException(404) from None
     store.record_download(db, referral, document, signed_in_user(request), origin_of(request))
     db.commit()
+    return attachment(document, content)
+
+
+def attachment(document: Document, content: bytes) -> Response:
+    """A document's content as a download: never shown inline, never run."""
     return Response(
         content,
         media_type=document.content_type,

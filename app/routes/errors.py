@@ -13,6 +13,7 @@ from starlette.types import Scope
 
 from app.assets import theme_css
 from app.request_model import ServiceBusy, close_request_session
+from app.routes.api import error_response, http_error_response, is_api_path
 from app.routes.health import RETRY_AFTER_SECONDS
 from app.routes.referrals import referral_sent
 from app.security.headers import BASE_HEADERS, security_headers
@@ -40,6 +41,9 @@ ERROR_TEMPLATES = {
 
 def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if is_api_path(request.url.path):
+        close_request_session(request)
+        return http_error_response(exc.status_code, exc.headers)
     template = ERROR_TEMPLATES.get(exc.status_code, "pages/errors/404.html")
     try:
         response = render(request, template, status_code=exc.status_code)
@@ -58,6 +62,8 @@ def database_unavailable(request: Request, exc: Exception) -> Response:
         request.state.request_id,
     )
     close_request_session(request)
+    if is_api_path(request.url.path):
+        return http_error_response(503, {"Retry-After": RETRY_AFTER_SECONDS})
     # Who is signed in is not asked: the database may be what is missing.
     request.state.user = getattr(request.state, "user", None)
     response = render(request, ERROR_TEMPLATES[503], status_code=503)
@@ -71,10 +77,15 @@ def server_error(request: Request, exc: Exception) -> Response:
     logger.error("unhandled error id=%s", reference, exc_info=exc)
     # The request's database session may be broken: the page must not need it.
     request.state.user = None
+    response: Response
     try:
-        response = render(
-            request, "pages/errors/500.html", {"reference": reference}, status_code=500
-        )
+        if is_api_path(request.url.path):
+            message = f"Sorry, there is a problem with the service. Reference: {reference}"
+            response = error_response(500, "server_error", message)
+        else:
+            response = render(
+                request, "pages/errors/500.html", {"reference": reference}, status_code=500
+            )
     except Exception:
         logger.exception("error page failed id=%s", reference)
         response = HTMLResponse(
@@ -100,6 +111,8 @@ def server_error(request: Request, exc: Exception) -> Response:
 async def render_request_rejection(scope: Scope, status: int) -> Response:
     """The page for a request refused before routing (CSRF failure, a form too large)."""
     request = Request(scope)
+    if is_api_path(request.url.path):
+        return http_error_response(status)
     return render(request, ERROR_TEMPLATES[status], status_code=status)
 
 

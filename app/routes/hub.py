@@ -6,7 +6,7 @@ see sent referrals only, never drafts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -67,19 +67,13 @@ def number(value: str | None, default: int = 1) -> int:
     return int(value) if value and re.fullmatch(r"[0-9]{1,6}", value) else default
 
 
-@require_hub
-def inbox(request: Request) -> Response:
-    """Newest first (or by due date); filter by status, type, urgency, overdue and whom it is
-    allocated to (Mine, Unallocated or a person); search by reference, child's name or NHS
-    number. With htmx the search and filters answer with the results only. A filter or order
-    that is not one of ours is ignored."""
-    params = request.query_params
-    db = request_session(request)
-    staff = hub.allocation_holders(db)
+def inbox_filters(params: Mapping[str, str], staff: Sequence[User]) -> dict[str, str]:
+    """The inbox's search, filters and order from a query string (nonsense ignored): the
+    page's, and its CSV's (app/routes/hub_exports.py). `staff`: whom it can be allocated to."""
     allocated = params.get("allocated", "")
     if allocated not in {MINE, UNALLOCATED, *(str(user.id) for user in staff)}:
         allocated = ""
-    filters = {
+    return {
         "status": params.get("status", "") if params.get("status") in hub.STATUSES else "",
         "type": params.get("type", "") if params.get("type") in REFERRAL_OPTIONS else "",
         "urgency": (
@@ -90,27 +84,43 @@ def inbox(request: Request) -> Response:
         "due": hub.OVERDUE if params.get("due") == hub.OVERDUE else "",
         "sort": params.get("sort", "") if params.get("sort") in hub.SORTS else "",
     }
+
+
+def inbox_query(request: Request, filters: dict[str, str]) -> dict[str, Any]:
+    """`hub.inbox`'s arguments for these filters, as the signed-in member of staff sees them."""
+    allocated = filters["allocated"]
     settings: Settings = request.state.settings
-    page = hub.inbox(
-        db,
-        status=filters["status"],
-        referral_option=filters["type"],
-        urgency=filters["urgency"],
-        query=filters["q"],
-        allocated_to=(
+    return {
+        "status": filters["status"],
+        "referral_option": filters["type"],
+        "urgency": filters["urgency"],
+        "query": filters["q"],
+        "allocated_to": (
             signed_in_user(request).id
             if allocated == MINE
             else int(allocated)
             if allocated.isdigit()
             else None
         ),
-        unallocated=allocated == UNALLOCATED,
-        due=filters["due"],
-        sort=filters["sort"],
-        page=number(params.get("page")),
-        now=now_for(request),
-        working_days=settings.hub_decision_working_days,
-    )
+        "unallocated": allocated == UNALLOCATED,
+        "due": filters["due"],
+        "sort": filters["sort"],
+        "now": now_for(request),
+        "working_days": settings.hub_decision_working_days,
+    }
+
+
+@require_hub
+def inbox(request: Request) -> Response:
+    """Newest first (or by due date); filter by status, type, urgency, overdue and whom it is
+    allocated to (Mine, Unallocated or a person); search by reference, child's name or NHS
+    number. With htmx the search and filters answer with the results only. A filter or order
+    that is not one of ours is ignored."""
+    params = request.query_params
+    db = request_session(request)
+    staff = hub.allocation_holders(db)
+    filters = inbox_filters(params, staff)
+    page = hub.inbox(db, **inbox_query(request, filters), page=number(params.get("page")))
     context = {
         "page": page,
         "filters": filters,

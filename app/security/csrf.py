@@ -37,9 +37,14 @@ MULTIPART_PREFIX_BYTES = 16 * 1024
 
 Rejection = Callable[[Scope, int], Awaitable[Any]]
 LargeBodies = Callable[[Scope], bool]
+BearerOnly = Callable[[Scope], bool]
 
 
 def _no_large_bodies(_scope: Scope) -> bool:
+    return False
+
+
+def _no_bearer_routes(_scope: Scope) -> bool:
     return False
 
 
@@ -151,14 +156,21 @@ def _first_multipart_field(body: bytes, boundary: bytes) -> tuple[bytes, bytes] 
 
 
 class CSRFMiddleware:
-    """Refuses any unsafe request that does not carry the session's token (403)."""
+    """Refuses any unsafe request that does not carry the session's token (403), except on
+    the routes `bearer_only` names, which never act on the session cookie (their bodies are
+    bounded all the same)."""
 
     def __init__(
-        self, app: ASGIApp, reject: Rejection, large_bodies: LargeBodies = _no_large_bodies
+        self,
+        app: ASGIApp,
+        reject: Rejection,
+        large_bodies: LargeBodies = _no_large_bodies,
+        bearer_only: BearerOnly = _no_bearer_routes,
     ) -> None:
         self.app = app
         self.reject = reject
         self.large_bodies = large_bodies
+        self.bearer_only = bearer_only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
@@ -172,6 +184,9 @@ class CSRFMiddleware:
                 await self._reject(scope, receive, send, 413)
                 return
             receive = _limited(receive, MAX_FORM_BYTES)
+        if self.bearer_only(scope):
+            await self.app(scope, receive, send)
+            return
         header_token = headers.get(HEADER_NAME)
         if header_token is not None:
             if token_is_valid(session, header_token):

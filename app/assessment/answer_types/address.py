@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from app.assessment import validators
 from app.assessment.answer_types.base import AnswerType, FormData
-from app.assessment.model import Problem, Question, Section, plain
+from app.assessment.model import AnswersBySection, Problem, Question, Section, plain
 
 ADDRESS_FIELDS = ("line1", "line2", "town", "postcode")
 ADDRESS_LOOKUP_FIELDS = ("house", "lookup_postcode")
@@ -48,3 +48,36 @@ class Address(AnswerType):
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         return [plain(answer.get(p)) for p in ADDRESS_FIELDS if plain(answer.get(p))]
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        text = {"type": "string"}
+        optional = {"type": ["string", "null"]}
+        return {
+            "type": ["object", "null"],
+            "properties": {
+                "line1": text,
+                "line2": optional,
+                "town": text,
+                "postcode": text,
+                "uprn": {**optional, "description": "Unique Property Reference Number, if found"},
+            },
+            "required": ["line1", "line2", "town", "postcode", "uprn"],
+            "additionalProperties": False,
+        }
+
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        parts = answers.get(section.id, {}).get(question.id) or {}
+        return {
+            "line1": plain(parts.get("line1")),
+            "line2": plain(parts.get("line2")) or None,
+            "town": plain(parts.get("town")),
+            "postcode": plain(parts.get("postcode")),
+            "uprn": plain(parts.get("uprn")) or None,
+        }

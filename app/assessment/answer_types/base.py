@@ -40,6 +40,9 @@ class AnswerType:
     summarised: ClassVar[bool] = True
     # Needs the page's whole width (a table's columns side by side).
     wide: ClassVar[bool] = False
+    # In the case system's export (app/services/export.py): not for guidance, which says
+    # something and holds nothing.
+    exported: ClassVar[bool] = True
 
     @property
     def template(self) -> str:
@@ -95,6 +98,29 @@ class AnswerType:
         when there is nothing fit to keep."""
         return plain(answer) or None
 
+    # The case system's export: each type says what its answer looks like in JSON (the JSON
+    # Schema generated from the declaration, app/assessment/json_schema.py) and gives it so.
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        """The JSON Schema of the answer in the export (null: not answered)."""
+        return {"type": ["string", "null"]}
+
+    def json_unanswered(self) -> Any:
+        """What the export gives for a question shown but not answered."""
+        return None
+
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        """The answer as the export gives it; called only for an answered, visible question
+        (`answers`: the effective ones)."""
+        return plain(answers.get(section.id, {}).get(question.id))
+
     # Answers made of items (tables) hold questions of their own, under prefixed ids.
 
     def inner_question(
@@ -121,6 +147,13 @@ class AnswerType:
         account: Mapping[str, str],
     ) -> list[ItemSummary] | None:
         return None
+
+
+def question_json_schema(question: Question) -> dict[str, Any]:
+    """A question's answer in the export, as JSON Schema: its label as the title, its hint as
+    the description, and the shape its type gives."""
+    described = {"description": question.hint} if question.hint else {}
+    return {"title": question.label, **described, **question.type.json_schema(question)}
 
 
 def problem_for(

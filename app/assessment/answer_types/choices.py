@@ -8,7 +8,21 @@ from datetime import date
 from typing import Any, ClassVar
 
 from app.assessment.answer_types.base import AnswerType, FormData, problem_for
-from app.assessment.model import Option, OptionGroup, Problem, Question, Section, plain
+from app.assessment.model import (
+    AnswersBySection,
+    Option,
+    OptionGroup,
+    Problem,
+    Question,
+    Section,
+    plain,
+)
+
+
+def option_schemas(options: tuple[Option, ...]) -> list[dict[str, Any]]:
+    """Each option as a JSON Schema constant, its label as the title: the codes a case system
+    receives, and what each one means."""
+    return [{"const": option.value, "title": option.label} for option in options]
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,9 @@ class Radios(AnswerType):
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         return [self.option_label(answer)]
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        return {"oneOf": [*option_schemas(self.all_options), {"type": "null"}]}
 
 
 @dataclass(frozen=True)
@@ -71,3 +88,22 @@ class Checkboxes(Radios):
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         return [self.option_label(value) for value in answer]
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        return {
+            "type": ["array", "null"],
+            "items": {"oneOf": option_schemas(self.options)},
+            "uniqueItems": True,
+        }
+
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        # The codes ticked, each once, in the order the form lists them.
+        ticked = answers.get(section.id, {}).get(question.id) or []
+        return [option.value for option in self.options if option.value in ticked]

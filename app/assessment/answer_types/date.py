@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from app.assessment import validators
 from app.assessment.answer_types.base import AnswerType, FormData, problem_for
-from app.assessment.model import Problem, Question, Section, plain
+from app.assessment.model import AnswersBySection, Problem, Question, Section, plain
 
 DATE_PARTS = ("day", "month", "year")
 
@@ -66,6 +66,21 @@ class Date(AnswerType):
         if not self.is_answered(question, answer) or self.problem(question, answer, today=today):
             return None
         return answer_date(answer)
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        return {"type": ["string", "null"], "format": "date"}
+
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        # ISO 8601 (2019-03-27); a sent form's dates were all checked, so None is a safeguard.
+        moment = answer_date(answers.get(section.id, {}).get(question.id))
+        return moment.isoformat() if moment is not None else None
 
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         moment = answer_date(answer)

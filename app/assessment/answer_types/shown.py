@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from app.assessment.answer_types.base import AnswerType
-from app.assessment.model import Question
+from app.assessment.model import AnswersBySection, Question, Section
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,16 @@ class Account(AnswerType):
         value = account.get(self.source, "")
         return [value] if value else []
 
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        return account.get(self.source) or None
+
 
 @dataclass(frozen=True)
 class Guidance(AnswerType):
@@ -30,3 +40,4 @@ class Guidance(AnswerType):
     name: ClassVar[str] = "guidance"
     stores_answer: ClassVar[bool] = False
     summarised: ClassVar[bool] = False
+    exported: ClassVar[bool] = False

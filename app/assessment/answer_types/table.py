@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from app.assessment import engine
-from app.assessment.answer_types.base import AnswerType, FormData
+from app.assessment.answer_types.base import AnswerType, FormData, question_json_schema
 from app.assessment.model import AnswersBySection, Problem, Question, Section, ShowIf, plain
 
 ITEM_KEY = re.compile(r"[0-9a-f]{8}")
@@ -111,6 +111,57 @@ class Table(AnswerType):
             for number, item in enumerate(table_items(answer), 1)
             if not item_is_blank(question, item)
         ]
+
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        fields = {
+            inner.id: question_json_schema(inner) for inner in self.fields if inner.type.exported
+        }
+        key = {
+            "type": "string",
+            "pattern": f"^{ITEM_KEY.pattern}$",
+            "description": "Names the item for as long as the form exists",
+        }
+        return {
+            "type": "array",
+            "maxItems": self.max_items,
+            "items": {
+                "type": "object",
+                "title": self.item_label,
+                "properties": {"key": key, **fields},
+                "required": ["key"],
+                "additionalProperties": False,
+            },
+        }
+
+    def json_unanswered(self) -> Any:
+        return []
+
+    def json_value(
+        self,
+        section: Section,
+        question: Question,
+        answers: AnswersBySection,
+        *,
+        account: Mapping[str, str],
+    ) -> Any:
+        """The items that are not blank, in order, each with its key and the answers of its
+        visible fields under the fields' own ids."""
+        exported = []
+        items = table_items(answers.get(section.id, {}).get(question.id))
+        for number, item in enumerate(items, 1):
+            if item_is_blank(question, item):
+                continue
+            view = item_view(section, question, item, number, answers)
+            prefix = item_prefix(question, item["key"])
+            with_item = {**answers, section.id: view.answers}
+            values: dict[str, Any] = {"key": item["key"]}
+            for inner in engine.visible_questions(view.section, with_item):
+                if inner.type.exported:
+                    values[inner.id[len(prefix) :]] = engine.exported_answer(
+                        view.section, inner, with_item, account=account
+                    )
+            exported.append(values)
+        return exported
 
     def inner_question(
         self, section: Section, question: Question, question_id: str

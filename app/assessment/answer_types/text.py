@@ -37,6 +37,12 @@ class Text(AnswerType):
     def format_problem(self, text: str) -> str | None:
         return None
 
+    def json_schema(self, question: Question) -> dict[str, Any]:
+        shape: dict[str, Any] = {"type": ["string", "null"]}
+        if self.max_length is not None:
+            shape["maxLength"] = self.max_length
+        return shape
+
     def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
         text = plain(answer)
         return (text[: self.max_length] if self.max_length else text) or None
