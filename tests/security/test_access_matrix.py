@@ -38,6 +38,7 @@ from app.models import Document, Referral
 from app.services import two_factor
 from app.services.accounts import user_by_email
 from app.settings import Settings
+from testkit.handover import api_token, bearer
 from testkit.journeys import (
     VERSION_FIELD,
     complete_referral,
@@ -185,6 +186,16 @@ HUB_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
         "draft": NOT_FOUND,
         "sent": Expected(422),
     },
+    ("/hub/referrals/{reference}/export.json", "GET"): {"draft": NOT_FOUND, "sent": Expected(200)},
+}
+
+# The case system's API answers an API token only: every visitor with a session (or none) gets
+# 401, whatever the referral; the tokens themselves are tried in
+# `test_only_a_valid_api_token_reads_the_api`.
+NO_TOKEN = Expected(401)
+API_ROUTES: dict[tuple[str, str], Expected] = {
+    ("/api/v1/referrals/{reference}", "GET"): NO_TOKEN,
+    ("/api/v1/referrals/{reference}/documents/{key}", "GET"): NO_TOKEN,
 }
 
 # Pages open to everyone whose id is not a referral's: the same answer for every visitor.
@@ -243,7 +254,14 @@ ACCOUNT_ROUTES: dict[tuple[str, str], dict[str, Expected]] = {
         HUB: MANAGE_PAGE,
     },
 }
-EXPECTATION_TABLES = (REFERRER_ROUTES, HUB_ROUTES, PUBLIC_ROUTES, SIGN_IN_STEPS, ACCOUNT_ROUTES)
+EXPECTATION_TABLES = (
+    REFERRER_ROUTES,
+    HUB_ROUTES,
+    PUBLIC_ROUTES,
+    SIGN_IN_STEPS,
+    ACCOUNT_ROUTES,
+    API_ROUTES,
+)
 
 # What each POST sends besides the CSRF token.
 POST_DATA: dict[str, dict[str, str]] = {
@@ -385,6 +403,8 @@ CASES = all_cases()
 def expected_for(case: Case) -> Expected:
     """The answer this actor should get for this route and state."""
     key = (case.path, case.method)
+    if key in API_ROUTES:
+        return API_ROUTES[key]
     if key in PUBLIC_ROUTES:
         return PUBLIC_ROUTES[key][case.state]
     if key in SIGN_IN_STEPS:
@@ -695,6 +715,55 @@ def test_a_referrers_pages_never_show_other_referrals_of_the_same_child(world: W
         )
         assert own in text.replace("\n", "") and others not in text.replace("\n", "")
         assert "Other referrals" not in text
+
+
+def test_only_a_valid_api_token_reads_the_api(world: World) -> None:
+    """A missing, wrong or revoked token gets 401 and no data from every API route; a valid
+    one reads the sent referral (never a draft); and a valid token opens no page."""
+    client = world.clients[SIGNED_OUT]
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    now = client.app.state.clock()  # type: ignore[attr-defined]
+    valid = api_token(settings, "matrix-case-system", now=now)
+    revoked = api_token(settings, "matrix-revoked", now=now, revoked=True)
+    sent, key = world.sent, world.sent_document
+    api_paths = [
+        "/api/v1/referrals",
+        f"/api/v1/referrals/{sent}",
+        f"/api/v1/referrals/{sent}/documents/{key}",
+    ]
+    refused = {
+        "no token": {},
+        "wrong token": bearer(valid[:-4] + "AAAA"),
+        "revoked token": bearer(revoked),
+        "token as a cookie": {"Cookie": f"token={valid}"},
+    }
+    for visitor in (SIGNED_OUT, OWNER, HUB):
+        for name, headers in refused.items():
+            for path in api_paths:
+                response = world.clients[visitor].get(path, headers=headers)
+                assert response.status_code == 401, f"{visitor}, {name}: GET {path}"
+                assert response.headers["www-authenticate"].startswith("Bearer")
+                assert SENT_SURNAME not in response.text and sent not in response.text
+    for path in api_paths:
+        response = client.get(path, headers=bearer(valid))
+        assert response.status_code == 200, path
+    assert client.get(f"/api/v1/referrals/{world.draft}", headers=bearer(valid)).status_code == 404
+    listed = client.get("/api/v1/referrals", headers=bearer(valid)).json()["referrals"]
+    # The sent ones (another professional's about the same child too), never the draft.
+    assert sorted(item["reference"] for item in listed) == sorted([sent, world.same_child])
+    # An API token is not a way into the pages, hub staff's or anyone's.
+    for path in (
+        "/hub/referrals",
+        "/hub/referrals.csv",
+        f"/hub/referrals/{sent}",
+        f"/hub/referrals/{sent}/export.json",
+        f"/hub/referrals/{sent}/documents/{key}",
+        f"/referrals/{sent}/view",
+        f"/referrals/{world.draft}",
+    ):
+        response = client.get(path, headers=bearer(valid), follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/login", path
 
 
 def test_every_expectation_is_for_a_route_that_exists() -> None:

@@ -29,6 +29,7 @@ from starlette.testclient import TestClient
 from app.db import create_database_engine
 from app.main import create_app
 from app.settings import Settings
+from testkit.handover import api_token, bearer
 from testkit.journeys import (
     STRONG_PASSWORD,
     VERSION_FIELD,
@@ -69,12 +70,17 @@ NEW_HUB_EMAIL = "nadia.newhub@hillingdon.example.gov.uk"
 #       staff, and signed out);
 #   "referrer": a referral's own pages, tried as its owner on a draft and on a sent referral;
 #   "hub": hub staff's pages, tried as hub staff on a sent referral;
-#   "development": only in development (tried anyway: elsewhere it does not exist).
+#   "development": only in development (tried anyway: elsewhere it does not exist);
+#   "api": the case system's API, tried with an API token on a sent referral, and signed out and
+#       as hub staff without one.
 ANYONE = "anyone"
 SIGNED_IN = "signed-in"
 REFERRER = "referrer"
 HUB_STAFF = "hub"
 DEVELOPMENT = "development"
+# The case system's API: tried with a valid API token, and with a session and no token.
+API = "api"
+API_CLIENT = "api-token"
 
 # The visitors two-factor sign-in acts for, tried besides the usual ones: a session that has
 # passed the password step and awaits the code (a professional with an app), one awaiting an
@@ -153,6 +159,12 @@ ROUTES: dict[str, str] = {
     "/hub/referrals/{reference}/pdf": HUB_STAFF,
     "/hub/referrals/{reference}/documents/{key}": HUB_STAFF,
     "/hub/referrals/{reference}/documents/{key}/remove": HUB_STAFF,
+    "/hub/referrals.csv": HUB_STAFF,
+    "/hub/referrals/{reference}/export.json": HUB_STAFF,
+    "/api/v1/schema.json": ANYONE,
+    "/api/v1/referrals": API,
+    "/api/v1/referrals/{reference}": API,
+    "/api/v1/referrals/{reference}/documents/{key}": API,
     "/dev/mailbox": DEVELOPMENT,
     "/static/{path}": ANYONE,
 }
@@ -162,6 +174,13 @@ AUDIT_OF_HUB_VIEWS = "opening a sent referral as hub staff is audited (referral.
 AUDIT_OF_DOWNLOADS = "every download of a document is audited (document.downloaded)"
 AUDIT_OF_PDFS = "every PDF made of a referral is audited (referral.pdf-created)"
 MESSAGES_READ = "opening the thread marks the other side's messages read (read_at)"
+AUDIT_OF_EXPORTS = (
+    "a CSV of the inbox or a referral's export is audited (referral-list.downloaded, "
+    "referral.exported)"
+)
+AUDIT_OF_API_CALLS = "every call by an API token is audited (api.called)"
+API_CALLS_COUNTED = "every call counts against its token's rate limit (api_token.window_calls)"
+API_READ_RECORDS = {"audit_event": AUDIT_OF_API_CALLS, "api_token": API_CALLS_COUNTED}
 SECRET_TO_SET_UP = (
     "the set-up page makes the secret its QR code shows on the first visit, and keeps it until "
     "a code from it is entered (user_account.totp_pending_secret)"
@@ -176,6 +195,11 @@ READ_RECORDS: dict[str, dict[str, str]] = {
     "/hub/referrals/{reference}/documents/{key}": {"audit_event": AUDIT_OF_DOWNLOADS},
     "/referrals/{reference}/documents/{key}": {"audit_event": AUDIT_OF_DOWNLOADS},
     "/referrals/{reference}/pdf": {"audit_event": AUDIT_OF_PDFS},
+    "/hub/referrals.csv": {"audit_event": AUDIT_OF_EXPORTS},
+    "/hub/referrals/{reference}/export.json": {"audit_event": AUDIT_OF_EXPORTS},
+    "/api/v1/referrals": API_READ_RECORDS,
+    "/api/v1/referrals/{reference}": API_READ_RECORDS,
+    "/api/v1/referrals/{reference}/documents/{key}": API_READ_RECORDS,
     "/login/two-factor/set-up": {"user_account": SECRET_TO_SET_UP},
     "/account/two-factor/set-up": {"user_account": SECRET_TO_SET_UP},
 }
@@ -267,6 +291,8 @@ def requests_for(path: str, method: str) -> list[Case]:
         return [Case(path, method, OWNER, state) for state in states]
     if kind == HUB_STAFF:
         return [Case(path, method, HUB, "sent")]
+    if kind == API:
+        return [Case(path, method, actor, "sent") for actor in (API_CLIENT, SIGNED_OUT, HUB)]
     if method in UNSAFE_METHODS:
         actors = [SIGNED_OUT if kind == ANYONE else OWNER]
     else:
@@ -369,6 +395,7 @@ def inventory(
             TestClient(app, headers=headers) as stranger,
             TestClient(app, headers=headers) as awaiting_code,
             TestClient(app, headers=headers) as awaiting_set_up,
+            TestClient(app, headers=headers) as api_client,
         ):
             register(owner, settings, OWNER_EMAIL)
             sent = start_referral(owner, "Sam", "Sentinel")
@@ -398,6 +425,7 @@ def inventory(
             reply_with_document(owner, sent, "school-reports.pdf")
             # The visitor signed out has a session (and so a CSRF secret) of their own.
             signed_out.get("/")
+            api_client.headers.update(bearer(api_token(settings, "case-system", now=clock())))
             draft_keys = document_keys(settings, draft)
             world = World(
                 clients={
@@ -407,6 +435,7 @@ def inventory(
                     AWAITING_CODE: awaiting_code,
                     AWAITING_SET_UP: awaiting_set_up,
                     WITH_APP: other,
+                    API_CLIENT: api_client,
                 },
                 draft=draft,
                 draft_to_delete=draft_to_delete,
@@ -491,6 +520,11 @@ def test_a_get_changes_nothing_but_its_read_records(
     response = client.get(url, follow_redirects=False)
     after = inventory.snapshot()
     assert response.status_code < 500, f"GET {url} as {case.actor}: {response.status_code}"
+    if ROUTES[case.path] == API:
+        # Read with the token; refused without one, leaving no record at all.
+        assert response.status_code == (200 if case.actor == API_CLIENT else 401), url
+        if case.actor != API_CLIENT:
+            assert not changed_tables(before, after), f"GET {url} as {case.actor} changed it"
     if case.actor == ACTS_FOR.get(case.path):
         # The page itself, not a way back to sign in: the state it acts in was reached.
         assert response.status_code == 200, f"GET {url} as {case.actor}: {response.status_code}"
@@ -519,6 +553,33 @@ def test_head_options_and_unknown_methods_change_nothing(
     allowed = set(READ_RECORDS.get(case.path, {})) if method == "HEAD" else set()
     unexpected = changed_tables(before, after) - allowed
     assert not unexpected, f"{method} {url} as {case.actor} changed {sorted(unexpected)}"
+
+
+@pytest.mark.parametrize(
+    "method", ["HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"]
+)
+def test_the_api_answers_other_methods_without_changing_anything(
+    method: str, inventory: Inventory
+) -> None:
+    """GET is the only method the API takes (HEAD is that GET without its body); anything
+    else gets 405 with JSON and changes nothing, with a valid token and no CSRF token."""
+    client = inventory.world.clients[API_CLIENT]
+    sent, key = inventory.world.sent, inventory.world.sent_document
+    for url in (
+        "/api/v1/referrals",
+        f"/api/v1/referrals/{sent}",
+        f"/api/v1/referrals/{sent}/documents/{key}",
+    ):
+        before = inventory.snapshot()
+        response = client.request(method, url, data={"status": "closed"})
+        after = inventory.snapshot()
+        if method == "HEAD":
+            assert response.status_code == 200 and response.content == b"", url
+            assert changed_tables(before, after) <= set(API_READ_RECORDS), url
+            continue
+        assert response.status_code == 405, f"{method} {url}"
+        assert response.json()["error"]["code"] == "method_not_allowed"
+        assert not changed_tables(before, after), f"{method} {url} changed the database"
 
 
 def test_read_records_name_real_routes_and_tables() -> None:
