@@ -48,7 +48,7 @@ def test_an_operator_makes_a_token_that_is_shown_once_and_kept_as_a_hash(
     tokens, events = stored(database_url)
     assert [t.name for t in tokens] == ["case-system"]
     assert tokens[0].token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert [e.event_type for e in events] == ["api-token.created"]
+    assert [e.event_type for e in events] == ["api.token-created"]
     assert client.get("/api/v1/referrals", headers=bearer(token)).status_code == 200
 
     listed = portal("list-api-tokens", env=env)
@@ -78,7 +78,7 @@ def test_an_operator_revokes_a_token_and_it_opens_nothing_from_then_on(
     assert unknown.returncode == 1 and "no token named nobody" in unknown.stderr
     assert "case-system\trevoked" in portal("list-api-tokens", env=env).stdout
     events = [e.event_type for e in stored(database_url)[1]]
-    assert events == ["api-token.created", "api-token.revoked"]
+    assert events == ["api.token-created", "api.token-revoked"]
 
 
 def test_list_api_tokens_says_when_there_are_none(database_url: str) -> None:

@@ -62,12 +62,12 @@ class Event(StrEnum):
     REFERRAL_DELETION_REMINDER_SENT = "referral.deletion-reminder-sent"
     # Hub staff downloaded a referral's export (JSON), or the inbox as a spreadsheet (CSV).
     REFERRAL_EXPORTED = "referral.exported"
-    REFERRAL_LIST_DOWNLOADED = "referral-list.downloaded"
+    REFERRAL_LIST_DOWNLOADED = "inbox.downloaded"
     # The case system's API: every call by a known token (details: token, path, status), and
     # the tokens an operator made and revoked.
     API_CALLED = "api.called"
-    API_TOKEN_CREATED = "api-token.created"  # noqa: S105 (an event, not a token)
-    API_TOKEN_REVOKED = "api-token.revoked"  # noqa: S105
+    API_TOKEN_CREATED = "api.token-created"  # noqa: S105 (an event, not a token)
+    API_TOKEN_REVOKED = "api.token-revoked"  # noqa: S105
     # Documents
     DOCUMENT_UPLOADED = "document.uploaded"
     DOCUMENT_INFECTED = "document.infected"

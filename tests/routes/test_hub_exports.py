@@ -81,7 +81,7 @@ def test_hub_staff_download_the_inbox_as_filtered_as_csv(
     assert [row[0] for row in everything[1:]] == [brook, ashby]  # newest first, no pages
     searched = rows_of(hub_client.get("/hub/referrals.csv", params={"q": "Ashby"}).text)
     assert [row[0] for row in searched[1:]] == [ashby]
-    downloads = audit(settings, "referral-list.downloaded")
+    downloads = audit(settings, "inbox.downloaded")
     assert [event.details["rows"] for event in downloads] == [1, 2, 1]
     assert downloads[0].details["urgency"] == "red"
     assert downloads[-1].details["searched"] is True and "Ashby" not in str(downloads[-1].details)
