@@ -175,8 +175,7 @@ AUDIT_OF_DOWNLOADS = "every download of a document is audited (document.download
 AUDIT_OF_PDFS = "every PDF made of a referral is audited (referral.pdf-created)"
 MESSAGES_READ = "opening the thread marks the other side's messages read (read_at)"
 AUDIT_OF_EXPORTS = (
-    "a CSV of the inbox or a referral's export is audited (inbox.downloaded, "
-    "referral.exported)"
+    "a CSV of the inbox or a referral's export is audited (inbox.downloaded, referral.exported)"
 )
 AUDIT_OF_API_CALLS = "every call by an API token is audited (api.called)"
 API_CALLS_COUNTED = "every call counts against its token's rate limit (api_token.window_calls)"
