@@ -82,13 +82,23 @@ const [purged] = await new PurgeCSS().purge({
   ],
   css: [{ raw: css.css.replace(/^\uFEFF/, '') }],
   defaultExtractor: (text) => text.match(/[A-Za-z0-9_!-]+/g) || [],
-  // Classes built from parts: by scripts, and by GOV.UK Frontend's notification banner macro
-  // ("govuk-notification-banner--" ~ type); the portal's own templates write class names
-  // whole. Links' print rules (their address after them), whose attribute selectors PurgeCSS
-  // cannot match in templates.
+  // Classes built from parts: by scripts, and by GOV.UK Frontend's macros (each place a macro
+  // joins a class name to a value: notification banner type, pagination previous and next,
+  // table cell format, input prefix and suffix, footer columns); the portal's own templates
+  // write class names whole. Links' print rules (their address after them), whose attribute
+  // selectors PurgeCSS cannot match in templates.
   safelist: {
-    standard: [/^js-/, /^govuk-frontend-supported$/, /^govuk-notification-banner--success$/],
-    greedy: [/^govuk-link$/]
+    standard: [
+      /^js-/,
+      /^govuk-frontend-supported$/,
+      /^govuk-notification-banner--success$/,
+      /^govuk-pagination__(prev|next)$/,
+      /^govuk-table__(header|cell)--numeric$/,
+      /^govuk-input__(prefix|suffix)$/,
+      /^govuk-footer__list--columns-/,
+      /^govuk-grid-column-/
+    ],
+    greedy: [/^govuk-link$/, /^govuk-pagination__(prev|next)$/]
   },
   rejected: true,
   variables: false
