@@ -99,6 +99,11 @@ def test_core_journey_works_on_a_slow_machine_and_network(
     assert autosave.value.ok
     expect(page.get_by_role("status").filter(has_text="Saved at")).to_be_visible()
     assert_accessible(page)
+    # Every save of the answers above arrived before the reload: one still on its way as the
+    # page goes is sent again as it leaves (keepalive) and can land after the reloaded page was
+    # fetched, which Next would then take for a change made elsewhere (409). That path is its
+    # own journey (test_assessment_sections.py); here the reload shows what was saved.
+    page.wait_for_load_state("networkidle")
     page.reload()
     expect(page.get_by_label("Your job title")).to_have_value("Year 2 class teacher")
     expect(page.get_by_label("Your organisation")).to_have_value("Colham Manor Primary")
