@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +74,9 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     # Set by an operator (`portal disable-user`): no sign-in, no session, no emailed codes.
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Hub staff who also manage the hub (its reports), set by an operator (`portal
+    # grant-manager`); meaningless for a professional, who is never given it.
+    is_hub_manager: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def is_disabled(self) -> bool:
@@ -218,6 +222,8 @@ class Referral(Base):
     # Copied from the answers for the hub's inbox and search (see services/answers.py).
     child_nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
     referrer_organisation: Mapped[str | None] = mapped_column(String(200))
+    # The referrer's type of organisation (a code of ORGANISATION_TYPES), for the hub's reports.
+    referrer_organisation_type: Mapped[str | None] = mapped_column(String(30), index=True)
     # The hub's triage of a sent referral (app/services/hub.py): status and red/amber/green.
     hub_status: Mapped[str | None] = mapped_column(String(40), index=True)
     urgency: Mapped[str | None] = mapped_column(String(10), index=True)
@@ -236,6 +242,41 @@ class Referral(Base):
     @property
     def child_name(self) -> str:
         return f"{self.child_forename} {self.child_surname}"
+
+
+class ReferralService(Base):
+    """One service asked for in a sent referral's Request for Support (a code of SERVICES),
+    written when it is sent, so that the hub's reports count referrals by service without
+    reading every referral's answers. Drafts have none."""
+
+    __tablename__ = "referral_service"
+    __table_args__ = (UniqueConstraint("referral_id", "service"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    service: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class EndedDraft(Base):
+    """A draft that ended without being sent: deleted by its owner ("deleted") or by the purge
+    after the retention period ("expired"). Written in the same transaction as the deletion and
+    kept after the draft is gone, so that the hub's reports can count drafts started against
+    drafts sent and see where abandoned ones stopped. Counts only: no owner, no reference, no
+    names, nothing that leads back to the child, the family or the referrer."""
+
+    __tablename__ = "ended_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # When the draft was started (its `created_at`), and when it ended.
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(String(20))
+    # The tile that started it (`Referral.referral_option`).
+    referral_option: Mapped[str] = mapped_column(String(40))
+    # The section the user saved last (None: they saved none; a section only filled in by the
+    # portal does not count), and how many sections were completed.
+    last_section: Mapped[str | None] = mapped_column(String(64))
+    sections_completed: Mapped[int] = mapped_column(Integer)
 
 
 class SectionAnswers(Base):

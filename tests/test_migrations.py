@@ -82,20 +82,24 @@ def test_text_stored_with_invisible_characters_is_cleaned_by_the_migration(
     engine = create_database_engine(empty_database_url)
     try:
         with create_session_factory(engine)() as session:
-            user = models.User(
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
                 email="rtl@school.example.org",
                 email_key="rtl@school.example.org",
                 forename="Ann\u200b",
                 surname="\u202eSmith",
                 password_hash="x",
+                role="professional",
+                session_version=1,
+                created_at=datetime.now(UTC),
+                password_changed_at=datetime.now(UTC),
             )
-            session.add(user)
-            session.flush()
             referral_id = insert_as_of_then(
                 session,
                 "referral",
                 reference="EH-2026-000001",
-                owner_id=user.id,
+                owner_id=user_id,
                 status="draft",
                 referral_option="early-help",
                 child_forename="Sam\u2067",
@@ -146,22 +150,26 @@ def test_the_unborn_child_answer_becomes_a_checkbox_and_back(empty_database_url:
     }
     try:
         with create_session_factory(engine)() as session:
-            user = models.User(
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
                 email="born@school.example.org",
                 email_key="born@school.example.org",
                 forename="Ann",
                 surname="Smith",
                 password_hash="x",
+                role="professional",
+                session_version=1,
+                created_at=datetime.now(UTC),
+                password_changed_at=datetime.now(UTC),
             )
-            session.add(user)
-            session.flush()
             ids = {}
             for name, answers in stored.items():
                 referral_id = insert_as_of_then(
                     session,
                     "referral",
                     reference=f"EH-2026-{name}",
-                    owner_id=user.id,
+                    owner_id=user_id,
                     status="draft",
                     referral_option="early-help",
                     child_forename=name,
@@ -219,20 +227,24 @@ def test_rebuilding_a_table_keeps_the_rows_that_refer_to_it(empty_database_url: 
     now = datetime.now(UTC)
     try:
         with create_session_factory(engine)() as session:
-            user = models.User(
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
                 email="a@b.example",
                 email_key="a@b.example",
                 forename="Ann",
                 surname="Smith",
                 password_hash="x",
+                role="professional",
+                session_version=1,
+                created_at=datetime.now(UTC),
+                password_changed_at=datetime.now(UTC),
             )
-            session.add(user)
-            session.flush()
             referral_id = insert_as_of_then(
                 session,
                 "referral",
                 reference="EH-2026-000001",
-                owner_id=user.id,
+                owner_id=user_id,
                 status="draft",
                 referral_option="early-help",
                 child_forename="Sam",
@@ -461,5 +473,128 @@ def test_referrals_sent_before_due_dates_and_matches_get_their_fields(
         command.downgrade(alembic_config(empty_database_url), "0016")
         columns = {column["name"] for column in inspect(engine).get_columns("referral")}
         assert not columns & {"first_decision_at", "child_name_key", "child_dob_estimated"}
+    finally:
+        engine.dispose()
+
+
+def test_referrals_sent_before_the_reports_get_their_services_and_organisation_type(
+    empty_database_url: str,
+) -> None:
+    """0019: every referral already sent gets one `referral_service` row per service ticked in
+    its Request for Support (unknown codes and repeats left out), and its referrer's type of
+    organisation where Your Details has a known one; drafts get neither. Down removes the
+    tables and columns; up again fills them the same way."""
+    command.upgrade(alembic_config(empty_database_url), "0018")
+    engine = create_database_engine(empty_database_url)
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    stored = {
+        # name: (status, services ticked, organisation type)
+        "two": ("submitted", ["social-care", "send", "send"], "school"),
+        "none": ("submitted", [], None),
+        "odd": ("submitted", ["participation", "no-such-service"], "not-a-type"),
+        "draft": ("draft", ["portage"], "health"),
+    }
+    try:
+        with create_session_factory(engine)() as session:
+            user_id = insert_as_of_then(
+                session,
+                "user_account",
+                email="sent@school.example.org",
+                email_key="sent@school.example.org",
+                forename="Ann",
+                surname="Smith",
+                password_hash="x",
+                role="hub",
+                session_version=1,
+                created_at=now,
+                password_changed_at=now,
+            )
+            for name, (status, services, organisation_type) in stored.items():
+                referral_id = insert_as_of_then(
+                    session,
+                    "referral",
+                    reference=f"EH-2026-{name}",
+                    owner_id=user_id,
+                    status=status,
+                    referral_option="early-help",
+                    child_forename="Sam",
+                    child_surname="Smith",
+                    created_at=now,
+                    updated_at=now,
+                    submitted_at=now if status == "submitted" else None,
+                )
+                insert_as_of_then(
+                    session,
+                    "section_answers",
+                    referral_id=referral_id,
+                    section_id="request-for-support",
+                    answers={"services": services},
+                    status="completed",
+                    version=1,
+                    updated_at=now,
+                )
+                insert_as_of_then(
+                    session,
+                    "section_answers",
+                    referral_id=referral_id,
+                    section_id="your-details",
+                    answers=(
+                        {"referrer_organisation_type": organisation_type}
+                        if organisation_type
+                        else {}
+                    ),
+                    status="completed",
+                    version=1,
+                    updated_at=now,
+                )
+            session.commit()
+
+        def filled() -> dict[str, tuple[list[str], str | None]]:
+            with create_session_factory(engine)() as session:
+                services = session.execute(
+                    select(models.Referral.reference, models.ReferralService.service)
+                    .join(models.Referral, models.Referral.id == models.ReferralService.referral_id)
+                    .order_by(models.ReferralService.service)
+                ).all()
+                return {
+                    referral.reference.removeprefix("EH-2026-"): (
+                        [
+                            service
+                            for reference, service in services
+                            if reference == referral.reference
+                        ],
+                        referral.referrer_organisation_type,
+                    )
+                    for referral in session.scalars(select(models.Referral))
+                }
+
+        expected = {
+            "two": (["send", "social-care"], "school"),
+            "none": ([], None),
+            "odd": (["participation"], None),
+            "draft": ([], None),
+        }
+        upgrade_to_head(empty_database_url)
+        assert filled() == expected
+        with engine.connect() as connection:
+            manager = connection.execute(text("SELECT is_hub_manager FROM user_account")).scalar()
+        assert manager in (False, 0)  # existing hub staff are not managers until granted
+
+        command.downgrade(alembic_config(empty_database_url), "0018")
+        inspector = inspect(engine)
+        assert not {"referral_service", "ended_draft"} & set(inspector.get_table_names())
+        assert "referrer_organisation_type" not in {
+            column["name"] for column in inspector.get_columns("referral")
+        }
+        assert "is_hub_manager" not in {
+            column["name"] for column in inspector.get_columns("user_account")
+        }
+        with engine.connect() as connection:
+            # Nothing that refers to a referral went with the column removed from it.
+            kept = connection.execute(text("SELECT count(*) FROM section_answers")).scalar_one()
+        assert kept == 2 * len(stored)
+
+        upgrade_to_head(empty_database_url)
+        assert filled() == expected
     finally:
         engine.dispose()
