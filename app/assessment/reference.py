@@ -25,6 +25,16 @@ SERVICES: tuple[tuple[str, str], ...] = (
     ("targeted-programmes", "Targeted Programmes (Adolescent Development Services)"),
 )
 
+# 5.1 Your Details: the referrer's type of organisation (the hub's reports count by it).
+ORGANISATION_TYPES: dict[str, str] = {
+    "school": "School, college or other education setting",
+    "health": "Health (for example GP, health visitor, hospital)",
+    "police": "Police",
+    "voluntary": "Voluntary or community sector",
+    "council": "Council service (for example housing or youth service)",
+    "other": "Other",
+}
+
 # 5.6 Participation Team: what kind of support.
 PARTICIPATION_SECTION = "participation-team"
 PARTICIPATION_QUESTION = "support_type"

@@ -5,8 +5,9 @@ validation and autosave, the task list, check your answers, the hub's view and t
 iterate `ASSESSMENT`. Question ids are storage keys: never rename one without a migration.
 
 Beyond the help guide's list, a hub needs to be able to reach the referrer and place them: so
-Your Details also offers job title and organisation (optional, and remembered from the
-referrer's last referral with their telephone number), and consent records who gave it and when.
+Your Details also offers job title, organisation and type of organisation (optional, and
+remembered from the referrer's last referral with their telephone number), and consent records
+who gave it and when.
 Which questions are mandatory, and why, is listed in docs/ARCHITECTURE.md ("Mandatory answers").
 """
 
@@ -42,6 +43,7 @@ from app.assessment.reference import (
     CONSENT_NOT_SOUGHT_REASONS,
     ETHNICITY_GROUPS,
     GENDERS,
+    ORGANISATION_TYPES,
     PARTICIPATION_QUESTION,
     PARTICIPATION_SECTION,
     PARTICIPATION_TYPES,
@@ -93,6 +95,14 @@ YOUR_DETAILS = Section(
             required=False,
             hint="For example, the name of the school, surgery or team",
             list_column="referrer_organisation",
+            remembered=True,
+        ),
+        Question(
+            "referrer_organisation_type",
+            "What type of organisation do you work for?",
+            Radios(options=options(tuple(ORGANISATION_TYPES.items()))),
+            required=False,
+            list_column="referrer_organisation_type",
             remembered=True,
         ),
         Question(

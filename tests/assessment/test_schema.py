@@ -239,6 +239,7 @@ def test_list_columns_are_columns_of_the_referral_each_kept_by_one_question() ->
         "child_date_of_birth",
         "child_nhs_number",
         "referrer_organisation",
+        "referrer_organisation_type",
     }
     assert set(columns) <= set(Referral.__table__.c.keys())
     for column in columns:

@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from app.db import create_database_engine, create_session_factory
+from app.models import Referral
 from app.settings import Settings
 from testkit.answers import YOUR_DETAILS
 from testkit.journeys import (
@@ -74,8 +77,8 @@ def start_attendance_referral(client: TestClient) -> str:
 def test_the_guides_unasked_questions_do_not_block_next(
     client: TestClient, settings: Settings
 ) -> None:
-    """Job title, organisation, any family member, disability and SEN yes or no: none is
-    mandatory; each is marked (optional) where it is asked."""
+    """Job title, organisation and its type, any family member, disability and SEN yes or no:
+    none is mandatory; each is marked (optional) where it is asked."""
     register(client, settings, EMAIL)
     reference = start_referral(client)
     details = {
@@ -88,6 +91,7 @@ def test_the_guides_unasked_questions_do_not_block_next(
     )
     page = client.get(section_url(reference, "your-details")).text
     assert "Your job title (optional)" in page and "Your organisation (optional)" in page
+    assert "What type of organisation do you work for? (optional)" in page
     assert submit(client, reference, "family", {"action": "next"}).status_code == 303
     additional = client.get(section_url(reference, "additional-details")).text
     assert "Does the child have any disabilities or special needs? (optional)" in additional
@@ -277,3 +281,38 @@ def test_a_page_reopened_shows_the_errors_of_answers_saved_as_typed(
     assert page.text.count("govuk-error-message") == 1
     # A section with nothing wrong opens without errors.
     assert "There is a problem" not in client.get(section_url(reference, "consent")).text
+
+
+def test_the_referrers_type_of_organisation_is_kept_on_the_referral_and_remembered(
+    client: TestClient, settings: Settings
+) -> None:
+    """The hub's reports count referrals by the referrer's type of organisation: the code
+    chosen is kept on the referral, and offered again on their next one. A value that is not
+    one of the options (a tampered form) is saved as typed, to be checked, but never kept."""
+    register(client, settings, EMAIL)
+    first = start_referral(client)
+    assert organisation_type(settings, first) is None
+    complete_section(
+        client, first, "your-details", {**YOUR_DETAILS, "referrer_organisation_type": "health"}
+    )
+    assert organisation_type(settings, first) == "health"
+    second = start_referral(client, "Kim", "Lee")
+    page = client.get(section_url(second, "your-details")).text
+    [chosen] = re.findall(r'<input[^>]*name="referrer_organisation_type"[^>]*checked[^>]*>', page)
+    assert 'value="health"' in chosen
+    response = autosave(client, first, "your-details", {"referrer_organisation_type": "x" * 500})
+    assert response.status_code == 200 and "needs checking" in response.text
+    assert organisation_type(settings, first) is None
+
+
+def organisation_type(settings: Settings, reference: str) -> str | None:
+    engine = create_database_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            return session.scalars(
+                select(Referral.referrer_organisation_type).where(
+                    Referral.reference == reference
+                )
+            ).one()
+    finally:
+        engine.dispose()

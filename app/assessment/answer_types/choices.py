@@ -47,6 +47,10 @@ class Radios(AnswerType):
     def display(self, question: Question, answer: Any, *, account: Mapping[str, str]) -> list[str]:
         return [self.option_label(answer)]
 
+    def column_value(self, question: Question, answer: Any, *, today: date) -> Any:
+        # Only a code of the question's own: the column is counted by code, and short.
+        return answer if any(answer == o.value for o in self.all_options) else None
+
     def json_schema(self, question: Question) -> dict[str, Any]:
         return {"oneOf": [*option_schemas(self.all_options), {"type": "null"}]}
 
