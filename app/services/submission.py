@@ -2,7 +2,8 @@
 
 `submit` turns a draft into a submitted referral in one transaction: the referral's status and
 time, the `referral_submission` row (whose primary key is the referral, so the database itself
-refuses a second one), the audit event, and the two emails in the outbox. Whatever arrives
+refuses a second one), the services it asks for (for the hub's reports), the audit event, and
+the two emails in the outbox. Whatever arrives
 twice (a double click, two tabs, a browser retry, a form sent again without JavaScript) finds
 the referral already sent and changes nothing; no second email is queued.
 """
@@ -11,11 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.models import Referral, ReferralSubmission, User
+from app.assessment.reference import (
+    REQUEST_FOR_SUPPORT_QUESTION,
+    REQUEST_FOR_SUPPORT_SECTION,
+    SERVICES,
+)
+from app.models import Referral, ReferralService, ReferralSubmission, SectionAnswers, User
 from app.services.account_mail import SERVICE, compose
 from app.services.audit import Event, Origin, record_event
 from app.services.child_matches import keep_match_fields
@@ -58,6 +64,7 @@ def submit(
         return False
     session.refresh(referral)
     keep_match_fields(session, referral)
+    keep_services_asked_for(session, referral)
     record_event(
         session,
         Event.REFERRAL_SUBMITTED,
@@ -71,6 +78,29 @@ def submit(
     if settings.hub_notify_email:
         hub_mail(session, settings, referral)
     return True
+
+
+def keep_services_asked_for(session: Session, referral: Referral) -> None:
+    """One `referral_service` row for each service the referral asks for in Request for
+    Support, for the hub's reports: written as it is sent, never for a draft."""
+    stored = session.scalar(
+        select(SectionAnswers.answers).where(
+            SectionAnswers.referral_id == referral.id,
+            SectionAnswers.section_id == REQUEST_FOR_SUPPORT_SECTION,
+        )
+    )
+    chosen = stored.get(REQUEST_FOR_SUPPORT_QUESTION) if isinstance(stored, dict) else None
+    known = {code for code, _label in SERVICES}
+    services = dict.fromkeys(
+        code
+        for code in (chosen if isinstance(chosen, list) else [])
+        if isinstance(code, str) and code in known
+    )
+    if services:
+        session.execute(
+            insert(ReferralService),
+            [{"referral_id": referral.id, "service": code} for code in services],
+        )
 
 
 def confirmation_mail(session: Session, settings: Settings, referral: Referral, user: User) -> None:

@@ -26,6 +26,7 @@ from app.models import (
     Document,
     OutboxMessage,
     Referral,
+    ReferralService,
     ReferralSubmission,
     SectionAnswers,
     User,
@@ -502,6 +503,35 @@ def test_submit_from_several_tabs_at_the_same_moment_sends_once(
     assert sum(is_redirect_to_sent(r, complete) for r in results) == 1
     assert_sent_once(settings, complete, mail_before)
     assert client.get(sent_url(complete)).status_code == 200
+
+
+def services_asked_for(settings: Settings, reference: str) -> list[str]:
+    with database(settings) as session:
+        return sorted(
+            session.scalars(
+                select(ReferralService.service)
+                .join(Referral, Referral.id == ReferralService.referral_id)
+                .where(Referral.reference == reference)
+            )
+        )
+
+
+def test_sending_keeps_the_services_asked_for_for_the_hubs_reports(
+    client: TestClient, settings: Settings, complete: str
+) -> None:
+    """The hub's reports count referrals by the services asked for in Request for Support:
+    one row each, written as the referral is sent (a draft has none), once however often
+    Submit is pressed; a referral that asks for no particular service has none."""
+    assert services_asked_for(settings, complete) == []
+    assert is_redirect_to_sent(post(client, send_url(complete)), complete)
+    assert says_already_sent(post(client, send_url(complete)), complete)
+    assert services_asked_for(settings, complete) == ["stronger-families"]
+
+    unsure = start_referral(client, "Kim", "Lee")
+    complete_referral(client, unsure)
+    complete_section(client, unsure, "request-for-support", {})
+    assert is_redirect_to_sent(post(client, send_url(unsure)), unsure)
+    assert services_asked_for(settings, unsure) == []
 
 
 # 4. Read-only after sending ------------------------------------------------------------------
