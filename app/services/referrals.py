@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.assessment import engine
-from app.assessment.engine import STARTED_FOR_YOU
+from app.assessment.engine import COMPLETED, STARTED_FOR_YOU
 from app.assessment.reference import (
     PARTICIPATION_QUESTION,
     PARTICIPATION_SECTION,
@@ -27,7 +29,7 @@ from app.assessment.reference import (
     REQUEST_FOR_SUPPORT_SECTION,
 )
 from app.assessment.schema import ASSESSMENT
-from app.models import Document, PendingStart, Referral, SectionAnswers, User
+from app.models import Document, EndedDraft, PendingStart, Referral, SectionAnswers, User
 from app.services.audit import Event, Origin, record_event
 
 # Long enough to register and find the emailed code; short on a shared computer.
@@ -336,13 +338,82 @@ def discard_pending_start(
     )
 
 
+# Why an unsent draft ended (`EndedDraft.reason`).
+DELETED_BY_OWNER = "deleted"
+EXPIRED = "expired"
+
+
+def ended_drafts(
+    session: Session, referral_ids: Collection[int], *, reason: str, now: datetime
+) -> dict[int, dict[str, Any]]:
+    """What the hub's reports keep of each of these referrals that is a draft, if it is
+    deleted now (`EndedDraft`'s columns, by referral id), read in one query before deleting:
+    when it started, from which tile, the section the user saved last (a section only filled in
+    by the portal, `STARTED_FOR_YOU`, is not theirs) and how many sections were completed."""
+    last_saved = (
+        select(SectionAnswers.section_id)
+        .where(
+            SectionAnswers.referral_id == Referral.id,
+            SectionAnswers.status != STARTED_FOR_YOU,
+        )
+        .order_by(SectionAnswers.updated_at.desc(), SectionAnswers.id.desc())
+        .limit(1)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    completed = (
+        select(func.count())
+        .where(SectionAnswers.referral_id == Referral.id, SectionAnswers.status == COMPLETED)
+        .correlate(Referral)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Referral.id, Referral.created_at, Referral.referral_option, last_saved, completed
+        ).where(Referral.id.in_(referral_ids), Referral.status == DRAFT)
+    )
+    return {
+        referral_id: {
+            "started_at": started_at,
+            "ended_at": now,
+            "reason": reason,
+            "referral_option": option,
+            "last_section": section_id,
+            "sections_completed": int(count or 0),
+        }
+        for referral_id, started_at, option, section_id, count in rows
+    }
+
+
+def keep_ended_drafts(
+    session: Session, ended: dict[int, dict[str, Any]], deleted: Collection[int]
+) -> None:
+    """Write the `EndedDraft` rows of the drafts that were deleted (one statement, however
+    many): only those the DELETE really removed, so that a draft deleted twice at once, or by
+    two app instances, is counted once."""
+    rows = [ended[referral_id] for referral_id in deleted if referral_id in ended]
+    if rows:
+        # The table's own INSERT: the ORM's would split rows with and without a last section.
+        session.execute(insert(cast(Table, EndedDraft.__table__)), rows)
+
+
 def delete_draft(
     session: Session, referral: Referral, owner: User, origin: Origin, *, now: datetime
 ) -> list[Document]:
-    """The owner deletes their draft, with its answers and documents, now (audited); returns
-    the documents, whose files the caller forgets once it has committed."""
-    lock_draft(session, referral, now=now)
+    """The owner deletes their draft, with its answers and documents, now (audited, and
+    counted for the hub's reports as an ended draft); returns the documents, whose files the
+    caller forgets once it has committed. A draft deleted a moment ago (a second click, another
+    tab) is left as it is: there is nothing more to do."""
+    try:
+        lock_draft(session, referral, now=now)
+    except InvalidRequestError:
+        return []  # the referral's row is gone: deleted by the other request
     documents = list(session.scalars(select(Document).where(Document.referral_id == referral.id)))
+    ended = ended_drafts(session, [referral.id], reason=DELETED_BY_OWNER, now=now)
+    gone = session.execute(delete(Referral).where(Referral.id == referral.id))
+    if cast("CursorResult[Any]", gone).rowcount != 1:
+        return []
+    keep_ended_drafts(session, ended, [referral.id])
     record_event(
         session,
         Event.REFERRAL_DELETED,
@@ -352,5 +423,4 @@ def delete_draft(
         origin=origin,
         details={"reason": "deleted-by-owner", "status": DRAFT, "documents": len(documents)},
     )
-    session.execute(delete(Referral).where(Referral.id == referral.id))
     return documents

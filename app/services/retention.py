@@ -8,10 +8,12 @@
   or expired email codes, old sign-in attempts and old sent mail.
 
 The purge runs in every app instance (`RetentionWorker`) and on demand (`portal purge`). Each
-item is acted on by one conditional statement (`DELETE ... WHERE id = ? AND <still expired>`,
-`UPDATE ... WHERE reminder_sent_at IS NULL`), committed with its audit event and email, so when
-several instances purge at once each item is deleted, audited and reminded about exactly once.
-Audit events keep the reference and dates, never the deleted personal data.
+item is acted on by a conditional statement (`DELETE ... WHERE id IN (...) AND <still expired>
+RETURNING id`, `UPDATE ... WHERE reminder_sent_at IS NULL`), committed with its audit events and
+email, so when several instances purge at once each item is deleted, audited and reminded about
+exactly once. Referrals are deleted in batches, one statement for each kind of row. Audit events
+keep the reference and dates, never the deleted personal data; each expired draft leaves an
+`EndedDraft` row for the hub's reports, with nothing personal in it either.
 """
 
 from __future__ import annotations
@@ -39,7 +41,14 @@ from app.services.account_mail import SERVICE, compose
 from app.services.audit import Event, record_event
 from app.services.parked_forms import PARKED_FORM_LIFETIME
 from app.services.periodic import PeriodicWorker
-from app.services.referrals import DRAFT, PENDING_START_LIFETIME, SUBMITTED
+from app.services.referrals import (
+    DRAFT,
+    EXPIRED,
+    PENDING_START_LIFETIME,
+    SUBMITTED,
+    ended_drafts,
+    keep_ended_drafts,
+)
 from app.settings import Settings
 from app.templating import uk_date
 
@@ -163,54 +172,88 @@ def reminder_mail(session: Session, settings: Settings, referral: Referral, owne
     )
 
 
+# Referrals deleted in one transaction, with their ended-draft rows and audit events.
+DELETE_BATCH = 100
+
+
 def delete_referrals(
     factory: sessionmaker[Session],
     settings: Settings,
     expired: ColumnElement[bool],
     *,
     reason: str,
+    ended_as: str | None,
+    now: datetime,
     dry_run: bool,
 ) -> list[str]:
     """Delete each referral matching `expired` (a condition, checked again in the DELETE),
-    its answers and documents with it, and audit it; returns the references."""
+    its answers and documents with it, and audit it; returns the references. With `ended_as`,
+    each draft deleted is counted for the hub's reports as an ended draft (`EndedDraft`)."""
     with factory() as session:
         candidates = list(session.execute(select(Referral.id, Referral.reference).where(expired)))
     if dry_run:
         return [reference for _id, reference in candidates]
     deleted = []
-    for referral_id, reference in candidates:
+    for start in range(0, len(candidates), DELETE_BATCH):
+        batch = dict(candidates[start : start + DELETE_BATCH])
         with factory() as session:
-            referral = session.get(Referral, referral_id)
-            if referral is None:
-                continue
-            documents = list(
-                session.scalars(select(Document).where(Document.referral_id == referral_id))
-            )
-            details = {
-                "reason": reason,
-                "status": referral.status,
-                "last_saved": referral.updated_at.date().isoformat(),
-                "documents": len(documents),
-            }
-            result = session.execute(
-                delete(Referral)
-                .where(Referral.id == referral_id, expired)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                continue  # saved again meanwhile, or deleted by another instance
-            record_event(
-                session,
-                Event.REFERRAL_DELETED,
-                subject_type="referral",
-                subject_id=reference,
-                details=details,
+            gone, documents = delete_batch(
+                session, list(batch), expired, reason=reason, ended_as=ended_as, now=now
             )
             session.commit()
         for document in documents:
             store.forget_file(settings, document)
-        deleted.append(reference)
+        deleted += [reference for referral_id, reference in batch.items() if referral_id in gone]
     return deleted
+
+
+def delete_batch(
+    session: Session,
+    referral_ids: list[int],
+    expired: ColumnElement[bool],
+    *,
+    reason: str,
+    ended_as: str | None,
+    now: datetime,
+) -> tuple[set[int], list[Document]]:
+    """Delete those of the referrals still matching `expired`, with a statement for each kind
+    of row however many there are; returns the ids deleted and their documents. Only what the
+    DELETE really removed is audited and counted: a referral saved again meanwhile, or deleted
+    by another instance, is not. The caller commits."""
+    found = {
+        row.id: row
+        for row in session.execute(
+            select(Referral.id, Referral.reference, Referral.status, Referral.updated_at).where(
+                Referral.id.in_(referral_ids)
+            )
+        )
+    }
+    documents = list(session.scalars(select(Document).where(Document.referral_id.in_(found))))
+    ended = ended_drafts(session, found, reason=ended_as, now=now) if ended_as else {}
+    gone = set(
+        session.scalars(
+            delete(Referral)
+            .where(Referral.id.in_(found), expired)
+            .returning(Referral.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    keep_ended_drafts(session, ended, gone)
+    for referral_id in gone:
+        row = found[referral_id]
+        record_event(
+            session,
+            Event.REFERRAL_DELETED,
+            subject_type="referral",
+            subject_id=row.reference,
+            details={
+                "reason": reason,
+                "status": row.status,
+                "last_saved": row.updated_at.date().isoformat(),
+                "documents": sum(1 for d in documents if d.referral_id == referral_id),
+            },
+        )
+    return gone, [document for document in documents if document.referral_id in gone]
 
 
 def housekeeping(session: Session, *, now: datetime, dry_run: bool) -> dict[str, int]:
@@ -268,7 +311,13 @@ def purge(
         Referral.status == DRAFT, Referral.updated_at < _draft_cutoff(settings, now)
     )
     report.deleted_drafts = delete_referrals(
-        factory, settings, expired_draft, reason="draft-expired", dry_run=dry_run
+        factory,
+        settings,
+        expired_draft,
+        reason="draft-expired",
+        ended_as=EXPIRED,
+        now=now,
+        dry_run=dry_run,
     )
     if settings.hub_retention_days is not None:
         past_retention = and_(
@@ -276,7 +325,13 @@ def purge(
             Referral.submitted_at < now - timedelta(days=settings.hub_retention_days),
         )
         report.deleted_submitted = delete_referrals(
-            factory, settings, past_retention, reason="retention-period", dry_run=dry_run
+            factory,
+            settings,
+            past_retention,
+            reason="retention-period",
+            ended_as=None,
+            now=now,
+            dry_run=dry_run,
         )
     with factory() as session:
         report.housekeeping = housekeeping(session, now=now, dry_run=dry_run)

@@ -21,7 +21,15 @@ from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app.models import AuditEvent, Document, DocumentContent, Referral, SectionAnswers, User
+from app.models import (
+    AuditEvent,
+    Document,
+    DocumentContent,
+    EndedDraft,
+    Referral,
+    SectionAnswers,
+    User,
+)
 from app.settings import Settings
 from testkit.journeys import (
     COMPLETE_ANSWERS,
@@ -401,6 +409,73 @@ def test_professional_can_delete_a_draft_with_its_answers_and_documents(
         details = json.dumps(recorded.details)
         for personal in (CHILD_FORENAME, CHILD_SURNAME, consent):
             assert personal not in details, recorded.event_type
+
+
+def ended_drafts(settings: Settings) -> list[EndedDraft]:
+    with database(settings) as session:
+        return list(session.scalars(select(EndedDraft).order_by(EndedDraft.id)))
+
+
+def test_a_deleted_draft_is_counted_for_the_hubs_reports_with_nothing_personal(
+    client: TestClient, settings: Settings, clock: Clock
+) -> None:
+    """Deleting a draft leaves one `ended_draft` row: when it started and ended, its tile, the
+    section the user saved last (not one the portal filled in for them) and how many sections
+    were completed. Nothing in it leads back to the child, the family or the referrer."""
+    register(client, settings, EMAIL)
+    started = clock()
+    untouched = start_referral(client, "Lee", "Brown")
+    reference = start_referral(client, CHILD_FORENAME, CHILD_SURNAME)
+    clock.advance(minutes=5)
+    complete_section(client, reference, "family", COMPLETE_ANSWERS["family"])
+    clock.advance(minutes=5)
+    page = client.get(f"/referrals/{reference}/sections/consent").text
+    version = re.search(r'name="version"[^>]*value="(-?\d+)"', page)
+    assert version
+    saved = client.post(
+        f"/referrals/{reference}/sections/consent",
+        data={
+            "csrf_token": csrf_token_from(page),
+            "version": version.group(1),
+            "consent_sought": "yes",
+            "action": "save",
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    clock.advance(minutes=5)
+
+    assert confirm_delete(client, reference).status_code == 303
+    assert confirm_delete(client, untouched).status_code == 303
+
+    [deleted, never_saved] = ended_drafts(settings)
+    assert (
+        deleted.started_at,
+        deleted.ended_at,
+        deleted.reason,
+        deleted.referral_option,
+        deleted.last_section,
+        deleted.sections_completed,
+    ) == (started, clock(), "deleted", "early-help", "consent", 1)
+    # Your Details was filled in by the portal (the child's name): not the user's save.
+    assert (never_saved.last_section, never_saved.sections_completed) == (None, 0)
+    assert set(EndedDraft.__table__.c.keys()) == {
+        "id",
+        "started_at",
+        "ended_at",
+        "reason",
+        "referral_option",
+        "last_section",
+        "sections_completed",
+    }
+    stored = json.dumps(
+        [
+            {column.key: str(getattr(row, column.key)) for column in EndedDraft.__table__.c}
+            for row in (deleted, never_saved)
+        ]
+    )
+    for personal in (reference, untouched, CHILD_FORENAME, CHILD_SURNAME, EMAIL, "Quennell"):
+        assert personal not in stored
 
 
 def test_deleting_needs_the_forms_csrf_token(client: TestClient, settings: Settings) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -29,6 +29,7 @@ from app.models import (
     AuditEvent,
     Document,
     DocumentContent,
+    EndedDraft,
     OneTimeCode,
     OutboxMessage,
     ParkedForm,
@@ -132,6 +133,7 @@ def row_counts(settings: Settings) -> dict[str, int]:
         SignInAttempt,
         OutboxMessage,
         AuditEvent,
+        EndedDraft,
     )
     with session_factory(settings) as factory, factory() as session:
         return {
@@ -382,6 +384,66 @@ def test_a_draft_is_deleted_thirty_days_after_its_last_save_with_its_answers_and
     assert reference not in client.get("/recover").text
 
 
+def test_expired_drafts_are_counted_for_the_hubs_reports_in_one_statement(
+    sessions: sessionmaker[Session], settings: Settings
+) -> None:
+    """Each draft the purge deletes leaves an `ended_draft` row ("expired": when it started
+    and ended, its tile, the section saved last and how many were completed), all of a batch
+    written by one INSERT; a draft kept, or one saved again, leaves none."""
+    owner = professional(sessions, EMAIL)
+    expired = [saved_draft(sessions, owner, NOW - timedelta(days=31, minutes=n)) for n in range(5)]
+    kept = saved_draft(sessions, owner, NOW - timedelta(days=29))
+    last_saved_at = NOW - timedelta(days=31)
+    with sessions() as session:
+        referral = session.scalars(select(Referral).where(Referral.reference == expired[0])).one()
+        for section_id, status, minutes in (
+            ("family", "completed", 2),
+            ("consent", "in-progress", 1),
+        ):
+            session.add(
+                SectionAnswers(
+                    referral_id=referral.id,
+                    section_id=section_id,
+                    answers={"consent_given_by": "Ann Quennell"},
+                    status=status,
+                    updated_at=last_saved_at - timedelta(minutes=minutes),
+                )
+            )
+        session.commit()
+    inserts: list[str] = []
+
+    def count_inserts(*args: Any) -> None:
+        statement = str(args[2])
+        if statement.lstrip().upper().startswith("INSERT INTO ENDED_DRAFT"):
+            inserts.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count_inserts)
+    try:
+        report = run_purge(settings, NOW)
+    finally:
+        event.remove(Engine, "before_cursor_execute", count_inserts)
+
+    assert sorted(report.deleted_drafts) == sorted(expired)
+    assert len(inserts) == 1
+    with sessions() as session:
+        rows = list(session.scalars(select(EndedDraft).order_by(EndedDraft.started_at.desc())))
+    assert len(rows) == len(expired)
+    assert {(row.reason, row.referral_option, row.ended_at) for row in rows} == {
+        ("expired", "early-help", NOW)
+    }
+    assert [row.started_at for row in rows] == [
+        NOW - timedelta(days=31, minutes=n) for n in range(5)
+    ]
+    # Your Details, filled in by the portal from the start page, is not the user's save.
+    assert [(row.last_section, row.sections_completed) for row in rows] == [
+        ("consent", 1),
+        *[(None, 0)] * 4,
+    ]
+    assert referral_row(settings, kept) is not None
+    assert run_purge(settings, NOW).deleted_drafts == []
+    assert row_counts(settings)["EndedDraft"] == len(expired)
+
+
 # Sent forms ---------------------------------------------------------------------------------
 
 
@@ -417,6 +479,7 @@ def test_sent_forms_are_never_deleted_unless_the_council_sets_a_retention_period
     assert referral_row(settings, second) is not None
     counts = row_counts(settings)
     assert counts["ReferralSubmission"] == 1
+    assert counts["EndedDraft"] == 0  # sent, not an ended draft
     [event] = audit_events(settings, "referral.deleted")
     assert event.subject_id == first
     assert event.details["reason"] == "retention-period"
@@ -555,6 +618,8 @@ def test_a_dry_run_changes_nothing_and_names_what_the_real_run_then_does(
     report = run_purge(settings, NOW)
 
     assert report == dry
+    # The expired draft is counted for the hub's reports; the sent referral is not a draft.
+    assert row_counts(settings)["EndedDraft"] == 1
     for reference in (expired, old_sent):
         assert referral_row(settings, reference) is None
     for reference in (due_reminder, fresh, recent_sent):
@@ -621,6 +686,7 @@ def test_instances_purging_at_the_same_moment_act_once_on_each_item(
     assert len(audit_events(settings, "referral.deletion-reminder-sent")) == len(due)
     counts = row_counts(settings)
     assert (counts["Referral"], counts["Document"]) == (len(due), 0)
+    assert counts["EndedDraft"] == len(expired)  # each counted once for the reports
     assert files_in(settings) == {}
 
 
