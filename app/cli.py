@@ -1,5 +1,6 @@
 """The `portal` command for operators: serve, migrate, purge, create-user, reset-two-factor,
-disable-user, enable-user, create-api-token, revoke-api-token, list-api-tokens."""
+disable-user, enable-user, grant-manager, revoke-manager, create-api-token, revoke-api-token,
+list-api-tokens."""
 
 from __future__ import annotations
 
@@ -77,6 +78,12 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
     from app.models import utc_now
     from app.services.accounts import OperatorError, create_user_by_operator
 
+    if args.manager and args.role != "hub":
+        print(
+            "portal: only hub staff can be managers: use --manager with --role hub",
+            file=sys.stderr,
+        )
+        return 2
     try:
         password = _read_password(args)
     except ValueError as error:
@@ -92,6 +99,7 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
                 role=args.role,
                 password=password,
                 now=utc_now(),
+                manager=args.manager,
             )
             session.commit()
     except OperatorError as error:
@@ -121,16 +129,29 @@ def _enable_user(session: Session, user: User, now: datetime) -> object:
     return enable_by_operator(session, user, now=now)
 
 
+def _grant_manager(session: Session, user: User, now: datetime) -> object:
+    from app.services.accounts import grant_manager_by_operator
+
+    return grant_manager_by_operator(session, user, now=now)
+
+
+def _revoke_manager(session: Session, user: User, now: datetime) -> object:
+    from app.services.accounts import revoke_manager_by_operator
+
+    return revoke_manager_by_operator(session, user, now=now)
+
+
 def _account_command(
     act: Callable[[Session, User, datetime], object],
 ) -> Callable[[argparse.Namespace, Settings], int]:
     """A command that runs `act` (a service function, imported when run so that `portal
-    --help` stays quick) on the account named by --email, and prints what it did."""
+    --help` stays quick) on the account named by its email address, and prints what it did,
+    or why it could not (an `OperatorError`)."""
 
     def run(args: argparse.Namespace, settings: Settings) -> int:
         from app.db import create_database_engine, create_session_factory
         from app.models import utc_now
-        from app.services.accounts import user_by_email
+        from app.services.accounts import OperatorError, user_by_email
 
         engine = create_database_engine(settings.database_url)
         try:
@@ -139,7 +160,11 @@ def _account_command(
                 if user is None:
                     print(f"portal: there is no account for {args.email}", file=sys.stderr)
                     return 1
-                outcome = str(act(session, user, utc_now()))
+                try:
+                    outcome = str(act(session, user, utc_now()))
+                except OperatorError as error:
+                    print(f"portal: {error}", file=sys.stderr)
+                    return 1
                 session.commit()
         finally:
             engine.dispose()
@@ -252,6 +277,27 @@ ACCOUNT_COMMANDS = (
 )
 
 
+# The commands that make hub staff a manager of the hub (who sees its reports) or not, on the
+# account named by its email address: name, help, description, and what does it.
+MANAGER_COMMANDS = (
+    (
+        "grant-manager",
+        "let a member of hub staff see the hub's reports",
+        "Make a member of hub staff a manager of the hub: they see its reports as well as "
+        "everything hub staff see. Only hub staff can be managers. Running it again changes "
+        "nothing.",
+        _grant_manager,
+    ),
+    (
+        "revoke-manager",
+        "stop a manager seeing the hub's reports",
+        "Make a manager of the hub hub staff only again, from their next page. Running it "
+        "again changes nothing.",
+        _revoke_manager,
+    ),
+)
+
+
 # The commands on one API token named by --name: name, help, description, and what does it.
 TOKEN_COMMANDS = (
     (
@@ -328,11 +374,20 @@ def build_parser() -> argparse.ArgumentParser:
     create_user.add_argument("--role", choices=["hub", "professional"], default="hub")
     create_user.add_argument("--email", required=True, help="their own work email address")
     create_user.add_argument("--name", required=True, help='forename and surname, "Ada Lovelace"')
+    create_user.add_argument(
+        "--manager",
+        action="store_true",
+        help="hub staff who are also a manager of the hub and see its reports (--role hub only)",
+    )
     create_user.set_defaults(handler=_create_user)
 
     for name, summary, description, act in ACCOUNT_COMMANDS:
         command = commands.add_parser(name, help=summary, description=description)
         command.add_argument("--email", required=True, help="the account's email address")
+        command.set_defaults(handler=_account_command(act))
+    for name, summary, description, act in MANAGER_COMMANDS:
+        command = commands.add_parser(name, help=summary, description=description)
+        command.add_argument("email", metavar="EMAIL", help="the hub staff's email address")
         command.set_defaults(handler=_account_command(act))
 
     for name, summary, description, token_act in TOKEN_COMMANDS:

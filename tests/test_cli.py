@@ -506,3 +506,87 @@ def test_disable_and_enable_explain_themselves_and_refuse_an_unknown_address(
         "there is no account for nobody@x.example",
     )
     assert_refused(portal(command), "the following arguments are required: --email")
+
+
+# Managers of the hub (who see its reports) -----------------------------------------------
+
+
+def is_manager(database_url: str, email: str) -> bool:
+    engine = create_database_engine(database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            return session.scalars(select(User.is_hub_manager).where(User.email == email)).one()
+    finally:
+        engine.dispose()
+
+
+def test_create_user_can_make_hub_staff_who_are_managers(
+    database_url: str, settings: Settings
+) -> None:
+    result = create_user(
+        database_url,
+        *("--role", "hub", "--manager", "--email", HUB_STAFF, "--name", "Hattie Hub"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"created a hub account for {HUB_STAFF}, a manager" in result.stdout
+    assert role_of(database_url, HUB_STAFF) == "hub" and is_manager(database_url, HUB_STAFF)
+    assert audit_types(settings).count("account.manager-granted") == 1
+    assert "--manager" in portal("create-user", "--help").stdout
+
+
+def test_create_user_refuses_a_professional_who_is_a_manager(database_url: str) -> None:
+    result = create_user(
+        database_url,
+        *("--role", "professional", "--manager", "--email", PROFESSIONAL),
+        *("--name", "Grace Hopper"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert result.returncode == 2
+    assert_refused(result, "only hub staff can be managers: use --manager with --role hub")
+    assert role_of(database_url, PROFESSIONAL) is None
+
+
+def test_an_operator_grants_and_revokes_a_manager_once_each_audited(
+    database_url: str, settings: Settings
+) -> None:
+    make_hub_user(settings, HUB_STAFF, now=utc_now())
+    database = {"DATABASE_URL": database_url}
+    assert not is_manager(database_url, HUB_STAFF)
+
+    granted = portal("grant-manager", HUB_STAFF, env=database)
+    assert granted.returncode == 0, granted.stderr
+    assert f"{HUB_STAFF} is now a manager" in granted.stdout
+    assert is_manager(database_url, HUB_STAFF)
+    again = portal("grant-manager", HUB_STAFF.upper(), env=database)
+    assert again.returncode == 0 and "already a manager: nothing to do" in again.stdout
+
+    revoked = portal("revoke-manager", HUB_STAFF, env=database)
+    assert revoked.returncode == 0, revoked.stderr
+    assert f"{HUB_STAFF} is no longer a manager" in revoked.stdout
+    assert not is_manager(database_url, HUB_STAFF)
+    again = portal("revoke-manager", HUB_STAFF, env=database)
+    assert again.returncode == 0 and "is not a manager: nothing to do" in again.stdout
+
+    events = audit_types(settings)
+    assert events.count("account.manager-granted") == 1
+    assert events.count("account.manager-revoked") == 1
+
+
+@pytest.mark.parametrize("command", ["grant-manager", "revoke-manager"])
+def test_only_hub_staff_can_be_made_managers_or_not(
+    command: str, database_url: str, client: TestClient, settings: Settings
+) -> None:
+    helped = portal(command, "--help")
+    assert helped.returncode == 0 and "EMAIL" in helped.stdout
+    assert command in portal("--help").stdout
+    register(client, settings, PROFESSIONAL)
+    database = {"DATABASE_URL": database_url}
+    assert_refused(portal(command, PROFESSIONAL, env=database), f"{PROFESSIONAL} is not hub staff")
+    assert not is_manager(database_url, PROFESSIONAL)
+    assert_refused(
+        portal(command, "nobody@x.example", env=database),
+        "there is no account for nobody@x.example",
+    )
+    assert_refused(portal(command), "the following arguments are required: EMAIL")
+    assert not any(event.startswith("account.manager") for event in audit_types(settings))

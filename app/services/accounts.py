@@ -557,6 +557,34 @@ class OperatorError(Exception):
     """Why `portal create-user` cannot do what it was asked, in words for the operator."""
 
 
+def grant_manager_by_operator(session: Session, user: User, *, now: datetime) -> str:
+    """`portal grant-manager`: hub staff become a manager of the hub (its reports). Returns
+    what was done, for the operator; OperatorError for anyone not hub staff. The caller
+    commits."""
+    if not user.is_hub_staff:
+        raise OperatorError(
+            f"{user.email} is not hub staff: only hub staff can be managers "
+            "(portal create-user --role hub makes them hub staff)"
+        )
+    if user.is_hub_manager:
+        return f"{user.email} is already a manager: nothing to do"
+    user.is_hub_manager = True
+    record_operator_action(session, Event.ACCOUNT_MANAGER_GRANTED, user.id)
+    return f"{user.email} is now a manager: they can see the hub's reports"
+
+
+def revoke_manager_by_operator(session: Session, user: User, *, now: datetime) -> str:
+    """`portal revoke-manager`: a manager of the hub is hub staff only again, from their next
+    page. OperatorError for anyone not hub staff. The caller commits."""
+    if not user.is_hub_staff:
+        raise OperatorError(f"{user.email} is not hub staff, so cannot be a manager")
+    if not user.is_hub_manager:
+        return f"{user.email} is not a manager: nothing to do"
+    user.is_hub_manager = False
+    record_operator_action(session, Event.ACCOUNT_MANAGER_REVOKED, user.id)
+    return f"{user.email} is no longer a manager: they can no longer see the hub's reports"
+
+
 def create_user_by_operator(
     session: Session,
     *,
@@ -565,12 +593,16 @@ def create_user_by_operator(
     role: str,
     password: str,
     now: datetime,
+    manager: bool = False,
 ) -> str:
     """Create an account (hub staff are only ever made here), or make an existing professional
     hub staff; returns what was done. Same rules as registering: a personal work address, a
-    name, a password that meets the policy. The caller commits."""
+    name, a password that meets the policy. `manager`: hub staff who are also a manager of the
+    hub. The caller commits."""
     if role not in {"hub", "professional"}:
         raise OperatorError(f"role must be hub or professional, not {role!r}")
+    if manager and role != "hub":
+        raise OperatorError("only hub staff can be managers: use --manager with --role hub")
     email = email.strip()
     problem = email_problem(email)
     if problem:
@@ -578,7 +610,8 @@ def create_user_by_operator(
     existing = user_by_email(session, email)
     if existing is not None:
         if existing.role == role:
-            raise OperatorError(f"{email} already has a {role} account")
+            hint = " (portal grant-manager makes them a manager)" if manager else ""
+            raise OperatorError(f"{email} already has a {role} account{hint}")
         existing.role = role
         existing.session_version += 1  # new rights take effect from a fresh sign-in
         record_event(
@@ -588,7 +621,14 @@ def create_user_by_operator(
             subject_id=str(existing.id),
             details={"role": role, "by": "operator"},
         )
-        return f"{email}'s account is now a {role} account (its password is unchanged)"
+        if manager:
+            existing.is_hub_manager = True
+            record_operator_action(session, Event.ACCOUNT_MANAGER_GRANTED, existing.id)
+        elif existing.is_hub_manager and role != "hub":
+            existing.is_hub_manager = False  # a professional is never a manager
+            record_operator_action(session, Event.ACCOUNT_MANAGER_REVOKED, existing.id)
+        made = f"a {role} account" + (" and a manager" if manager else "")
+        return f"{email}'s account is now {made} (its password is unchanged)"
     forename, _, surname = " ".join(name.split()).partition(" ")
     for value, label in ((forename, "forename"), (surname, "surname")):
         problem = name_problem(value, label)
@@ -604,6 +644,7 @@ def create_user_by_operator(
         surname=surname,
         password_hash=hash_password(password),
         role=role,
+        is_hub_manager=manager,
     )
     session.add(user)
     session.flush()
@@ -615,6 +656,9 @@ def create_user_by_operator(
         subject_id=str(user.id),
         details={"role": role, "by": "operator"},
     )
+    if manager:
+        record_operator_action(session, Event.ACCOUNT_MANAGER_GRANTED, user.id)
+        return f"created a hub account for {email}, a manager"
     return f"created a {role} account for {email}"
 
 

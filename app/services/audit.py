@@ -40,6 +40,9 @@ class Event(StrEnum):
     ACCOUNT_ENABLED = "account-enabled"
     USER_CREATED = "user.created"
     USER_ROLE_CHANGED = "user.role-changed"
+    # Hub staff made a manager of the hub (its reports), or no longer one, by an operator.
+    ACCOUNT_MANAGER_GRANTED = "account.manager-granted"
+    ACCOUNT_MANAGER_REVOKED = "account.manager-revoked"
     # Signing in with the password of a registration whose code was never entered.
     REGISTRATION_RESUMED = "registration.resumed"
     # Referrals
