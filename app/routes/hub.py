@@ -51,6 +51,21 @@ def require_hub(endpoint: Endpoint) -> Endpoint:
     return guarded
 
 
+def require_hub_manager(endpoint: Endpoint) -> Endpoint:
+    """As `require_hub` for everyone but hub staff who are not managers of the hub: they are
+    told the page is for managers (403), since they know the hub's pages exist. (The 403 page
+    of ERROR_TEMPLATES is about a refused form.)"""
+
+    @require_hub
+    @wraps(endpoint)
+    def guarded(request: Request) -> Response:
+        if not hub.is_hub_manager(signed_in_user(request)):
+            return render(request, "pages/errors/managers_only.html", status_code=403)
+        return endpoint(request)
+
+    return guarded
+
+
 def sent_referral_or_404(request: Request) -> Referral:
     referral = hub.sent_referral(request_session(request), request.path_params["reference"])
     if referral is None:

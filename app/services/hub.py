@@ -89,6 +89,11 @@ def is_hub(user: User | None) -> bool:
     return user is not None and user.role == HUB
 
 
+def is_hub_manager(user: User | None) -> bool:
+    """Hub staff who also manage the hub (`portal grant-manager`): they see its reports."""
+    return is_hub(user) and user is not None and user.is_hub_manager
+
+
 # The inbox ----------------------------------------------------------------------------------
 
 
