@@ -590,3 +590,19 @@ def test_only_hub_staff_can_be_made_managers_or_not(
     )
     assert_refused(portal(command), "the following arguments are required: EMAIL")
     assert not any(event.startswith("account.manager") for event in audit_types(settings))
+
+
+def test_a_manager_made_a_professional_is_no_longer_a_manager(
+    database_url: str, settings: Settings
+) -> None:
+    make_hub_user(settings, HUB_STAFF, now=utc_now())
+    assert portal("grant-manager", HUB_STAFF, env={"DATABASE_URL": database_url}).returncode == 0
+    result = create_user(
+        database_url,
+        *("--role", "professional", "--email", HUB_STAFF, "--name", "Hattie Hub"),
+        stdin=f"{STRONG_PASSWORD}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert role_of(database_url, HUB_STAFF) == "professional"
+    assert not is_manager(database_url, HUB_STAFF)
+    assert audit_types(settings).count("account.manager-revoked") == 1
