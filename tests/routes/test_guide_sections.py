@@ -310,9 +310,7 @@ def organisation_type(settings: Settings, reference: str) -> str | None:
     try:
         with create_session_factory(engine)() as session:
             return session.scalars(
-                select(Referral.referrer_organisation_type).where(
-                    Referral.reference == reference
-                )
+                select(Referral.referrer_organisation_type).where(Referral.reference == reference)
             ).one()
     finally:
         engine.dispose()
