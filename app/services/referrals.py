@@ -370,7 +370,7 @@ def ended_drafts(
     rows = session.execute(
         select(
             Referral.id, Referral.created_at, Referral.referral_option, last_saved, completed
-        ).where(Referral.id.in_(referral_ids), Referral.status == DRAFT)
+        ).where(Referral.id.in_(list(referral_ids)), Referral.status == DRAFT)
     )
     return {
         referral_id: {

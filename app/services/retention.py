@@ -228,12 +228,12 @@ def delete_batch(
             )
         )
     }
-    documents = list(session.scalars(select(Document).where(Document.referral_id.in_(found))))
+    documents = list(session.scalars(select(Document).where(Document.referral_id.in_(list(found)))))
     ended = ended_drafts(session, found, reason=ended_as, now=now) if ended_as else {}
     gone = set(
         session.scalars(
             delete(Referral)
-            .where(Referral.id.in_(found), expired)
+            .where(Referral.id.in_(list(found)), expired)
             .returning(Referral.id)
             .execution_options(synchronize_session=False)
         )
