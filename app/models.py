@@ -185,6 +185,11 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # What the message is (app/services/mail_templates.py) and the values its words are made
+    # of, for a provider that keeps its own copy of each template (GOV.UK Notify). Empty on
+    # messages queued before kinds were recorded.
+    kind: Mapped[str | None] = mapped_column(String(40))
+    personalisation: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class Referral(Base):

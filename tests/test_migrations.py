@@ -598,3 +598,75 @@ def test_referrals_sent_before_the_reports_get_their_services_and_organisation_t
         assert filled() == expected
     finally:
         engine.dispose()
+
+
+def test_mail_queued_before_kinds_survives_the_kinds_columns_coming_and_going(
+    empty_database_url: str,
+) -> None:
+    """0020 adds the outbox's kind and personalisation in place: a message queued before it
+    keeps its address and text, with no kind (SMTP can still send it, GOV.UK Notify cannot),
+    on the way up, back down and up again; a message queued with a kind keeps it."""
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "0019")
+    engine = create_database_engine(empty_database_url)
+    now = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    queued = {
+        "to_address": "kept@school.example.org",
+        "subject": "Children's Portal: your code to finish registering",
+        "text_body": "Your code is 123456\n",
+        "html_body": "<p>Your code is 123456</p>",
+        "created_at": now,
+        "attempts": 0,
+        "next_attempt_at": now,
+    }
+
+    def outbox() -> list[tuple[object, ...]]:
+        with engine.connect() as connection:
+            columns = {
+                column["name"] for column in inspect(connection).get_columns("outbox_message")
+            }
+            wanted = ["id", "to_address", "subject", "text_body"]
+            wanted += [name for name in ("kind", "personalisation") if name in columns]
+            rows = connection.execute(
+                text(f"SELECT {', '.join(wanted)} FROM outbox_message ORDER BY id")
+            )
+            return [tuple(row) for row in rows]
+
+    try:
+        with create_session_factory(engine)() as session:
+            old_id = insert_as_of_then(session, "outbox_message", **queued)
+            session.commit()
+        before = outbox()
+        assert before == [
+            (old_id, queued["to_address"], queued["subject"], "Your code is 123456\n")
+        ]
+
+        upgrade_to_head(empty_database_url)
+        assert outbox() == [(*before[0], None, None)]
+        with create_session_factory(engine)() as session:
+            new_id = insert_as_of_then(
+                session,
+                "outbox_message",
+                **queued,
+                kind="registration-code",
+                personalisation={"code": "654321"},
+            )
+            session.commit()
+        with create_session_factory(engine)() as session:
+            message = session.get(models.OutboxMessage, new_id)
+            assert message is not None
+            assert (message.kind, message.personalisation) == (
+                "registration-code",
+                {"code": "654321"},
+            )
+
+        command.downgrade(config, "0019")
+        assert [row[:4] for row in outbox()] == [
+            before[0],
+            (new_id, *before[0][1:]),
+        ]
+        upgrade_to_head(empty_database_url)
+        assert [row[4:] for row in outbox()] == [(None, None), (None, None)]
+        assert schema_differences(empty_database_url) == []
+    finally:
+        engine.dispose()

@@ -1,47 +1,74 @@
-"""The emails accounts send. None of them holds a child's or family's personal data: only the
-recipient's own name, a code, and links to the portal.
+"""Composing the portal's emails, and the ones accounts send. None of them holds a child's or
+family's personal data: only the recipient's own name, a code, and links to the portal.
+
+Every email's words are declared once in `app.services.mail_templates`; `compose` queues one
+with its kind and personalisation, so that either SMTP (the text rendered here) or GOV.UK
+Notify (its own copy of the template) can send it.
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
 from app.models import User
 from app.services.mail import enqueue_mail
+from app.services.mail_templates import SERVICE_NAME, template_for
 from app.settings import Settings
 
-SERVICE = "Children's Portal"
+
+def common_personalisation(settings: Settings) -> dict[str, str]:
+    """What every email's personalisation holds: the service, council and hub, and the
+    numbers to call."""
+    return {
+        "service_name": SERVICE_NAME,
+        "council_name": settings.council_name,
+        "hub_name": settings.hub_name,
+        "hub_phone": settings.hub_phone,
+        "mash_phone": settings.mash_phone,
+        "out_of_hours_phone": settings.out_of_hours_phone,
+    }
 
 
 def compose(
-    session: Session, settings: Settings, *, to: str, subject: str, paragraphs: list[str]
+    session: Session,
+    settings: Settings,
+    *,
+    to: str,
+    kind: str,
+    personalisation: Mapping[str, str],
 ) -> None:
-    signature = f"{settings.council_name} {settings.hub_name}"
-    text = "\n\n".join([*paragraphs, signature]) + "\n"
-    html = "".join(f"<p>{escape(p)}</p>" for p in [*paragraphs, signature])
+    """Queue an email of `kind` to `to`, rendered from its template with `personalisation`
+    and the common values. Raises KeyError for an unknown kind or a placeholder left without
+    a value, and ValueError for a value the template does not use (nothing extra is stored)."""
+    template = template_for(kind)
+    unused = sorted(set(personalisation) - set(template.placeholders))
+    if unused:
+        raise ValueError(f"{kind} email does not use {', '.join(unused)}")
+    values = {**common_personalisation(settings), **personalisation}
+    rendered = template.render(values)
     enqueue_mail(
         session,
         to=to,
-        subject=f"{SERVICE}: {subject}",
-        text=text,
-        html=f'<!DOCTYPE html><html lang="en"><body>{html}</body></html>',
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        kind=kind,
+        personalisation=values,
     )
+
+
+def sign_in_url(settings: Settings) -> str:
+    return f"{settings.base_url}/login"
+
+
+def reset_url(settings: Settings) -> str:
+    return f"{settings.base_url}/forgotten-password"
 
 
 def registration_code(session: Session, settings: Settings, *, to: str, code: str) -> None:
-    compose(
-        session,
-        settings,
-        to=to,
-        subject="your code to finish registering",
-        paragraphs=[
-            f"Your code is {code}",
-            f"Enter it on the {SERVICE} page where you registered. It expires in 15 minutes.",
-            "If you did not try to register, you can ignore this email.",
-        ],
-    )
+    compose(session, settings, to=to, kind="registration-code", personalisation={"code": code})
 
 
 def already_registered(session: Session, settings: Settings, *, user: User) -> None:
@@ -49,15 +76,12 @@ def already_registered(session: Session, settings: Settings, *, user: User) -> N
         session,
         settings,
         to=user.email,
-        subject="someone tried to register with your email address",
-        paragraphs=[
-            f"Dear {user.full_name},",
-            f"Someone tried to register for the {SERVICE} with this email address, which "
-            "already has an account.",
-            f"If it was you, sign in at {settings.base_url}/login . If you have forgotten your "
-            f"password, reset it at {settings.base_url}/forgotten-password .",
-            "If it was not you, you do not need to do anything: your account has not changed.",
-        ],
+        kind="already-registered",
+        personalisation={
+            "name": user.full_name,
+            "sign_in_url": sign_in_url(settings),
+            "reset_url": reset_url(settings),
+        },
     )
 
 
@@ -66,14 +90,8 @@ def reset_code(session: Session, settings: Settings, *, user: User, code: str) -
         session,
         settings,
         to=user.email,
-        subject="your code to reset your password",
-        paragraphs=[
-            f"Dear {user.full_name},",
-            f"Your code is {code}",
-            "Enter it on the Forgotten Password page. It expires in 15 minutes.",
-            "If you did not ask to reset your password, you can ignore this email: your "
-            "password has not changed.",
-        ],
+        kind="password-reset-code",
+        personalisation={"name": user.full_name, "code": code},
     )
 
 
@@ -82,14 +100,8 @@ def password_changed(session: Session, settings: Settings, *, user: User) -> Non
         session,
         settings,
         to=user.email,
-        subject="your password has been changed",
-        paragraphs=[
-            f"Dear {user.full_name},",
-            f"The password for your {SERVICE} account was changed, and you have been signed "
-            "out everywhere else.",
-            f"If you did not do this, reset your password at {settings.base_url}"
-            f"/forgotten-password straight away and tell the {settings.hub_name}.",
-        ],
+        kind="password-changed",
+        personalisation={"name": user.full_name, "reset_url": reset_url(settings)},
     )
 
 
@@ -98,12 +110,6 @@ def sign_in_throttled(session: Session, settings: Settings, *, user: User) -> No
         session,
         settings,
         to=user.email,
-        subject="sign-in attempts to your account have been paused",
-        paragraphs=[
-            f"Dear {user.full_name},",
-            "Someone has tried to sign in to your account with the wrong password many times. "
-            "We have paused sign-in to your account for 15 minutes.",
-            "If this was not you, reset your password at "
-            f"{settings.base_url}/forgotten-password and tell the {settings.hub_name}.",
-        ],
+        kind="sign-in-paused",
+        personalisation={"name": user.full_name, "reset_url": reset_url(settings)},
     )

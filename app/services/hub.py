@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.models import AuditEvent, Document, DocumentContent, Referral, ReferralMessage, User
 from app.services import decision_due
-from app.services.account_mail import SERVICE, compose
+from app.services.account_mail import compose, sign_in_url
 from app.services.audit import Event, Origin, record_event
 from app.services.referrals import RECEIVED, SUBMITTED
 from app.settings import Settings
@@ -594,13 +594,12 @@ def new_message_mail(session: Session, settings: Settings, referral: Referral) -
         session,
         settings,
         to=owner.email,
-        subject=f"you have a new message about referral {referral.reference}",
-        paragraphs=[
-            f"Dear {owner.full_name},",
-            f"The {settings.hub_name} has sent you a message about referral {referral.reference}.",
-            f"To read it, sign in to the {SERVICE} at {settings.base_url}/login and open "
-            "Submitted Forms.",
-        ],
+        kind="hub-message",
+        personalisation={
+            "name": owner.full_name,
+            "reference": referral.reference,
+            "sign_in_url": sign_in_url(settings),
+        },
     )
 
 
@@ -609,9 +608,6 @@ def reply_mail(session: Session, settings: Settings, referral: Referral) -> None
         session,
         settings,
         to=settings.hub_notify_email,
-        subject=f"a reply about referral {referral.reference}",
-        paragraphs=[
-            f"The referrer has replied about referral {referral.reference}.",
-            f"Sign in to the {SERVICE} at {settings.base_url}/login to read it.",
-        ],
+        kind="referrer-reply",
+        personalisation={"reference": referral.reference, "sign_in_url": sign_in_url(settings)},
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.models import OutboxMessage
+from app.services.mail_templates import MAX_KIND_LENGTH
 from app.services.periodic import PeriodicWorker
 from app.settings import Settings
 
@@ -50,11 +51,22 @@ DELIVERY_ERRORS: tuple[type[Exception], ...] = (OSError, smtplib.SMTPException, 
 _warned_once: set[str] = set()
 
 
-def enqueue_mail(session: Session, *, to: str, subject: str, text: str, html: str) -> OutboxMessage:
+def enqueue_mail(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    kind: str | None = None,
+    personalisation: Mapping[str, str] | None = None,
+) -> OutboxMessage:
     """Add an email to the outbox in `session`; it is queued when the caller commits its work.
 
-    `to` is one address. Raises ValueError for an address or subject that is too long or holds
-    a line break (which would let it add headers of its own).
+    `to` is one address; `kind` and `personalisation` say which template the text was made
+    from and with what (`account_mail.compose` gives both: GOV.UK Notify needs them). Raises
+    ValueError for an address or subject that is too long or holds a line break (which would
+    let it add headers of its own).
     """
     for name, value, limit in (
         ("to", to, MAX_ADDRESS_LENGTH),
@@ -66,7 +78,16 @@ def enqueue_mail(session: Session, *, to: str, subject: str, text: str, html: st
             raise ValueError(f"mail {name} must be at most {limit} characters")
     if not to.strip():
         raise ValueError("mail needs an address to send to")
-    message = OutboxMessage(to_address=to, subject=subject, text_body=text, html_body=html)
+    if kind is not None and not 0 < len(kind) <= MAX_KIND_LENGTH:
+        raise ValueError(f"mail kind must be 1 to {MAX_KIND_LENGTH} characters")
+    message = OutboxMessage(
+        to_address=to,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        kind=kind,
+        personalisation=dict(personalisation) if personalisation is not None else None,
+    )
     session.add(message)
     session.info[MAIL_QUEUED] = True
     return message

@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.services import documents as store
-from app.services.account_mail import SERVICE, compose
+from app.services.account_mail import compose
 from app.services.audit import Event, record_event
 from app.services.parked_forms import PARKED_FORM_LIFETIME
 from app.services.periodic import PeriodicWorker
@@ -157,18 +157,14 @@ def reminder_mail(session: Session, settings: Settings, referral: Referral, owne
         session,
         settings,
         to=owner.email,
-        subject=f"your draft {referral.reference} will be deleted on "
-        f"{uk_date(deletion_date(referral, settings))}",
-        paragraphs=[
-            f"Dear {owner.full_name},",
-            f"You started an Early Help Assessment, {referral.reference}, and have not sent it. "
-            f"Drafts are deleted {settings.draft_retention_days} days after they were last "
-            f"saved, so this one will be deleted on {uk_date(deletion_date(referral, settings))}.",
-            f"To keep it, sign in and save it again, or send it: "
-            f"{settings.base_url}/referrals/{referral.reference} . You can also find it under "
-            f"Recover a form in the {SERVICE}.",
-            "If you no longer need it, you do not need to do anything.",
-        ],
+        kind="draft-reminder",
+        personalisation={
+            "name": owner.full_name,
+            "reference": referral.reference,
+            "retention_days": str(settings.draft_retention_days),
+            "deletion_date": uk_date(deletion_date(referral, settings)),
+            "draft_url": f"{settings.base_url}/referrals/{referral.reference}",
+        },
     )
 
 

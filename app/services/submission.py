@@ -22,7 +22,7 @@ from app.assessment.reference import (
     SERVICES,
 )
 from app.models import Referral, ReferralService, ReferralSubmission, SectionAnswers, User
-from app.services.account_mail import SERVICE, compose
+from app.services.account_mail import compose, sign_in_url
 from app.services.audit import Event, Origin, record_event
 from app.services.child_matches import keep_match_fields
 from app.services.referrals import DRAFT, RECEIVED, SUBMITTED
@@ -110,19 +110,13 @@ def confirmation_mail(session: Session, settings: Settings, referral: Referral, 
         session,
         settings,
         to=user.email,
-        subject=f"Early Help Assessment {referral.reference} has been sent",
-        paragraphs=[
-            f"Dear {user.full_name},",
-            f"Your Early Help Assessment {referral.reference} was sent to the "
-            f"{settings.hub_name} on {uk_datetime(referral.submitted_at)}.",
-            f"The {settings.hub_name} will read it and send you a message through the "
-            f"{SERVICE} about what happens next. We will email you when there is a message. "
-            f"Sign in at {settings.base_url}/login to read it.",
-            f"If you need to talk to the hub about this referral, call {settings.hub_phone} "
-            f"and quote {referral.reference}. If you are worried that a child is at immediate "
-            f"risk of harm, call the MASH on {settings.mash_phone} (out of hours "
-            f"{settings.out_of_hours_phone}) or the police on 999.",
-        ],
+        kind="referral-sent",
+        personalisation={
+            "name": user.full_name,
+            "reference": referral.reference,
+            "sent_on": uk_datetime(referral.submitted_at),
+            "sign_in_url": sign_in_url(settings),
+        },
     )
 
 
@@ -132,10 +126,6 @@ def hub_mail(session: Session, settings: Settings, referral: Referral) -> None:
         session,
         settings,
         to=settings.hub_notify_email,
-        subject=f"New Early Help Assessment {referral.reference}",
-        paragraphs=[
-            f"A new Early Help Assessment, {referral.reference}, has been sent to the "
-            f"{settings.hub_name}.",
-            f"Sign in to the {SERVICE} at {settings.base_url}/login to read it.",
-        ],
+        kind="hub-new-referral",
+        personalisation={"reference": referral.reference, "sign_in_url": sign_in_url(settings)},
     )
