@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from starlette.config import Config
 from starlette.datastructures import Secret
 
+from app.services.mail_templates import TEMPLATES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "portal.db"
 
@@ -26,6 +28,12 @@ Environment = Literal["development", "test", "production"]
 # Retention periods longer than this are refused (dates that far off overflow).
 MAX_RETENTION_DAYS = 36_500
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "test", "production")
+MAIL_PROVIDERS = ("smtp", "notify")
+NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# A GOV.UK Notify API key is "{key name}-{service id}-{secret}": the last 73 characters are
+# two UUIDs joined by a hyphen (what the client library reads the key as).
+_NOTIFY_API_KEY = re.compile(rf"\S+-{_UUID}-{_UUID}")
 
 
 class SettingsError(ValueError):
@@ -42,6 +50,50 @@ def _https_url(name: str, value: str) -> str:
     if not re.fullmatch(r"https://[^\s\"'<>]+", value):
         raise SettingsError(f"{name} must be an https:// address, not {value!r}")
     return value
+
+
+def _uuid(name: str, value: str) -> str:
+    if not re.fullmatch(_UUID, value):
+        raise SettingsError(
+            f"{name} must be a GOV.UK Notify id like 3d6b7f8e-1c2a-4b5d-9e0f-123456789abc, "
+            f"not {value!r}"
+        )
+    return value.lower()
+
+
+def _notify_base_url(value: str, environment: Environment, provider: str) -> str:
+    """GOV.UK Notify's address: https, or http on this machine outside production (a test
+    server). A test run must name it, so that it never sends real email by default."""
+    if not value:
+        if environment == "test" and provider == "notify":
+            raise SettingsError(
+                "NOTIFY_BASE_URL must be set when PORTAL_ENV=test and MAIL_PROVIDER=notify "
+                f"(a test server; {NOTIFY_BASE_URL} only if real email is meant)"
+            )
+        return NOTIFY_BASE_URL
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    local = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if (
+        not parts.hostname
+        or parts.username is not None
+        or parts.path.strip("/")
+        or parts.query
+        or parts.fragment
+        or re.search(r"\s", value)
+        or not (
+            parts.scheme == "https"
+            or (parts.scheme == "http" and local and environment != "production")
+        )
+    ):
+        raise SettingsError(
+            f"NOTIFY_BASE_URL must be an https:// address with no path, like {NOTIFY_BASE_URL} "
+            "(http:// only to 127.0.0.1 or localhost, outside production)"
+        )
+    return value.rstrip("/")
 
 
 def _relative_luminance(colour: str) -> float:
@@ -95,6 +147,13 @@ class Settings:
     smtp_username: str = ""
     smtp_password: Secret = field(default_factory=lambda: Secret(""))
     smtp_starttls: bool = False
+    # Who sends the outbox: "smtp" (the SMTP_ settings) or "notify" (GOV.UK Notify, with a
+    # template id for each kind of email, by kind).
+    mail_provider: str = "smtp"
+    notify_api_key: Secret = field(default_factory=lambda: Secret(""))
+    notify_base_url: str = NOTIFY_BASE_URL
+    notify_reply_to_id: str = ""
+    notify_template_ids: tuple[tuple[str, str], ...] = ()
     mail_from: str = "Children's Portal <no-reply@childrens-portal.invalid>"
     hub_notify_email: str = ""
     council_name: str = "London Borough of Hillingdon"
@@ -158,6 +217,10 @@ class Settings:
         if self.database_pool_size is not None:
             return self.database_pool_size
         return self.request_workers + self.cpu_workers + 4
+
+    def notify_template_id(self, kind: str) -> str | None:
+        """The GOV.UK Notify template that sends emails of `kind`, if one is set."""
+        return dict(self.notify_template_ids).get(kind)
 
     @property
     def secret_keys(self) -> list[str]:
@@ -355,12 +418,50 @@ class Settings:
         mash_phone = config("MASH_PHONE", default=cls.mash_phone)
         out_of_hours_phone = config("OUT_OF_HOURS_PHONE", default=cls.out_of_hours_phone)
         mail_from = config("MAIL_FROM", default=cls.mail_from)
+        mail_provider = config("MAIL_PROVIDER", default=cls.mail_provider).strip().lower()
+        if mail_provider not in MAIL_PROVIDERS:
+            raise SettingsError(
+                f"MAIL_PROVIDER must be {' or '.join(MAIL_PROVIDERS)}, not {mail_provider!r}"
+            )
+        # Never quoted in a message: it is a secret.
+        notify_api_key = config("NOTIFY_API_KEY", default="").strip()
+        if notify_api_key and not _NOTIFY_API_KEY.fullmatch(notify_api_key):
+            raise SettingsError(
+                "NOTIFY_API_KEY is not a GOV.UK Notify API key: it must be the key's name, its "
+                "service id and its secret joined by hyphens, as Notify shows it when it is made "
+                "(the key itself is not shown here)"
+            )
+        if mail_provider == "notify" and not notify_api_key:
+            raise SettingsError("NOTIFY_API_KEY must be set when MAIL_PROVIDER=notify")
+        notify_base_url = _notify_base_url(
+            config("NOTIFY_BASE_URL", default="").strip(), environment, mail_provider
+        )
+        reply_to_text = config("NOTIFY_REPLY_TO_ID", default="").strip()
+        notify_reply_to_id = _uuid("NOTIFY_REPLY_TO_ID", reply_to_text) if reply_to_text else ""
+        notify_template_ids: list[tuple[str, str]] = []
+        missing_templates: list[str] = []
+        for template in TEMPLATES.values():
+            template_text = config(template.setting, default="").strip()
+            if template_text:
+                notify_template_ids.append((template.kind, _uuid(template.setting, template_text)))
+            else:
+                missing_templates.append(template.setting)
+        if mail_provider == "notify" and missing_templates:
+            raise SettingsError(
+                "With MAIL_PROVIDER=notify every kind of email needs its GOV.UK Notify template "
+                f"id; these are missing: {', '.join(missing_templates)} (see docs/OPERATIONS.md)"
+            )
         if environment == "production":
             placeholders = [
                 name
                 for name, value, placeholder in (
                     ("SECURITY_CONTACT", security_contact, _is_reserved_address(security_contact)),
-                    ("MAIL_FROM", mail_from, _is_reserved_address(mail_from)),
+                    (
+                        "MAIL_FROM",
+                        mail_from,
+                        # GOV.UK Notify sends from the Notify service's own address.
+                        mail_provider == "smtp" and _is_reserved_address(mail_from),
+                    ),
                     ("HUB_PHONE", hub_phone, _is_fictional_number(hub_phone)),
                     ("MASH_PHONE", mash_phone, _is_fictional_number(mash_phone)),
                     (
@@ -390,6 +491,11 @@ class Settings:
             smtp_username=config("SMTP_USERNAME", default=""),
             smtp_password=Secret(config("SMTP_PASSWORD", default="")),
             smtp_starttls=smtp_starttls,
+            mail_provider=mail_provider,
+            notify_api_key=Secret(notify_api_key),
+            notify_base_url=notify_base_url,
+            notify_reply_to_id=notify_reply_to_id,
+            notify_template_ids=tuple(notify_template_ids),
             mail_from=mail_from,
             hub_notify_email=config("HUB_NOTIFY_EMAIL", default=""),
             council_name=config("COUNCIL_NAME", default=cls.council_name),

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services.mail_templates import TEMPLATES
 from app.settings import Settings, SettingsError, contrast_ratio
 
 PRODUCTION = {
@@ -287,3 +288,192 @@ def test_bad_retention_settings_are_refused_with_the_setting_named(
 ) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_environ(environ)
+
+
+# GOV.UK Notify ------------------------------------------------------------------------------
+
+SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
+KEY_SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
+NOTIFY_KEY = f"portal_live-{SERVICE_ID}-{KEY_SECRET}"
+
+
+def template_ids() -> dict[str, str]:
+    """A template id for every kind of email, each different."""
+    return {
+        template.setting: f"00000000-0000-4000-8000-{number:012d}"
+        for number, template in enumerate(TEMPLATES.values(), start=1)
+    }
+
+
+NOTIFY = {"MAIL_PROVIDER": "notify", "NOTIFY_API_KEY": NOTIFY_KEY, **template_ids()}
+
+
+def test_mail_goes_by_smtp_unless_notify_is_chosen() -> None:
+    settings = Settings.from_environ({})
+    assert settings.mail_provider == "smtp"
+    assert settings.notify_base_url == "https://api.notifications.service.gov.uk"
+    assert settings.notify_template_id("registration-code") is None
+
+
+def test_notify_settings_are_read_with_a_template_for_every_kind() -> None:
+    settings = Settings.from_environ(
+        {
+            **PRODUCTION,
+            **NOTIFY,
+            "MAIL_PROVIDER": "Notify",
+            "NOTIFY_REPLY_TO_ID": "A1B2C3D4-0000-4000-8000-000000000001",
+            "NOTIFY_TEMPLATE_DRAFT_REMINDER": "ABCDEF01-0000-4000-8000-000000000099",
+            # Notify sends from its own address: the example MAIL_FROM is not used.
+            "MAIL_FROM": "Children's Portal <no-reply@childrens-portal.invalid>",
+        }
+    )
+    assert settings.mail_provider == "notify"
+    assert str(settings.notify_api_key) == NOTIFY_KEY
+    assert KEY_SECRET not in repr(settings)
+    assert settings.notify_base_url == "https://api.notifications.service.gov.uk"
+    assert settings.notify_reply_to_id == "a1b2c3d4-0000-4000-8000-000000000001"
+    assert settings.notify_template_id("draft-reminder") == "abcdef01-0000-4000-8000-000000000099"
+    assert settings.notify_template_id("registration-code") == (
+        "00000000-0000-4000-8000-000000000001"
+    )
+    assert {kind for kind, _id in settings.notify_template_ids} == set(TEMPLATES)
+
+
+def test_every_notify_template_setting_is_named_after_its_kind() -> None:
+    assert [template.setting for template in TEMPLATES.values()] == [
+        "NOTIFY_TEMPLATE_REGISTRATION_CODE",
+        "NOTIFY_TEMPLATE_ALREADY_REGISTERED",
+        "NOTIFY_TEMPLATE_PASSWORD_RESET_CODE",
+        "NOTIFY_TEMPLATE_PASSWORD_CHANGED",
+        "NOTIFY_TEMPLATE_SIGN_IN_PAUSED",
+        "NOTIFY_TEMPLATE_REFERRAL_SENT",
+        "NOTIFY_TEMPLATE_HUB_NEW_REFERRAL",
+        "NOTIFY_TEMPLATE_HUB_MESSAGE",
+        "NOTIFY_TEMPLATE_REFERRER_REPLY",
+        "NOTIFY_TEMPLATE_DRAFT_REMINDER",
+    ]
+
+
+def test_notify_without_some_templates_names_every_one_missing() -> None:
+    environ = {
+        name: value
+        for name, value in NOTIFY.items()
+        if name not in {"NOTIFY_TEMPLATE_HUB_MESSAGE", "NOTIFY_TEMPLATE_DRAFT_REMINDER"}
+    }
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ(environ)
+    message = str(refused.value)
+    assert "NOTIFY_TEMPLATE_HUB_MESSAGE" in message
+    assert "NOTIFY_TEMPLATE_DRAFT_REMINDER" in message
+    assert "NOTIFY_TEMPLATE_REGISTRATION_CODE" not in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        SERVICE_ID,
+        f"{SERVICE_ID}-{KEY_SECRET}",  # no key name
+        f"-{SERVICE_ID}-{KEY_SECRET}",
+        f"portal_live-{SERVICE_ID}-{KEY_SECRET[:-1]}",  # a character short
+        f"portal_live-{SERVICE_ID}-{KEY_SECRET}0",
+        f"portal_live-{SERVICE_ID}{KEY_SECRET}",
+        f"portal live-{SERVICE_ID}-{KEY_SECRET}",
+        f"portal_live-{SERVICE_ID}-{KEY_SECRET.replace('e', 'g')}",
+        f"portal_live-{SERVICE_ID}\n-{KEY_SECRET}",
+        "secret-that-is-not-a-notify-key-at-all-but-long-enough-to-be-sliced-into-parts",
+    ],
+    ids=[
+        "empty",
+        "service-id-alone",
+        "no-name",
+        "empty-name",
+        "short-secret",
+        "long-secret",
+        "ids-run-together",
+        "space-in-name",
+        "not-hex",
+        "line-break",
+        "made-up",
+    ],
+)
+def test_a_malformed_notify_key_stops_start_up_without_being_printed(key: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ({**NOTIFY, "NOTIFY_API_KEY": key})
+    message = str(refused.value)
+    assert "NOTIFY_API_KEY" in message
+    if key:
+        assert key not in message
+        assert KEY_SECRET[:8] not in message
+
+
+def test_a_notify_key_with_spaces_around_it_is_read_without_them() -> None:
+    settings = Settings.from_environ({**NOTIFY, "NOTIFY_API_KEY": f"  {NOTIFY_KEY}\n"})
+    assert str(settings.notify_api_key) == NOTIFY_KEY
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"MAIL_PROVIDER": "sendgrid"}, "MAIL_PROVIDER must be smtp or notify"),
+        ({**NOTIFY, "NOTIFY_TEMPLATE_HUB_MESSAGE": "hub-message"}, "NOTIFY_TEMPLATE_HUB_MESSAGE"),
+        (
+            {**NOTIFY, "NOTIFY_TEMPLATE_SIGN_IN_PAUSED": "00000000-0000-4000-8000-00000000000"},
+            "NOTIFY_TEMPLATE_SIGN_IN_PAUSED",
+        ),
+        ({"NOTIFY_TEMPLATE_REFERRAL_SENT": "{template}"}, "NOTIFY_TEMPLATE_REFERRAL_SENT"),
+        ({**NOTIFY, "NOTIFY_REPLY_TO_ID": "hub@example.gov.uk"}, "NOTIFY_REPLY_TO_ID"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "http://api.notifications.service.gov.uk"}, "https://"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "api.notifications.service.gov.uk"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "https://notify.example/v2"}, "no path"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "https://notify.example?x=1"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "https://user:pw@notify.example"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "https://notify.example:port"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "https://"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "ftp://127.0.0.1"}, "NOTIFY_BASE_URL"),
+        ({**NOTIFY, "NOTIFY_BASE_URL": "http://10.0.0.5:8080"}, "NOTIFY_BASE_URL"),
+        (
+            {**PRODUCTION, **NOTIFY, "NOTIFY_BASE_URL": "http://127.0.0.1:8080"},
+            "outside production",
+        ),
+        ({**NOTIFY, "PORTAL_ENV": "test"}, "NOTIFY_BASE_URL must be set when PORTAL_ENV=test"),
+    ],
+    ids=[
+        "unknown-provider",
+        "template-not-an-id",
+        "template-id-short",
+        "template-placeholder-with-smtp",
+        "reply-to-an-address",
+        "base-url-http",
+        "base-url-no-scheme",
+        "base-url-path",
+        "base-url-query",
+        "base-url-password",
+        "base-url-bad-port",
+        "base-url-no-host",
+        "base-url-ftp",
+        "base-url-http-elsewhere",
+        "base-url-local-http-in-production",
+        "test-run-without-base-url",
+    ],
+)
+def test_bad_notify_settings_are_refused_with_the_setting_named(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ(environ)
+
+
+def test_a_test_server_on_this_machine_may_stand_in_for_notify_outside_production() -> None:
+    for url in ("http://127.0.0.1:8123", "http://localhost:8123/", "http://[::1]:8123"):
+        settings = Settings.from_environ({**NOTIFY, "PORTAL_ENV": "test", "NOTIFY_BASE_URL": url})
+        assert settings.notify_base_url == url.rstrip("/")
+    # Meant on purpose, a test run may name the real service.
+    real = Settings.from_environ(
+        {
+            **NOTIFY,
+            "PORTAL_ENV": "test",
+            "NOTIFY_BASE_URL": "https://api.notifications.service.gov.uk",
+        }
+    )
+    assert real.notify_base_url == "https://api.notifications.service.gov.uk"
