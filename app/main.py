@@ -72,6 +72,9 @@ def configure_logging(settings: Settings) -> None:
     for handler in logging.getLogger().handlers:
         if handler.formatter is not None:
             handler.formatter.converter = time.gmtime
+    # The GOV.UK Notify client warns of every failed request; portal.mail says the same, by
+    # message id, and whether the message is kept.
+    logging.getLogger("notifications_python_client").setLevel(logging.ERROR)
 
 
 def create_app(

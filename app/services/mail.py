@@ -1,9 +1,12 @@
-"""Email: the outbox that request handlers write to, and its delivery by SMTP with retries.
+"""Email: the outbox that request handlers write to, and its delivery with retries, by SMTP or
+by GOV.UK Notify (`MAIL_PROVIDER`; app/services/notify.py).
 
 A handler calls `enqueue_mail` inside the transaction that causes the mail and commits; it may
 then call `MailWorker.wake()` so that the mail goes out at once. `deliver_due_mail` claims each
 due message with a conditional UPDATE, so that two app instances never send one message twice,
-and reschedules a failed attempt with a growing back-off until the message is 48 hours old.
+and reschedules a failed attempt with a growing back-off until the message is 48 hours old. A
+message the provider refuses for good (GOV.UK Notify: no such template, an address it will not
+send to) is marked failed at once.
 
 Logs name messages by id only, never by address, subject or body (development, with no mail
 server, is the one exception: there the log *is* the mailbox).
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -117,7 +120,9 @@ def _due_condition(now: datetime) -> tuple[ColumnElement[bool], ...]:
 
 
 @dataclass(frozen=True)
-class _ClaimedMail:
+class ClaimedMail:
+    """A message this worker has claimed, read before talking to the provider."""
+
     id: int
     to: str
     subject: str
@@ -125,6 +130,38 @@ class _ClaimedMail:
     html: str
     created_at: datetime
     attempts: int
+    kind: str | None = None
+    personalisation: dict[str, str] | None = None
+
+
+class MailDeferred(Exception):
+    """This attempt failed and a later one may succeed: retried after the back-off.
+    `needs_operator`: it will go on failing until an operator fixes the settings (logged as an
+    error, still retried, so that nothing is lost meanwhile)."""
+
+    def __init__(self, reason: str, *, needs_operator: bool = False) -> None:
+        super().__init__(reason)
+        self.needs_operator = needs_operator
+
+
+class MailRefused(Exception):
+    """The provider will never send this message: it is marked failed at once."""
+
+
+# What one message's failed attempt may raise (anything else ends the pass; the claim runs out
+# and another pass takes the message up again).
+ATTEMPT_ERRORS: tuple[type[Exception], ...] = (MailDeferred, MailRefused, *DELIVERY_ERRORS)
+
+
+class MailProvider(Protocol):
+    """What sends a claimed message: raises MailDeferred, MailRefused or one of
+    DELIVERY_ERRORS when it was not sent."""
+
+    def ready(self) -> bool:
+        """False while nothing can be sent (the mail then stays queued)."""
+        ...
+
+    def send(self, mail: ClaimedMail) -> None: ...
 
 
 def _due_ids(session_factory: sessionmaker[Session], now: datetime, limit: int) -> list[int]:
@@ -141,7 +178,7 @@ def _due_ids(session_factory: sessionmaker[Session], now: datetime, limit: int) 
 
 def _claim(
     session_factory: sessionmaker[Session], message_id: int, now: datetime
-) -> _ClaimedMail | None:
+) -> ClaimedMail | None:
     """Take the message for this worker, or None if another worker has it (or has sent it)."""
     with session_factory() as session:
         result = session.execute(
@@ -158,7 +195,7 @@ def _claim(
         message = session.get(OutboxMessage, message_id)
         if message is None:  # deleted meanwhile
             return None
-        claimed = _ClaimedMail(
+        claimed = ClaimedMail(
             id=message.id,
             to=message.to_address,
             subject=message.subject,
@@ -166,6 +203,8 @@ def _claim(
             html=message.html_body,
             created_at=message.created_at,
             attempts=message.attempts,
+            kind=message.kind,
+            personalisation=message.personalisation,
         )
         session.rollback()  # end the read transaction before talking to the mail server
         return claimed
@@ -200,21 +239,50 @@ def _send_by_smtp(settings: Settings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _deliver(settings: Settings, mail: _ClaimedMail) -> None:
-    if not settings.smtp_host:
-        # Development only (checked by the caller): the log is the mailbox.
-        logger.info(
-            "development mail id=%s to=%s subject=%s\n%s",
-            mail.id,
-            mail.to,
-            mail.subject,
-            mail.text,
+class SmtpProvider:
+    """Sends each message's stored text and HTML to SMTP_HOST. With no SMTP_HOST, development
+    logs each message instead (the log is the mailbox); any other environment sends nothing
+    and warns once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def ready(self) -> bool:
+        if self.settings.smtp_host or self.settings.environment == "development":
+            return True
+        if "no-mail-server" not in _warned_once:
+            _warned_once.add("no-mail-server")
+            logger.warning(
+                "SMTP_HOST is not set in %s: mail stays queued until it is",
+                self.settings.environment,
+            )
+        return False
+
+    def send(self, mail: ClaimedMail) -> None:
+        settings = self.settings
+        if not settings.smtp_host:
+            logger.info(
+                "development mail id=%s to=%s subject=%s\n%s",
+                mail.id,
+                mail.to,
+                mail.subject,
+                mail.text,
+            )
+            return
+        _send_by_smtp(
+            settings,
+            build_email(settings, to=mail.to, subject=mail.subject, text=mail.text, html=mail.html),
         )
-        return
-    _send_by_smtp(
-        settings,
-        build_email(settings, to=mail.to, subject=mail.subject, text=mail.text, html=mail.html),
-    )
+
+
+def mail_provider(settings: Settings) -> MailProvider:
+    """The provider MAIL_PROVIDER names, made once (by the mail worker) and kept."""
+    if settings.mail_provider == "notify":
+        # Imported here: app.services.notify builds on this module.
+        from app.services.notify import NotifyProvider
+
+        return NotifyProvider(settings)
+    return SmtpProvider(settings)
 
 
 def _record_sent(session_factory: sessionmaker[Session], message_id: int, now: datetime) -> None:
@@ -230,21 +298,23 @@ def _record_sent(session_factory: sessionmaker[Session], message_id: int, now: d
 
 def _record_failure(
     session_factory: sessionmaker[Session],
-    mail: _ClaimedMail,
+    mail: ClaimedMail,
     error: Exception,
     now: datetime,
 ) -> None:
     # One UPDATE and no read first: on SQLite a read that turns into a write can fail at once
     # when another worker has written meanwhile. Our claim means nobody else changes the row.
     attempts = mail.attempts + 1
-    # Stored, never logged: an SMTP error may quote the address.
+    # Stored, never logged: an SMTP error may quote the address (and is kept without it).
+    last_error = f"{type(error).__name__}: {error}".replace(mail.to, "<address>")
     values: dict[str, Any] = {
         "attempts": attempts,
         "claimed_until": None,
-        "last_error": f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH],
+        "last_error": last_error[:MAX_ERROR_LENGTH],
     }
-    given_up = now - mail.created_at >= GIVE_UP_AFTER
-    if given_up:
+    refused = isinstance(error, MailRefused)
+    given_up = not refused and now - mail.created_at >= GIVE_UP_AFTER
+    if refused or given_up:
         values["failed_at"] = now
     else:
         values["next_attempt_at"] = now + retry_delay(attempts)
@@ -256,14 +326,26 @@ def _record_failure(
             .execution_options(synchronize_session=False)
         )
         session.commit()
-    if given_up:
+    if refused:
+        # A provider's reason names no address (MailRefused is ours, worded without it).
+        logger.error("mail id=%s refused, not to be retried: %s", mail.id, error)
+    elif given_up:
         logger.error("mail id=%s not delivered after %d attempts; given up", mail.id, attempts)
+    elif isinstance(error, MailDeferred) and error.needs_operator:
+        logger.error(
+            "mail id=%s attempt %d failed (%s); kept, next attempt at %s",
+            mail.id,
+            attempts,
+            error,
+            values["next_attempt_at"].isoformat(),
+        )
     else:
         logger.warning(
             "mail id=%s attempt %d failed (%s); next attempt at %s",
             mail.id,
             attempts,
-            type(error).__name__,
+            # Our own reasons name no address; another error is named by its type alone.
+            error if isinstance(error, MailDeferred) else type(error).__name__,
             values["next_attempt_at"].isoformat(),
         )
 
@@ -274,28 +356,27 @@ def deliver_due_mail(
     *,
     now: datetime | None = None,
     limit: int = BATCH_SIZE,
+    provider: MailProvider | None = None,
 ) -> int:
     """Send up to `limit` due messages from the outbox; return how many were sent.
 
-    Synchronous and blocking (it talks to the database and the mail server): call it from a
+    Synchronous and blocking (it talks to the database and the mail provider): call it from a
     thread, e.g. with `run_in_threadpool`. Each message is claimed with a conditional UPDATE
     that is committed before sending, so concurrent callers (other app instances) never send
     one message twice. A failed attempt is retried after 30s, 1m, 2m ... (at most an hour
-    apart); a message still unsent 48 hours after it was queued is marked failed.
+    apart); a message still unsent 48 hours after it was queued, or refused for good by the
+    provider, is marked failed.
 
-    With no SMTP host, development logs each message (address, subject and text) and marks it
-    sent; any other environment leaves the mail queued and warns once.
+    `provider` defaults to the one MAIL_PROVIDER names. With SMTP and no SMTP host,
+    development logs each message (address, subject and text) and marks it sent; any other
+    environment leaves the mail queued and warns once.
     """
     now = _as_utc(now) if now is not None else datetime.now(UTC)
     due: Sequence[int] = _due_ids(session_factory, now, limit)
     if not due:
         return 0
-    if not settings.smtp_host and settings.environment != "development":
-        if "no-mail-server" not in _warned_once:
-            _warned_once.add("no-mail-server")
-            logger.warning(
-                "SMTP_HOST is not set in %s: mail stays queued until it is", settings.environment
-            )
+    provider = provider if provider is not None else mail_provider(settings)
+    if not provider.ready():
         return 0
     sent = 0
     for message_id in due:
@@ -303,8 +384,8 @@ def deliver_due_mail(
         if mail is None:
             continue
         try:
-            _deliver(settings, mail)
-        except DELIVERY_ERRORS as error:
+            provider.send(mail)
+        except ATTEMPT_ERRORS as error:
             _record_failure(session_factory, mail, error, now)
             continue
         _record_sent(session_factory, mail.id, now)
@@ -342,9 +423,12 @@ class MailWorker(PeriodicWorker):
         super().__init__(interval=poll_seconds)
         self.session_factory = session_factory
         self.settings = settings
+        self.provider = mail_provider(settings)
 
     def run_pass(self) -> bool:
-        sent = deliver_due_mail(self.session_factory, self.settings, limit=BATCH_SIZE)
+        sent = deliver_due_mail(
+            self.session_factory, self.settings, limit=BATCH_SIZE, provider=self.provider
+        )
         return sent >= BATCH_SIZE  # the pass was full: there may be more due right away
 
 
