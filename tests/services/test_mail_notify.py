@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -615,3 +616,20 @@ def test_the_test_server_refuses_what_notify_refuses(notify: FakeNotify) -> None
     assert notify.sent[0].body.startswith("Your code is 1")
     key = notify_api_key("portal_live")
     assert key.startswith("portal_live-") and len(key) == len("portal_live-") + 73
+
+
+def test_the_docs_give_each_template_as_the_portal_declares_it() -> None:
+    """docs/OPERATIONS.md is what operators paste into Notify; the README names each setting
+    with the personalisation its template gets."""
+    root = Path(__file__).resolve().parents[2]
+    operations = (root / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for template in TEMPLATES.values():
+        assert f"```\n{template.subject}\n```" in operations, template.kind
+        assert f"```\n{template.body}\n```" in operations, template.kind
+        [row] = [line for line in readme.splitlines() if line.startswith(f"| `{template.setting}`")]
+        for name in template.placeholders:
+            if name not in COMMON_PLACEHOLDERS:
+                assert f"`(({name}))`" in row, (template.setting, name)
+    for name in COMMON_PLACEHOLDERS:
+        assert f"`(({name}))`" in readme
