@@ -205,6 +205,19 @@ class Referral(Base):
         Index("ix_referral_status_submitted_at", "status", "submitted_at"),
         # Other referrals of the same child: the same name and a date of birth near it.
         Index("ix_referral_child_name_key_dob", "child_name_key", "child_date_of_birth"),
+        # The hub managers' reports (app/services/reports.py): every column they count of a
+        # sent referral, so that a period's referrals are counted from the index alone; and
+        # the forms started in a period, sent or not.
+        Index(
+            "ix_referral_reports_sent",
+            "status",
+            "submitted_at",
+            "first_decision_at",
+            "referrer_organisation_type",
+            "urgency",
+            "hub_status",
+        ),
+        Index("ix_referral_created_at_status", "created_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

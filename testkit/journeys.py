@@ -249,11 +249,17 @@ def make_hub_user(
     now: datetime,
     authenticator: bool = True,
     name: str = "Hattie Hub",
+    manager: bool = False,
 ) -> None:
     """Hub staff, made the only way there is: by an operator (`portal create-user`'s service).
     With `authenticator`, they have already set up their app (as every hub user has after
-    their first sign-in); without, their first sign-in asks them to."""
-    from app.services.accounts import create_user_by_operator, user_by_email
+    their first sign-in); without, their first sign-in asks them to. A `manager` sees the
+    hub's reports (`portal grant-manager`)."""
+    from app.services.accounts import (
+        create_user_by_operator,
+        grant_manager_by_operator,
+        user_by_email,
+    )
     from app.services.two_factor import new_secret
 
     engine = create_database_engine(settings.database_url)
@@ -270,6 +276,8 @@ def make_hub_user(
             user = user_by_email(session, email)
             if authenticator and user is not None:
                 user.totp_secret, user.totp_enabled_at = new_secret(), now
+            if manager and user is not None:
+                grant_manager_by_operator(session, user, now=now)
             session.commit()
     finally:
         engine.dispose()

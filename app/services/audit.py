@@ -66,6 +66,8 @@ class Event(StrEnum):
     # Hub staff downloaded a referral's export (JSON), or the inbox as a spreadsheet (CSV).
     REFERRAL_EXPORTED = "referral.exported"
     REFERRAL_LIST_DOWNLOADED = "inbox.downloaded"
+    # A hub manager downloaded the reports' figures (details: the period).
+    REPORTS_DOWNLOADED = "reports.downloaded"
     # The case system's API: every call by a known token (details: token, path, status), and
     # the tokens an operator made and revoked.
     API_CALLED = "api.called"

@@ -161,6 +161,9 @@ ROUTES: dict[str, str] = {
     "/hub/referrals/{reference}/documents/{key}/remove": HUB_STAFF,
     "/hub/referrals.csv": HUB_STAFF,
     "/hub/referrals/{reference}/export.json": HUB_STAFF,
+    # Hub staff who manage the hub (the inventory's hub staff do).
+    "/hub/reports": HUB_STAFF,
+    "/hub/reports.csv": HUB_STAFF,
     "/api/v1/schema.json": ANYONE,
     "/api/v1/referrals": API,
     "/api/v1/referrals/{reference}": API,
@@ -177,6 +180,7 @@ MESSAGES_READ = "opening the thread marks the other side's messages read (read_a
 AUDIT_OF_EXPORTS = (
     "a CSV of the inbox or a referral's export is audited (inbox.downloaded, referral.exported)"
 )
+AUDIT_OF_REPORTS = "a download of the reports' figures is audited (reports.downloaded)"
 AUDIT_OF_API_CALLS = "every call by an API token is audited (api.called)"
 API_CALLS_COUNTED = "every call counts against its token's rate limit (api_token.window_calls)"
 API_READ_RECORDS = {"audit_event": AUDIT_OF_API_CALLS, "api_token": API_CALLS_COUNTED}
@@ -196,6 +200,7 @@ READ_RECORDS: dict[str, dict[str, str]] = {
     "/referrals/{reference}/pdf": {"audit_event": AUDIT_OF_PDFS},
     "/hub/referrals.csv": {"audit_event": AUDIT_OF_EXPORTS},
     "/hub/referrals/{reference}/export.json": {"audit_event": AUDIT_OF_EXPORTS},
+    "/hub/reports.csv": {"audit_event": AUDIT_OF_REPORTS},
     "/api/v1/referrals": API_READ_RECORDS,
     "/api/v1/referrals/{reference}": API_READ_RECORDS,
     "/api/v1/referrals/{reference}/documents/{key}": API_READ_RECORDS,
@@ -408,7 +413,7 @@ def inventory(
             register(other, settings, OTHER_EMAIL)
             others_draft = start_referral(other, "Olly", "Ownchild")
             turn_on_two_factor(settings, OTHER_EMAIL, now=clock())
-            make_hub_user(settings, HUB_EMAIL, now=clock())
+            make_hub_user(settings, HUB_EMAIL, now=clock(), manager=True)
             assert sign_in(hub, HUB_EMAIL).status_code == 303
             # Right passwords, and no second step yet.
             response = post(awaiting_code, "/login", email=OTHER_EMAIL, password=STRONG_PASSWORD)
