@@ -112,11 +112,12 @@ class Portal:
     def session(self) -> Session:
         return create_session_factory(self.database)()
 
-    def create_hub_staff(self, email: str, name: str) -> None:
-        """`portal create-user --role hub`, the password on standard input, as operators do."""
+    def create_hub_staff(self, email: str, name: str, *, manager: bool = False) -> None:
+        """`portal create-user --role hub` (with `--manager`, a manager of the hub), the
+        password on standard input, as operators do."""
         command = [sys.executable, "-m", "app.cli", "create-user", "--role", "hub"]
         result = subprocess.run(
-            [*command, "--email", email, "--name", name],
+            [*command, "--email", email, "--name", name, *(["--manager"] if manager else [])],
             input=PASSWORD + "\n",
             env=self.environ,
             capture_output=True,
