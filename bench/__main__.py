@@ -6,8 +6,28 @@ from __future__ import annotations
 
 import sys
 
-from bench import autosave, hub_inbox, low_spec, page_weight, pages, pdf, stalls, upload_memory
+from bench import (
+    autosave,
+    hub_inbox,
+    low_spec,
+    page_weight,
+    pages,
+    pdf,
+    reports,
+    stalls,
+    upload_memory,
+)
 
 if __name__ == "__main__":
-    benchmarks = (page_weight, pages, pdf, hub_inbox, autosave, stalls, upload_memory, low_spec)
+    benchmarks = (
+        page_weight,
+        pages,
+        pdf,
+        hub_inbox,
+        reports,
+        autosave,
+        stalls,
+        upload_memory,
+        low_spec,
+    )
     sys.exit(max(benchmark.main() for benchmark in benchmarks))
