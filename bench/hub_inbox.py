@@ -42,9 +42,8 @@ SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Khan", "Patel", "Evans", "Wils
 OPTIONS = ["early-help", "participation", "send", "early-health-notification"]
 
 
-def fill(session: Session) -> None:
-    """10,000 sent referrals over a year and 2,000 drafts, from 200 referrers; some messages."""
-    rng = random.Random(7)  # noqa: S311 - sample data, the same every run; nothing secret
+def add_referrers(session: Session, count: int) -> list[int]:
+    """`count` professionals' accounts (none can sign in), in one INSERT; their ids."""
     session.execute(
         insert(User),
         [
@@ -57,10 +56,16 @@ def fill(session: Session) -> None:
                 "role": "professional",
                 "session_version": 1,
             }
-            for n in range(200)
+            for n in range(count)
         ],
     )
-    owners = [row[0] for row in session.execute(text("SELECT id FROM user_account"))]
+    return [row[0] for row in session.execute(text("SELECT id FROM user_account"))]
+
+
+def fill(session: Session) -> None:
+    """10,000 sent referrals over a year and 2,000 drafts, from 200 referrers; some messages."""
+    rng = random.Random(7)  # noqa: S311 - sample data, the same every run; nothing secret
+    owners = add_referrers(session, 200)
     start = datetime(2025, 11, 23, tzinfo=UTC)
     rows: list[dict[str, Any]] = []
     for n in range(SENT + DRAFTS):

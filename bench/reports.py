@@ -34,7 +34,7 @@ from app.migrations import upgrade_to_head
 from app.models import EndedDraft, Referral, ReferralService, User
 from app.services import hub, reports
 from app.settings import Settings
-from bench.hub_inbox import timed
+from bench.hub_inbox import add_referrers, timed
 from testkit.journeys import make_hub_user, sign_in
 from testkit.postgres import create_database, remove_cluster, start_cluster
 
@@ -49,22 +49,7 @@ OPTIONS = ["early-help", "attendance", "send", "early-health-notification"]
 def fill(session: Session, now: datetime) -> None:
     """Two years of the front door up to `now`, the same every run."""
     rng = random.Random(24)  # noqa: S311 - sample data, the same every run; nothing secret
-    session.execute(
-        insert(User),
-        [
-            {
-                "email": f"referrer{n}@school.example.org",
-                "email_key": f"referrer{n}@school.example.org",
-                "forename": "Referrer",
-                "surname": f"Number{n}",
-                "password_hash": "x",
-                "role": "professional",
-                "session_version": 1,
-            }
-            for n in range(400)
-        ],
-    )
-    owners = [row[0] for row in session.execute(text("SELECT id FROM user_account"))]
+    owners = add_referrers(session, 400)
     first = now - timedelta(days=365 * YEARS)
     span = (now - first).total_seconds()
     organisation_types = [*ORGANISATION_TYPES, None]

@@ -16,12 +16,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.datastructures import Secret
 from starlette.testclient import TestClient
 
+from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.migrations import upgrade_to_head
+from app.models import User
 from app.settings import Settings
 from testkit.clamd import ClamdServer, clamd_available, start_clamd
 from testkit.journeys import csrf_token_from as csrf_token_from
@@ -194,3 +197,34 @@ def client(app: Starlette) -> Iterator[TestClient]:
     # (`response.template`); compression has its own test.
     with TestClient(app, headers={"Accept-Encoding": "identity"}) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on this test's database, as the app's services take them."""
+    engine = create_database_engine(database_url)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def add_professional(
+    session: Session,
+    email: str = "ada@school.example.org",
+    *,
+    forename: str = "Ada",
+    surname: str = "Lovelace",
+) -> User:
+    """A professional's account, added to `session` and flushed (its id known); its password
+    signs nobody in. For services that need an owner, not someone to sign in as."""
+    user = User(
+        email=email,
+        email_key=email.lower(),
+        forename=forename,
+        surname=surname,
+        password_hash="not-a-real-hash",
+    )
+    session.add(user)
+    session.flush()
+    return user

@@ -61,15 +61,9 @@ def old_drafts(database_url: str) -> tuple[str, str]:
     engine = create_database_engine(database_url)
     try:
         with create_session_factory(engine)() as session:
-            owner = User(
-                email="operator.test@school.example.org",
-                email_key="operator.test@school.example.org",
-                forename="Ida",
-                surname="Wells",
-                password_hash="not-a-real-hash",
+            owner = add_professional(
+                session, "operator.test@school.example.org", forename="Ida", surname="Wells"
             )
-            session.add(owner)
-            session.flush()
             references = tuple(
                 create_draft(
                     session,
@@ -173,6 +167,7 @@ from testkit.journeys import (  # noqa: E402
     sign_in,
     start_referral,
 )
+from tests.conftest import add_professional  # noqa: E402
 
 HUB_STAFF = "hattie.hub@hillingdon.example.gov.uk"
 PROFESSIONAL = "grace.hopper@school.example.org"

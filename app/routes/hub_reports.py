@@ -40,7 +40,7 @@ def _report(request: Request, period: reports.Period) -> reports.Report:
 
 def _charts(report: reports.Report) -> dict[str, Any]:
     names = [bucket.short_label for bucket in report.buckets]
-    unit = "month" if report.period.by_month else "week"
+    unit = report.period.unit
     decisions = report.decisions
     return {
         "organisations": charts.column_chart(
@@ -98,16 +98,30 @@ def _shares_chart(id: str, title: str, shares: tuple[reports.Share, ...]) -> cha
     )
 
 
+PAGE = "pages/hub/reports.html"
+
+
+def _chosen_period(request: Request) -> reports.PeriodChoice:
+    """The period in the query string, with today as the UK has it."""
+    return reports.choose_period(request.query_params, reports.uk_day(now_for(request)))
+
+
+def _not_a_period(request: Request, choice: reports.PeriodChoice) -> Response:
+    """The page again with what is wrong with the dates, as typed: a 400."""
+    return render(request, PAGE, {"choice": choice, "errors": choice.errors}, status_code=400)
+
+
 @require_hub_manager
 def reports_page(request: Request) -> Response:
     """The period chosen (by default the last 12 weeks) and its reports; a period that is not
     a real one is a 400 with the dates kept as typed and what is wrong with them."""
-    choice = reports.choose_period(request.query_params, now_for(request).date())
-    context: dict[str, Any] = {"choice": choice, "errors": choice.errors}
+    choice = _chosen_period(request)
     if choice.period is None:
-        return render(request, "pages/hub/reports.html", context, status_code=400)
+        return _not_a_period(request, choice)
     report = _report(request, choice.period)
-    context |= {
+    context: dict[str, Any] = {
+        "choice": choice,
+        "errors": {},
         "report": report,
         "summaries": reports.summaries(report),
         "charts": _charts(report),
@@ -115,7 +129,7 @@ def reports_page(request: Request) -> Response:
         "organisation_types": ORGANISATION_TYPES,
         "retention_days": request.state.settings.draft_retention_days,
     }
-    return render(request, "pages/hub/reports.html", context)
+    return render(request, PAGE, context)
 
 
 def _period_query(period: reports.Period) -> str:
@@ -131,10 +145,9 @@ def _period_query(period: reports.Period) -> str:
 @require_hub_manager
 def reports_csv(request: Request) -> Response:
     """The figures of the period's reports, small numbers hidden; audited."""
-    choice = reports.choose_period(request.query_params, now_for(request).date())
+    choice = _chosen_period(request)
     if choice.period is None:
-        context = {"choice": choice, "errors": choice.errors}
-        return render(request, "pages/hub/reports.html", context, status_code=400)
+        return _not_a_period(request, choice)
     report = _report(request, choice.period)
     text = io.StringIO()
     csv.writer(text).writerows(reports.csv_rows(report))

@@ -92,8 +92,9 @@ def _axis_labels(centres: Sequence[float], names: Sequence[str]) -> list[AxisLab
 
 
 @dataclass(frozen=True)
-class ColumnChart:
-    """Stacked columns: one per bucket, a part per series."""
+class Frame:
+    """What a chart with buckets along the bottom has around its plot: the value axis (its
+    ticks and name), the buckets' names, and the key."""
 
     id: str
     title: str
@@ -103,10 +104,50 @@ class ColumnChart:
     plot_left: float
     plot_right: float
     ticks: tuple[Tick, ...]
-    rects: tuple[Rect, ...]
     axis_labels: tuple[AxisLabel, ...]
-    legend: tuple[LegendItem, ...]
     value_axis: str
+    legend: tuple[LegendItem, ...]
+
+
+def _frame(
+    id: str,
+    title: str,
+    names: Sequence[str],
+    highest: float,
+    value_axis: str,
+    legend: Sequence[LegendItem],
+) -> tuple[Frame, float, list[float]]:
+    """The frame, the value at the top of the axis, and where each bucket's middle is."""
+    top, step = nice_ceiling(highest)
+    origin = TOP + PLOT_HEIGHT
+    slot = (WIDTH - LEFT - RIGHT) / max(len(names), 1)
+    centres = [LEFT + slot * (i + 0.5) for i in range(len(names))]
+    frame = Frame(
+        id=id,
+        title=title,
+        width=WIDTH,
+        height=int(origin + AXIS_LABELS),
+        plot_bottom=origin,
+        plot_left=LEFT,
+        plot_right=WIDTH - RIGHT,
+        ticks=tuple(_ticks(top, step, PLOT_HEIGHT, origin)),
+        axis_labels=tuple(_axis_labels(centres, names)),
+        value_axis=value_axis,
+        legend=tuple(legend),
+    )
+    return frame, top, centres
+
+
+def _y(value: float, top: float) -> float:
+    return TOP + PLOT_HEIGHT - value / top * PLOT_HEIGHT
+
+
+@dataclass(frozen=True)
+class ColumnChart:
+    """Stacked columns: one per bucket, a part per series."""
+
+    frame: Frame
+    rects: tuple[Rect, ...]
 
 
 def column_chart(
@@ -120,45 +161,29 @@ def column_chart(
     colours: Sequence[str] = PALETTE,
 ) -> ColumnChart:
     """`values[i][j]`: bucket i's count for series j."""
-    top, step = nice_ceiling(max((sum(row) for row in values), default=0))
-    origin = TOP + PLOT_HEIGHT
-    slot = (WIDTH - LEFT - RIGHT) / max(len(names), 1)
-    bar = max(slot * 0.7, 1.0)
+    legend = [LegendItem(name, colours[j % len(colours)]) for j, name in enumerate(series)]
+    highest = max((sum(row) for row in values), default=0)
+    frame, top, centres = _frame(id, title, names, highest, value_axis, legend)
+    bar = max((WIDTH - LEFT - RIGHT) / max(len(names), 1) * 0.7, 1.0)
     rects = []
-    centres = []
     for i, row in enumerate(values):
-        x = LEFT + i * slot + (slot - bar) / 2
-        centres.append(x + bar / 2)
-        base: float = origin
+        below = 0
         for j, count in enumerate(row):
             if not count:
                 continue
-            height = count / top * PLOT_HEIGHT
-            base -= height
+            y = _y(below + count, top)
             rects.append(
                 Rect(
-                    x,
-                    base,
+                    centres[i] - bar / 2,
+                    y,
                     bar,
-                    height,
+                    _y(below, top) - y,
                     colours[j % len(colours)],
                     f"{names[i]}, {series[j]}: {count:,}",
                 )
             )
-    return ColumnChart(
-        id=id,
-        title=title,
-        width=WIDTH,
-        height=int(origin + AXIS_LABELS),
-        plot_bottom=origin,
-        plot_left=LEFT,
-        plot_right=WIDTH - RIGHT,
-        ticks=tuple(_ticks(top, step, PLOT_HEIGHT, origin)),
-        rects=tuple(rects),
-        axis_labels=tuple(_axis_labels(centres, names)),
-        legend=tuple(LegendItem(name, colours[j % len(colours)]) for j, name in enumerate(series)),
-        value_axis=value_axis,
-    )
+            below += count
+    return ColumnChart(frame, tuple(rects))
 
 
 @dataclass(frozen=True)
@@ -215,20 +240,10 @@ class Line:
 
 @dataclass(frozen=True)
 class LineChart:
-    id: str
-    title: str
-    width: int
-    height: int
-    plot_bottom: float
-    plot_left: float
-    plot_right: float
-    ticks: tuple[Tick, ...]
-    axis_labels: tuple[AxisLabel, ...]
+    frame: Frame
     lines: tuple[Line, ...]
     target_y: float | None
     target_label: str
-    value_axis: str
-    legend: tuple[LegendItem, ...]
 
 
 def line_chart(
@@ -241,12 +256,17 @@ def line_chart(
     target_label: str,
     value_axis: str,
 ) -> LineChart:
-    highest = max([v for _label, values in series for v in values if v is not None] + [target or 0])
-    top, step = nice_ceiling(highest)
-    origin = TOP + PLOT_HEIGHT
-    slot = (WIDTH - LEFT - RIGHT) / max(len(names), 1)
-    centres = [LEFT + slot * (i + 0.5) for i in range(len(names))]
+    """Up to two series (solid with circles, dashed with diamonds) and a dotted target."""
     styles = ((PALETTE[0], False, "circle"), (PALETTE[3], True, "diamond"))
+    legend = [
+        *(
+            LegendItem(label, colour, dashed, marker)
+            for (label, _values), (colour, dashed, marker) in zip(series, styles, strict=False)
+        ),
+        *([LegendItem(target_label, TEXT, True, "line")] if target is not None else []),
+    ]
+    highest = max([v for _label, values in series for v in values if v is not None] + [target or 0])
+    frame, top, centres = _frame(id, title, names, highest, value_axis, legend)
     lines = []
     for (label, values), (colour, dashed, marker) in zip(series, styles, strict=False):
         segments: list[list[tuple[float, float]]] = [[]]
@@ -256,35 +276,11 @@ def line_chart(
                 if segments[-1]:
                     segments.append([])
                 continue
-            y = origin - value / top * PLOT_HEIGHT
-            segments[-1].append((x, y))
-            points.append((x, y, f"{label}: {value:g}"))
+            segments[-1].append((x, _y(value, top)))
+            points.append((x, _y(value, top), f"{label}: {value:g}"))
         lines.append(
             Line(
-                label,
-                colour,
-                dashed,
-                marker,
-                tuple(tuple(s) for s in segments if s),
-                tuple(points),
+                label, colour, dashed, marker, tuple(tuple(s) for s in segments if s), tuple(points)
             )
         )
-    return LineChart(
-        id=id,
-        title=title,
-        width=WIDTH,
-        height=int(origin + AXIS_LABELS),
-        plot_bottom=origin,
-        plot_left=LEFT,
-        plot_right=WIDTH - RIGHT,
-        ticks=tuple(_ticks(top, step, PLOT_HEIGHT, origin)),
-        axis_labels=tuple(_axis_labels(centres, names)),
-        lines=tuple(lines),
-        target_y=None if target is None else origin - target / top * PLOT_HEIGHT,
-        target_label=target_label,
-        value_axis=value_axis,
-        legend=(
-            *(LegendItem(line.label, line.colour, line.dashed, line.marker) for line in lines),
-            *([LegendItem(target_label, TEXT, True, "line")] if target is not None else []),
-        ),
-    )
+    return LineChart(frame, tuple(lines), None if target is None else _y(target, top), target_label)

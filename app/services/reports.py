@@ -44,6 +44,7 @@ SUPPRESSED = "fewer than 5"
 SMALLEST_SHOWN = 5
 NOT_GIVEN = "Not given"
 NO_SERVICE = "No service named"
+WHOLE_PERIOD = "Whole period"
 # Shorter names for the type of organisation, for table headings and the chart's legend.
 ORGANISATION_NAMES: dict[str, str] = {
     "school": "Education",
@@ -115,6 +116,11 @@ class Period:
     @property
     def by_month(self) -> bool:
         return (monday(self.last) - monday(self.first)).days // 7 + 1 > WEEKLY_UP_TO_WEEKS
+
+    @property
+    def unit(self) -> str:
+        """What a bucket is: "week" or "month"."""
+        return "month" if self.by_month else "week"
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
@@ -250,6 +256,13 @@ class CountTable:
     @property
     def total(self) -> int:
         return sum(row.total for row in self.rows)
+
+    def rows_with_totals(self) -> list[tuple[str, tuple[int, ...], int]]:
+        """(label, values, total) of each row, then of the whole period."""
+        return [
+            *((row.label, row.values, row.total) for row in self.rows),
+            (WHOLE_PERIOD, self.column_totals(), self.total),
+        ]
 
 
 @dataclass(frozen=True)
@@ -467,7 +480,7 @@ def build_report(
         for i, bucket in enumerate(buckets)
     )
     overall = _decision_row(
-        "Whole period",
+        WHOLE_PERIOD,
         "All",
         [t for bucket_times in times for t in bucket_times],
         total,
@@ -632,18 +645,10 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
     """The report's figures as CSV rows (report, row, measure, value), small numbers hidden."""
     yield ["Report", "Row", "Measure", "Value"]
     period = report.period.describe()
-    yield ["Period", period, "Counted by", "month" if report.period.by_month else "week"]
+    yield ["Period", period, "Counted by", report.period.unit]
     yield ["Referrals sent", period, "Referrals sent", suppressed_count(report.sent)]
 
-    title = "Referrals sent by type of organisation"
-    table = report.organisations
-    for row in table.rows:
-        for column, text in zip(
-            (*table.columns, "Total"),
-            [*suppressed(row.values, totalled=True), suppressed_count(row.total)],
-            strict=True,
-        ):
-            yield [title, row.label, column, text]
+    yield from _count_rows("Referrals sent by type of organisation", report.organisations, "Total")
 
     # A referral may ask for several services: their counts add up to no total.
     yield from _share_rows("Services asked for", report.services, totalled=False)
@@ -674,15 +679,7 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
         yield [title, decision.label, "Not decided yet", suppressed_count(decision.waiting)]
         yield [title, decision.label, "Overdue now", suppressed_count(decision.overdue)]
 
-    title = "Forms started, by what became of them"
-    table = report.drafts
-    for row in table.rows:
-        for column, text in zip(
-            (*table.columns, "Started"),
-            [*suppressed(row.values, totalled=True), suppressed_count(row.total)],
-            strict=True,
-        ):
-            yield [title, row.label, column, text]
+    yield from _count_rows("Forms started, by what became of them", report.drafts, "Started")
 
     yield from _share_rows(
         "Drafts deleted unsent, by the section saved last",
@@ -690,6 +687,15 @@ def csv_rows(report: Report) -> Iterable[list[str]]:
         totalled=True,
         unit="Drafts",
     )
+
+
+def _count_rows(title: str, table: CountTable, total: str) -> Iterable[list[str]]:
+    """Each row's counts and its total; no whole-period row, whose column totals would give
+    away a hidden count by subtraction."""
+    for row in table.rows:
+        texts = [*suppressed(row.values, totalled=True), suppressed_count(row.total)]
+        for column, text in zip((*table.columns, total), texts, strict=True):
+            yield [title, row.label, column, text]
 
 
 def _share_rows(
@@ -746,7 +752,7 @@ def summaries(report: Report) -> dict[str, str]:
         who = "referrers who did not say" if most == NOT_GIVEN else _sentence_case(most)
         busiest = max(table.rows, key=lambda row: row.total)
         when = busiest.label if report.period.by_month else f"the {_sentence_case(busiest.label)}"
-        unit = "month" if report.period.by_month else "week"
+        unit = report.period.unit
         texts["organisations"] = (
             f"{_plural(sent, 'referral')} {_were(sent)} sent from {period}. The most came from "
             f"{who}: {most_count:,} ({_percent(most_count, sent)}). The busiest {unit} was "

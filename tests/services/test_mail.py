@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import create_database_engine, create_session_factory
 from app.models import OutboxMessage
 from app.services import mail as mail_service
 from app.services.mail import (
@@ -45,15 +44,6 @@ def utc(moment: datetime | None) -> datetime | None:
 class MailServer:
     port: int
     capture: MailCapture
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_database_engine(database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture

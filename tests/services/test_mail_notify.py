@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Secret
 from starlette.testclient import TestClient
 
-from app.db import create_database_engine, create_session_factory
 from app.main import create_app
 from app.models import OutboxMessage, Referral, User
 from app.services import account_mail, hub, retention, submission
@@ -31,7 +30,7 @@ from app.services.notify import NotifyProvider
 from app.settings import NOTIFY_BASE_URL, Settings
 from testkit.journeys import latest_code, post, start_registration
 from testkit.notify import FakeNotify, notify_api_key, start_fake_notify
-from tests.conftest import Clock, make_settings
+from tests.conftest import Clock, add_professional, make_settings
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADDRESS = "worker@school.example"
@@ -44,15 +43,6 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_database_engine(database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -450,15 +440,7 @@ def test_every_kind_of_email_the_portal_queues_is_one_notify_accepts(
         hub_notify_email="hub-inbox@council.example",
     )
     with sessions() as session:
-        user = User(
-            email=ADDRESS,
-            email_key=ADDRESS,
-            forename="Ada",
-            surname="Lovelace",
-            password_hash="x",
-        )
-        session.add(user)
-        session.flush()
+        user = add_professional(session, ADDRESS)
         # Never stored: the emails read only these of its fields.
         referral = Referral(
             reference="EH-2026-000123",

@@ -4,10 +4,8 @@ each draft deleted, however many times, and from however many tabs at once, it i
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,31 +14,15 @@ from app.models import AuditEvent, EndedDraft, Referral, User
 from app.services.audit import Origin
 from app.services.referrals import create_draft, delete_draft
 from app.settings import Settings
+from tests.conftest import add_professional
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ORIGIN = Origin(request_id="test", client_address="192.0.2.1")
 
 
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
-
-
 def draft(sessions: sessionmaker[Session]) -> int:
     with sessions() as session:
-        owner = User(
-            email="ada@school.example.org",
-            email_key="ada@school.example.org",
-            forename="Ada",
-            surname="Lovelace",
-            password_hash="not-a-real-hash",
-        )
-        session.add(owner)
-        session.flush()
+        owner = add_professional(session)
         referral = create_draft(
             session,
             owner,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 import statistics
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,37 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.assessment.reference import ORGANISATION_TYPES, SERVICES
 from app.assessment.schema import ASSESSMENT
-from app.db import create_database_engine, create_session_factory
-from app.models import EndedDraft, Referral, ReferralService, User
+from app.models import EndedDraft, Referral, ReferralService
 from app.services import reports
 from app.services.decision_due import decision_due_on, is_working_day
 from app.services.hub import STATUSES, URGENCIES
-from app.settings import Settings
+from tests.conftest import add_professional
 
 UK = ZoneInfo("Europe/London")
 NOW = datetime(2026, 12, 5, 11, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
-
-
-def owner_id(session: Session) -> int:
-    user = User(
-        email="ada@school.example.org",
-        email_key="ada@school.example.org",
-        forename="Ada",
-        surname="Lovelace",
-        password_hash="not-a-real-hash",
-    )
-    session.add(user)
-    session.flush()
-    return user.id
 
 
 def uk_day(moment: datetime) -> date:
@@ -86,7 +62,7 @@ AWKWARD = [
 def fill(session: Session, rng: random.Random, count: int = 400) -> list[dict[str, object]]:
     """Sent referrals at random moments (and the awkward ones), with random answers and
     decisions; some drafts and ended drafts. Returns the sent referrals' rows."""
-    owner = owner_id(session)
+    owner = add_professional(session).id
     first = datetime(2025, 9, 1, tzinfo=UTC)
     moments = [*AWKWARD]
     moments += [
@@ -255,7 +231,7 @@ def test_a_referral_is_counted_on_its_uk_day_at_the_edges_of_the_period(
     """Sent at 23:30 UTC on 30 June (00:30 on 1 July in the UK): in a period of 1 July only,
     not in one of 30 June; midnight UK time at the start is in, at the end is out."""
     with sessions() as session:
-        owner = owner_id(session)
+        owner = add_professional(session).id
         moments = {
             "late": datetime(2026, 6, 30, 23, 30, tzinfo=UTC),
             "start": datetime.combine(date(2026, 7, 1), time(0), tzinfo=UK).astimezone(UTC),
@@ -291,7 +267,7 @@ def test_drafts_started_and_where_abandoned_ones_stopped(
     sessions: sessionmaker[Session],
 ) -> None:
     with sessions() as session:
-        owner = owner_id(session)
+        owner = add_professional(session).id
         monday = datetime(2026, 11, 2, 10, tzinfo=UTC)
         for n, (status, days) in enumerate(
             [("submitted", 0), ("submitted", 1), ("draft", 2), ("draft", 8), ("submitted", 9)]

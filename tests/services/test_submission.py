@@ -3,27 +3,15 @@ asks for are kept as it is sent, from its Request for Support as it stands."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import create_database_engine, create_session_factory
-from app.models import ReferralService, SectionAnswers, User
+from app.models import ReferralService, SectionAnswers
 from app.services.referrals import create_draft
 from app.services.submission import submit
 from app.settings import Settings
+from tests.conftest import add_professional
 from tests.services.test_referrals import NOW
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        yield create_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def sent_services(
@@ -37,15 +25,7 @@ def sent_services(
     """Start a referral from the tile `option`, answer Request for Support with `services`
     (None: as the tile left it), send it, and read back the services it was counted under."""
     with sessions() as session:
-        owner = User(
-            email=f"{option}@school.example.org",
-            email_key=f"{option}@school.example.org",
-            forename="Ada",
-            surname="Lovelace",
-            password_hash="not-a-real-hash",
-        )
-        session.add(owner)
-        session.flush()
+        owner = add_professional(session, f"{option}@school.example.org")
         referral = create_draft(
             session,
             owner,
