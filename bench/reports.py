@@ -33,6 +33,7 @@ from app.main import create_app
 from app.migrations import upgrade_to_head
 from app.models import EndedDraft, Referral, ReferralService, User
 from app.services import hub, reports
+from app.services.decision_due import uk_date
 from app.settings import Settings
 from bench.hub_inbox import add_referrers, timed
 from testkit.journeys import make_hub_user, sign_in
@@ -152,7 +153,7 @@ def measure(url: str) -> list[Row]:
         results = []
         with factory() as session, TestClient(create_app(settings)) as client:
             sign_in(client, MANAGER)
-            for name, params in periods(reports.uk_day(now)):
+            for name, params in periods(uk_date(now)):
                 choice = reports.choose_period({k: str(v) for k, v in params.items()}, now.date())
                 assert choice.period is not None
                 period = choice.period

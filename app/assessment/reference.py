@@ -34,6 +34,15 @@ ORGANISATION_TYPES: dict[str, str] = {
     "council": "Council service (for example housing or youth service)",
     "other": "Other",
 }
+# The same, shorter, for the reports' table headings and chart keys.
+ORGANISATION_SHORT_NAMES: dict[str, str] = {
+    "school": "Education",
+    "health": "Health",
+    "police": "Police",
+    "voluntary": "Voluntary sector",
+    "council": "Council",
+    "other": "Other",
+}
 
 # 5.6 Participation Team: what kind of support.
 PARTICIPATION_SECTION = "participation-team"

@@ -22,6 +22,7 @@ from app.routes.hub import require_hub_manager
 from app.security.sessions import now_for, signed_in_user
 from app.services import charts, reports
 from app.services.audit import Event, record_event
+from app.services.decision_due import uk_date
 from app.settings import Settings
 from app.templating import render
 
@@ -103,18 +104,18 @@ PAGE = "pages/hub/reports.html"
 
 def _chosen_period(request: Request) -> reports.PeriodChoice:
     """The period in the query string, with today as the UK has it."""
-    return reports.choose_period(request.query_params, reports.uk_day(now_for(request)))
+    return reports.choose_period(request.query_params, uk_date(now_for(request)))
 
 
 def _not_a_period(request: Request, choice: reports.PeriodChoice) -> Response:
-    """The page again with what is wrong with the dates, as typed: a 400."""
-    return render(request, PAGE, {"choice": choice, "errors": choice.errors}, status_code=400)
+    """The page again with what is wrong with the dates, as typed: a 422."""
+    return render(request, PAGE, {"choice": choice, "errors": choice.errors}, status_code=422)
 
 
 @require_hub_manager
 def reports_page(request: Request) -> Response:
     """The period chosen (by default the last 12 weeks) and its reports; a period that is not
-    a real one is a 400 with the dates kept as typed and what is wrong with them."""
+    a real one is a 422 with the dates kept as typed and what is wrong with them."""
     choice = _chosen_period(request)
     if choice.period is None:
         return _not_a_period(request, choice)

@@ -75,6 +75,11 @@ def overdue_if_sent_before(now: datetime, working_days: int) -> datetime:
     # referrals were due before today (at most 30 working days and their holidays).
     while due_after(day - timedelta(days=1), working_days) >= today:
         day -= timedelta(days=1)
+    return start_of_uk_day(day)
+
+
+def start_of_uk_day(day: date) -> datetime:
+    """The moment (UTC) a UK day begins (midnight, GMT or BST)."""
     return datetime.combine(day, time(0), tzinfo=UK_TIME).astimezone(UTC)
 
 

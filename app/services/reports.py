@@ -5,13 +5,14 @@ HUB_DECISION_WORKING_DAYS target, and the drafts started against those sent, wit
 where abandoned drafts stopped.
 
 A period of up to 26 weeks is counted week by week (weeks begin on Monday; the first and last
-may be part weeks); a longer one, up to three years, month by month. Each query reads only the
-columns it counts, through an index on the time it is bounded by, and everything is added up
-here in one pass: no row is read twice, and no child's details are read at all.
+may be part weeks); a longer one, up to three years, month by month. The database counts the
+period's referrals a UK day at a time, from indexes that hold every column counted (migration
+0021); Python adds the days up into weeks or months. No child's details are read at all.
 
-Downloads hide small numbers (`suppressed`): a count from 1 to 4 is "fewer than 5", and when
-that leaves exactly one hidden count beside a total, the next smallest is hidden too, so that
-it cannot be worked out by subtraction.
+Downloads hide small numbers (`hidden_cells`): a count from 1 to 4 is "fewer than 5"; and
+wherever shown figures add up to another shown figure (a week's counts to its total, the
+weeks to the period), one hidden count would be the difference, so another is hidden with it
+("hidden"), until none can be worked out by subtraction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
@@ -30,9 +31,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.assessment import validators
 from app.assessment.model import Assessment
-from app.assessment.reference import ORGANISATION_TYPES, SERVICES
+from app.assessment.reference import ORGANISATION_SHORT_NAMES, ORGANISATION_TYPES, SERVICES
 from app.models import EndedDraft, Referral, ReferralService
-from app.services.decision_due import UK_TIME, due_after, is_working_day
+from app.services.decision_due import (
+    UK_TIME,
+    due_after,
+    is_working_day,
+    start_of_uk_day,
+    uk_date,
+)
 from app.services.hub import OUTCOMES, STATUSES, URGENCIES
 from app.services.referrals import RECEIVED, SUBMITTED
 
@@ -41,35 +48,16 @@ DEFAULT_WEEKS = 12
 MAX_PERIOD_YEARS = 3
 EARLIEST = date(2000, 1, 1)
 SUPPRESSED = "fewer than 5"
+# A count of 5 or more hidden so that a smaller one cannot be worked out from it.
+HIDDEN = "hidden"
 SMALLEST_SHOWN = 5
 NOT_GIVEN = "Not given"
 NO_SERVICE = "No service named"
 WHOLE_PERIOD = "Whole period"
-# Shorter names for the type of organisation, for table headings and the chart's legend.
-ORGANISATION_NAMES: dict[str, str] = {
-    "school": "Education",
-    "health": "Health",
-    "police": "Police",
-    "voluntary": "Voluntary sector",
-    "council": "Council",
-    "other": "Other",
-}
 
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def uk_day(moment: datetime) -> date:
-    # SQLite hands back naive datetimes; everything the portal stores is UTC.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK_TIME).date()
-
-
-def start_of(day: date) -> datetime:
-    """The moment (UTC) a UK day begins."""
-    return datetime.combine(day, time(0), tzinfo=UK_TIME).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -125,7 +113,7 @@ class Period:
     @property
     def bounds(self) -> tuple[datetime, datetime]:
         """From the start of the first day to the start of the day after the last (UTC)."""
-        return start_of(self.first), start_of(self.last + timedelta(days=1))
+        return start_of_uk_day(self.first), start_of_uk_day(self.last + timedelta(days=1))
 
     def buckets(self) -> list[Bucket]:
         buckets = []
@@ -323,8 +311,8 @@ def summer_time(first: date, last: date) -> list[tuple[datetime, datetime]]:
     time is an hour ahead of UTC (British Summer Time)."""
     spans: list[tuple[datetime, datetime]] = []
     opened: datetime | None = None
-    moment = start_of(first)
-    end = start_of(last + timedelta(days=1))
+    moment = start_of_uk_day(first)
+    end = start_of_uk_day(last + timedelta(days=1))
     while moment < end:
         ahead = bool(moment.astimezone(UK_TIME).utcoffset())
         if ahead and opened is None:
@@ -412,7 +400,7 @@ def build_report(
     """Every figure of the Reports page for `period`. Blocking: call it from a worker thread."""
     low, high = period.bounds
     buckets = period.buckets()
-    today = uk_day(now)
+    today = uk_date(now)
     organisation_codes = list(ORGANISATION_TYPES)
     by_organisation = [[0] * (len(organisation_codes) + 1) for _ in buckets]
     urgencies: Counter[str | None] = Counter()
@@ -494,7 +482,13 @@ def build_report(
         buckets=tuple(buckets),
         sent=total,
         organisations=CountTable(
-            columns=(*(ORGANISATION_NAMES[c] for c in organisation_codes), NOT_GIVEN),
+            columns=(
+                *(
+                    ORGANISATION_SHORT_NAMES.get(c, ORGANISATION_TYPES[c])
+                    for c in organisation_codes
+                ),
+                NOT_GIVEN,
+            ),
             rows=tuple(
                 Row(bucket.label, tuple(by_organisation[i])) for i, bucket in enumerate(buckets)
             ),
@@ -625,91 +619,146 @@ def _stopped(
     return tuple(shares)
 
 
-def suppressed(values: Sequence[int], *, totalled: bool) -> list[str]:
-    """`values` as a download shows them: 1 to 4 as "fewer than 5"; when that hides exactly
-    one value of a row whose total is shown, the smallest other non-zero value is hidden too."""
-    shown = [str(v) if v == 0 or v >= SMALLEST_SHOWN else SUPPRESSED for v in values]
-    hidden = [i for i, text in enumerate(shown) if text == SUPPRESSED]
-    if totalled and len(hidden) == 1:
-        others = [(v, i) for i, v in enumerate(values) if shown[i] != SUPPRESSED and v > 0]
-        if others:
-            shown[min(others)[1]] = SUPPRESSED
-    return shown
+Cell = tuple[str, str, str]  # (report, row, measure): one figure of the download
 
 
-def suppressed_count(value: int) -> str:
-    return suppressed([value], totalled=False)[0]
+def hidden_cells(counts: Mapping[Cell, int], lines: Iterable[Sequence[Cell]]) -> set[Cell]:
+    """The counts a download hides. First every count from 1 to 4; then, for each line (cells
+    that add up to a figure the download shows, along a row or down a column, or one figure
+    shown twice), while it has exactly one hidden cell, its smallest other non-zero cell too,
+    until no line has one: no hidden count can be found by subtracting shown ones."""
+    hidden = {cell for cell, count in counts.items() if 0 < count < SMALLEST_SHOWN}
+    every_line = [list(line) for line in lines]
+    changed = True
+    while changed:
+        changed = False
+        for line in every_line:
+            if sum(cell in hidden for cell in line) != 1:
+                continue
+            others = [(counts[cell], cell) for cell in line if cell not in hidden and counts[cell]]
+            if others:
+                hidden.add(min(others)[1])
+                changed = True
+    return hidden
 
 
-def csv_rows(report: Report) -> Iterable[list[str]]:
-    """The report's figures as CSV rows (report, row, measure, value), small numbers hidden."""
-    yield ["Report", "Row", "Measure", "Value"]
+class _Download:
+    """The download's figures in order: counts, the lines among them that add up to a figure
+    it shows (or are one figure shown twice), and other figures, each hidden with its count."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Cell, int | str, Cell | None]] = []
+        self.lines: list[list[Cell]] = []
+
+    def count(self, report: str, row: str, measure: str, value: int) -> Cell:
+        cell = (report, row, measure)
+        self.rows.append((cell, value, None))
+        return cell
+
+    def text(
+        self, report: str, row: str, measure: str, value: str, *, of: Cell | None = None
+    ) -> None:
+        """A figure that is not a count (a share, a median): hidden when the count `of` is."""
+        self.rows.append(((report, row, measure), value, of))
+
+    def adds_up(self, cells: Sequence[Cell]) -> None:
+        self.lines.append(list(cells))
+
+    def written(self) -> list[list[str]]:
+        counts = {cell: value for cell, value, _of in self.rows if isinstance(value, int)}
+        hidden = hidden_cells(counts, self.lines)
+        written = [["Report", "Row", "Measure", "Value"]]
+        for cell, value, of in self.rows:
+            if cell in hidden:
+                value = SUPPRESSED if counts[cell] < SMALLEST_SHOWN else HIDDEN
+            elif of is not None and of in hidden:
+                value = HIDDEN
+            written.append([*cell, str(value)])
+        return written
+
+
+def csv_rows(report: Report) -> list[list[str]]:
+    """The report's figures as CSV rows (report, row, measure, value), small numbers hidden
+    (`hidden_cells`): a count from 1 to 4 reads "fewer than 5"; a larger one hidden so that it
+    cannot give one away reads "hidden", as does a share or median of a hidden count."""
+    out = _Download()
     period = report.period.describe()
-    yield ["Period", period, "Counted by", report.period.unit]
-    yield ["Referrals sent", period, "Referrals sent", suppressed_count(report.sent)]
+    out.text("Period", period, "Counted by", report.period.unit)
+    sent = out.count("Referrals sent", period, "Referrals sent", report.sent)
 
-    yield from _count_rows("Referrals sent by type of organisation", report.organisations, "Total")
+    # Each week's (or month's) counts add up to its total, and the totals to the period's.
+    title = "Referrals sent by type of organisation"
+    totals = [
+        _counted_row(out, title, row, report.organisations.columns, "Total")
+        for row in report.organisations.rows
+    ]
+    out.adds_up(totals)
 
-    # A referral may ask for several services: their counts add up to no total.
-    yield from _share_rows("Services asked for", report.services, totalled=False)
-    yield ["Services asked for", NO_SERVICE, "Referrals", suppressed_count(report.no_service)]
-    yield from _share_rows("Urgency", report.urgencies, totalled=True)
-    yield from _share_rows("Outcome", report.outcomes, totalled=True)
+    # A referral may ask for several services: their counts add up to nothing shown.
+    _shares(out, "Services asked for", report.services, adds_up=False)
+    out.count("Services asked for", NO_SERVICE, "Referrals", report.no_service)
+    _shares(out, "Urgency", report.urgencies)
+    _shares(out, "Outcome", report.outcomes)
 
+    # Each week, and the whole period: decided and not yet add up to those sent. Each measure's
+    # weeks add up to the whole period's. A week's sent is the same figure as its total above,
+    # and the whole period's is the period's.
     title = "Time to first decision (working days)"
+    columns: dict[str, list[Cell]] = {}
     for decision in (*report.decisions.rows, report.decisions.overall):
-        yield [title, decision.label, "Target", str(report.decisions.target)]
-        yield [title, decision.label, "Referrals sent", suppressed_count(decision.sent)]
-        yield [title, decision.label, "Decided", suppressed_count(decision.decided)]
-        few = decision.decided < SMALLEST_SHOWN
+        row = decision.label
+        out.text(title, row, "Target", str(report.decisions.target))
+        cells = {
+            measure: out.count(title, row, measure, value)
+            for measure, value in (
+                ("Referrals sent", decision.sent),
+                ("Decided", decision.decided),
+                ("Not decided yet", decision.waiting),
+                ("Decided within target", decision.within_target),
+                ("Overdue now", decision.overdue),
+            )
+        }
+        out.adds_up([cells["Decided"], cells["Not decided yet"]])
+        few = 0 < decision.decided < SMALLEST_SHOWN
         for measure, value in (("Median", decision.median), ("90th percentile", decision.p90)):
-            text = "" if value is None else f"{value:g}"
-            yield [
-                title,
-                decision.label,
-                measure,
-                f"{SUPPRESSED} decisions" if few and decision.decided else text,
-            ]
-        yield [
-            title,
-            decision.label,
-            "Decided within target",
-            suppressed_count(decision.within_target),
-        ]
-        yield [title, decision.label, "Not decided yet", suppressed_count(decision.waiting)]
-        yield [title, decision.label, "Overdue now", suppressed_count(decision.overdue)]
+            text = f"{SUPPRESSED} decisions" if few else "" if value is None else f"{value:g}"
+            out.text(title, row, measure, text, of=None if few else cells["Decided"])
+        for measure, cell in cells.items():
+            columns.setdefault(measure, []).append(cell)
+    for cells_down in columns.values():
+        out.adds_up(cells_down[:-1])  # the weeks, to the whole period's (the last)
+    for same in zip(columns["Referrals sent"], [*totals, sent], strict=True):
+        out.adds_up(same)
 
-    yield from _count_rows("Forms started, by what became of them", report.drafts, "Started")
+    title = "Forms started, by what became of them"
+    for counted in report.drafts.rows:
+        _counted_row(out, title, counted, report.drafts.columns, "Started")
 
-    yield from _share_rows(
-        "Drafts deleted unsent, by the section saved last",
-        report.stopped,
-        totalled=True,
-        unit="Drafts",
+    _shares(out, "Drafts deleted unsent, by the section saved last", report.stopped, unit="Drafts")
+    return out.written()
+
+
+def _counted_row(out: _Download, title: str, row: Row, columns: Sequence[str], total: str) -> Cell:
+    """A row's counts, which add up to its total (shown); returns the total's cell."""
+    out.adds_up(
+        [out.count(title, row.label, c, v) for c, v in zip(columns, row.values, strict=True)]
     )
+    return out.count(title, row.label, total, row.total)
 
 
-def _count_rows(title: str, table: CountTable, total: str) -> Iterable[list[str]]:
-    """Each row's counts and its total; no whole-period row, whose column totals would give
-    away a hidden count by subtraction."""
-    for row in table.rows:
-        texts = [*suppressed(row.values, totalled=True), suppressed_count(row.total)]
-        for column, text in zip((*table.columns, total), texts, strict=True):
-            yield [title, row.label, column, text]
-
-
-def _share_rows(
-    title: str, shares: Sequence[Share], *, totalled: bool, unit: str = "Referrals"
-) -> Iterable[list[str]]:
-    texts = suppressed([share.count for share in shares], totalled=totalled)
-    for share, text in zip(shares, texts, strict=True):
-        yield [title, share.label, unit, text]
-        yield [
-            title,
-            share.label,
-            "Share (%)",
-            SUPPRESSED if text == SUPPRESSED else str(share.percent),
-        ]
+def _shares(
+    out: _Download,
+    title: str,
+    shares: Sequence[Share],
+    *,
+    adds_up: bool = True,
+    unit: str = "Referrals",
+) -> None:
+    cells = [out.count(title, share.label, unit, share.count) for share in shares]
+    for share, cell in zip(shares, cells, strict=True):
+        out.text(title, share.label, "Share (%)", str(share.percent), of=cell)
+    if adds_up:
+        out.adds_up(cells)
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:

@@ -1,5 +1,5 @@
 """The hub managers' Reports page and its CSV: for managers only (other hub staff are told so,
-everyone else finds nothing), the period chosen with GOV.UK date inputs (a bad one is a 400
+everyone else finds nothing), the period chosen with GOV.UK date inputs (a bad one is a 422
 with the dates kept), charts drawn on the server with the same figures in tables, and a
 download with small numbers hidden, audited."""
 
@@ -173,12 +173,12 @@ def test_the_download_hides_small_numbers_and_is_audited(
         ("to-day=%00&to-month=%0A&to-year=%3Cscript%3E", "from-day", "Enter the start date"),
     ],
 )
-def test_a_bad_period_is_a_400_with_the_dates_kept(
+def test_a_bad_period_is_a_422_with_the_dates_kept(
     manager: TestClient, settings: Settings, query: str, field: str, message: str
 ) -> None:
     for path in ("/hub/reports", "/hub/reports.csv"):
         response = manager.get(f"{path}?{query}")
-        assert response.status_code == 400
+        assert response.status_code == 422
         text = response.text
         assert "<title>Error: Reports" in text
         assert "There is a problem" in text
@@ -191,10 +191,10 @@ def test_a_bad_period_is_a_400_with_the_dates_kept(
 
 def test_what_was_typed_is_shown_again(manager: TestClient) -> None:
     response = manager.get("/hub/reports?from-day=31&from-month=2&from-year=2026&to-day=x")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert re.search(r'name="from-day"[^>]*value="31"', response.text)
     assert re.search(r'name="to-day"[^>]*value="x"', response.text)
     typed = manager.get("/hub/reports?to-year=%3Cscript%3E")
-    assert typed.status_code == 400
+    assert typed.status_code == 422
     assert 'value="&lt;script&gt;"' in typed.text
     assert "govuk-input--error" in response.text

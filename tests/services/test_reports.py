@@ -477,22 +477,73 @@ def test_summer_time_spans_are_the_uk_clock_changes() -> None:
 # Small numbers hidden -----------------------------------------------------------------------
 
 
+A, B, C, D = (("t", row, "m") for row in "abcd")
+
+
 @pytest.mark.parametrize(
-    ("values", "totalled", "shown"),
+    ("counts", "lines", "hidden"),
     [
-        ([0, 12, 7], True, ["0", "12", "7"]),
+        ({A: 0, B: 12, C: 7}, [[A, B, C]], set()),
         # One hidden beside a total: the next smallest is hidden too.
-        ([3, 12, 7], True, ["fewer than 5", "12", "fewer than 5"]),
-        ([3, 12, 7], False, ["fewer than 5", "12", "7"]),
-        ([1, 4, 20], True, ["fewer than 5", "fewer than 5", "20"]),
-        ([0, 0, 2], True, ["0", "0", "fewer than 5"]),
-        ([5, 4], True, ["fewer than 5", "fewer than 5"]),
+        ({A: 3, B: 12, C: 7}, [[A, B, C]], {A, C}),
+        ({A: 3, B: 12, C: 7}, [], {A}),  # no total shown: nothing to subtract from
+        ({A: 1, B: 4, C: 20}, [[A, B, C]], {A, B}),
+        ({A: 0, B: 0, C: 2}, [[A, B, C]], {C}),  # nothing else to hide: the total is 2 too
+        # Weeks of 10 and 3 with the period's 13 shown: the 10 would give the 3 away.
+        ({A: 10, B: 3}, [[A, B]], {A, B}),
+        # A cascade: hiding C for the row [A, C] leaves C alone in the column [C, D].
+        ({A: 2, B: 9, C: 6, D: 8}, [[A, C], [C, D], [A, B]], {A, B, C, D}),
     ],
 )
-def test_downloads_hide_numbers_under_5(
-    values: list[int], totalled: bool, shown: list[str]
+def test_downloads_hide_numbers_under_5_and_any_that_would_give_one_away(
+    counts: dict[reports.Cell, int],
+    lines: list[list[reports.Cell]],
+    hidden: set[reports.Cell],
 ) -> None:
-    assert reports.suppressed(values, totalled=totalled) == shown
+    assert reports.hidden_cells(counts, lines) == hidden
+
+
+def test_no_hidden_count_can_be_worked_out_from_shown_ones(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Every sum the download shows, rebuilt from its cells as a reader would: none has
+    exactly one hidden part."""
+    with sessions() as session:
+        fill(session, random.Random(11), count=60)  # noqa: S311 - sample data
+        period = reports.Period(date(2026, 9, 14), date(2026, 12, 5))
+        report = reports.build_report(session, ASSESSMENT, period, working_days=1, now=NOW)
+    cells = {(r, row, m): value for r, row, m, value in reports.csv_rows(report)[1:]}
+    concealed = {reports.SUPPRESSED, reports.HIDDEN}
+    assert concealed & set(cells.values())
+
+    def check(parts: list[reports.Cell], whole: reports.Cell) -> None:
+        if cells[whole] in concealed:
+            return
+        assert sum(cells[p] in concealed for p in parts) != 1, (parts, whole)
+        if not any(cells[p] in concealed for p in parts):
+            assert sum(int(cells[p]) for p in parts) == int(cells[whole])
+
+    organisations = "Referrals sent by type of organisation"
+    weeks = [row.label for row in report.organisations.rows]
+    columns = report.organisations.columns
+    sent = ("Referrals sent", period.describe(), "Referrals sent")
+    for week in weeks:
+        check([(organisations, week, c) for c in columns], (organisations, week, "Total"))
+    check([(organisations, week, "Total") for week in weeks], sent)
+    for title in ("Urgency", "Outcome"):
+        shares = report.urgencies if title == "Urgency" else report.outcomes
+        check([(title, share.label, "Referrals") for share in shares], sent)
+    decisions = "Time to first decision (working days)"
+    for week in [*weeks, reports.WHOLE_PERIOD]:
+        check(
+            [(decisions, week, "Decided"), (decisions, week, "Not decided yet")],
+            (decisions, week, "Referrals sent"),
+        )
+    for measure in ("Referrals sent", "Decided", "Not decided yet", "Overdue now"):
+        check([(decisions, w, measure) for w in weeks], (decisions, reports.WHOLE_PERIOD, measure))
+    for week in weeks:  # the same figure in two tables: hidden in both or neither
+        same = {cells[(organisations, week, "Total")], cells[(decisions, week, "Referrals sent")]}
+        assert len(same) == 1 or not same & concealed
 
 
 def test_the_download_hides_small_numbers_and_medians_of_few_decisions(

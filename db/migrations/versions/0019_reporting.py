@@ -130,10 +130,13 @@ def fill_sent_referrals() -> None:
                 chosen = chosen if isinstance(chosen, list) else []
                 services += [
                     {"referral_id": row.referral_id, "service": code}
-                    for code in dict.fromkeys(chosen)
+                    for code in dict.fromkeys(c for c in chosen if isinstance(c, str))
                     if code in SERVICES
                 ]
-            elif stored.get(ORGANISATION_TYPE_QUESTION) in ORGANISATION_TYPES:
+            elif (
+                isinstance(stored.get(ORGANISATION_TYPE_QUESTION), str)
+                and stored[ORGANISATION_TYPE_QUESTION] in ORGANISATION_TYPES
+            ):
                 types.append(
                     {"of_referral": row.referral_id, "type": stored[ORGANISATION_TYPE_QUESTION]}
                 )
