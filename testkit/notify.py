@@ -1,6 +1,7 @@
 """A real HTTP server standing in for GOV.UK Notify's email API, on 127.0.0.1 and a free port.
 
-It answers `POST /v2/notifications/email` as Notify does: it checks the Bearer token (HS256
+It answers `POST /v2/notifications/email` (and `GET /v2/notifications?reference=`) as Notify
+does: it checks the Bearer token (HS256
 signed with the key's secret, `iss` the key's service id, `iat` within 30 seconds; else 403
 AuthError), the template id (one it was given, else 400 "Template not found") and the
 personalisation (every placeholder of the template, else 400 "Missing personalisation: ..."),
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 
@@ -68,6 +70,9 @@ class Scripted:
     # Hold the request until the test lets go (or the server stops), then answer `status`:
     # longer than the client waits, as Notify would when slow.
     stall: bool = False
+    # Take the email as usual, then hold the answer as `stall` does: Notify has it, but the
+    # client never hears so.
+    accept: bool = False
 
 
 @dataclass
@@ -82,6 +87,8 @@ class FakeNotify:
     sent: list[SentEmail] = field(default_factory=list)
     # Every request, as (status answered, reference): sent or not.
     answered: list[tuple[int, str | None]] = field(default_factory=list)
+    # Every reference asked about (GET /v2/notifications?reference=...).
+    looked_up: list[str] = field(default_factory=list)
     _script: deque[Scripted] = field(default_factory=deque)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _arrived: threading.Condition = field(default_factory=threading.Condition)
@@ -118,6 +125,11 @@ class FakeNotify:
         with self._lock:
             self._script.extend([Scripted(status=504, message="Timed out", stall=True)] * times)
 
+    def accept_then_stall_next(self) -> None:
+        """Accept the next email, then hold its answer until `release()` or `stop()`."""
+        with self._lock:
+            self._script.append(Scripted(status=201, accept=True, stall=True))
+
     def release(self) -> None:
         self._released.set()
 
@@ -141,14 +153,11 @@ class FakeNotify:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # quiet: tests read `sent` and `answered` instead
 
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                status, answer, reference = fake._answer(
-                    self.path, self.headers.get("Authorization", ""), raw
-                )
-                with fake._lock:
-                    fake.answered.append((status, reference))
+            def do_GET(self) -> None:
+                status, answer = fake._look_up(self.path, self.headers.get("Authorization", ""))
+                self._reply(status, answer)
+
+            def _reply(self, status: int, answer: dict[str, Any]) -> None:
                 body = json.dumps(answer).encode()
                 # The client may have stopped waiting (a stalled request).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -157,6 +166,16 @@ class FakeNotify:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                status, answer, reference = fake._answer(
+                    self.path, self.headers.get("Authorization", ""), raw
+                )
+                with fake._lock:
+                    fake.answered.append((status, reference))
+                self._reply(status, answer)
 
         self._released.clear()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -189,10 +208,19 @@ class FakeNotify:
         reference = request.get("reference") if isinstance(request, dict) else None
         with self._lock:
             scripted = self._script.popleft() if self._script else None
+        if scripted is not None and scripted.accept:
+            answered = self._answer_request(path, authorization, request, reference)
+            self._released.wait(timeout=60)
+            return answered
         if scripted is not None:
             if scripted.stall:
                 self._released.wait(timeout=60)
             return (*_error(scripted.status, scripted.error, scripted.message), reference)
+        return self._answer_request(path, authorization, request, reference)
+
+    def _answer_request(
+        self, path: str, authorization: str, request: Any, reference: str | None
+    ) -> tuple[int, dict[str, Any], str | None]:
         if path != "/v2/notifications/email":
             return (*_error(404, "BadRequestError", "Not found"), reference)
         refused = self._check_token(authorization)
@@ -202,6 +230,35 @@ class FakeNotify:
             return (*_error(400, "ValidationError", "Invalid JSON"), reference)
         status, answer = self._send(request)
         return status, answer, reference
+
+    def _look_up(self, path: str, authorization: str) -> tuple[int, dict[str, Any]]:
+        """`GET /v2/notifications?reference=...`: the emails it accepted with that reference."""
+        url = urlsplit(path)
+        if url.path != "/v2/notifications":
+            return _error(404, "BadRequestError", "Not found")
+        refused = self._check_token(authorization)
+        if refused:
+            return _error(403, "AuthError", refused)
+        reference = parse_qs(url.query).get("reference", [""])[0]
+        with self._lock:
+            self.looked_up.append(reference)
+            found = [email for email in self.sent if email.reference == reference]
+        return 200, {
+            "notifications": [
+                {
+                    "id": email.id,
+                    "reference": email.reference,
+                    "email_address": email.email_address,
+                    "type": "email",
+                    "status": "delivered",
+                    "template": {"id": email.template_id, "version": 1},
+                    "subject": email.subject,
+                    "body": email.body,
+                }
+                for email in found
+            ],
+            "links": {"current": f"{self.base_url}{path}"},
+        }
 
     def _check_token(self, authorization: str) -> str:
         """Why the token is refused, in Notify's words; empty when it is good."""

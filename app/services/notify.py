@@ -1,8 +1,8 @@
 """Sending the outbox through GOV.UK Notify (MAIL_PROVIDER=notify), with its own Python client.
 
 Notify keeps its own copy of each email's words (docs/OPERATIONS.md has them); the portal sends
-the template id for the message's kind, the address, the personalisation and the outbox id as
-the reference. How Notify's answers are treated:
+the template id for the message's kind, the address, the personalisation and a reference made
+from the outbox id (`reference_for`). How Notify's answers are treated:
 
 - 400 and the other 4xx (no such template, an address it will not send to, a team or trial
   key that may not send to it): the same request would be refused again, so the message is
@@ -12,12 +12,19 @@ the reference. How Notify's answers are treated:
   needs_operator): nothing is lost while the key is replaced.
 - 408, 429, 5xx, no answer in time or no connection: retried with the back-off.
 
+An attempt whose answer was lost (a timeout, a connection dropped, a 5xx from a proxy) may
+still have reached Notify. So before sending a message again, the provider asks Notify for
+notifications with its reference (`reference_for`: the outbox id and the moment it was queued,
+unique to this message of this database) and, if Notify has one, counts it sent: a retry never
+sends a second copy. If that question cannot be answered either, the message waits its turn.
+
 A message queued before kinds were recorded has no template to send it by: failed at once.
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC
 
 from notifications_python_client.errors import HTTPError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
@@ -67,12 +74,20 @@ class NotifyProvider:
         template_id = self.settings.notify_template_id(mail.kind)
         if template_id is None:
             raise MailRefused(f"no GOV.UK Notify template is set for {mail.kind} emails")
+        reference = reference_for(mail)
+        if mail.attempts and self._already_sent(mail, reference):
+            logger.info(
+                "mail id=%s was accepted by GOV.UK Notify at an earlier attempt whose answer "
+                "was lost: not sent again",
+                mail.id,
+            )
+            return
         try:
             self._client().send_email_notification(  # type: ignore[no-untyped-call]
                 email_address=mail.to,
                 template_id=template_id,
                 personalisation=mail.personalisation,
-                reference=str(mail.id),
+                reference=reference,
                 email_reply_to_id=self.settings.notify_reply_to_id or None,
             )
         except InvalidResponse:
@@ -83,6 +98,32 @@ class NotifyProvider:
             )
         except HTTPError as error:
             raise _classified(error, mail) from error
+
+    def _already_sent(self, mail: ClaimedMail, reference: str) -> bool:
+        """Whether Notify already has this message (sent by an attempt whose answer was lost).
+        MailDeferred when Notify cannot say: sending blind might send it twice."""
+        try:
+            found = self._client().get_all_notifications(  # type: ignore[no-untyped-call]
+                reference=reference
+            )
+        except (HTTPError, InvalidResponse) as error:
+            raise MailDeferred(
+                f"could not ask GOV.UK Notify whether an earlier attempt reached it "
+                f"({type(error).__name__})",
+                needs_operator=getattr(error, "status_code", None) == 403,
+            ) from error
+        notifications = found.get("notifications") if isinstance(found, dict) else None
+        return any(
+            isinstance(item, dict) and item.get("reference") == reference
+            for item in notifications or []
+        )
+
+
+def reference_for(mail: ClaimedMail) -> str:
+    """The message's reference in Notify: its outbox id and when it was queued (so that two
+    databases, or one restored from a backup, never share one)."""
+    queued = mail.created_at.astimezone(UTC) if mail.created_at.tzinfo else mail.created_at
+    return f"outbox-{mail.id}-{queued:%Y%m%dT%H%M%S%f}"
 
 
 def _reason(error: HTTPError, mail: ClaimedMail) -> str:

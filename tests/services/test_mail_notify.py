@@ -91,6 +91,12 @@ def queue_code(
         return message.id
 
 
+def reference_of(sessions: sessionmaker[Session], message_id: int) -> str:
+    """The reference Notify is given for the message: its id and when it was queued."""
+    stored = load(sessions, message_id)
+    return f"outbox-{message_id}-{utc(stored.created_at):%Y%m%dT%H%M%S%f}"
+
+
 def load(sessions: sessionmaker[Session], message_id: int) -> OutboxMessage:
     with sessions() as session:
         message = session.get(OutboxMessage, message_id)
@@ -122,7 +128,7 @@ def test_a_message_goes_through_notify_once_with_its_template_personalisation_an
     stored = load(sessions, message_id)
     assert email.template_id == TEMPLATE_IDS["registration-code"]
     assert email.email_address == ADDRESS
-    assert email.reference == str(message_id)
+    assert email.reference == reference_of(sessions, message_id) == "outbox-1-20261123T090000000000"
     assert email.email_reply_to_id == REPLY_TO
     assert email.personalisation == stored.personalisation
     assert email.personalisation["code"] == "123456"
@@ -337,12 +343,12 @@ def test_a_wrong_api_key_is_logged_as_an_error_and_the_mail_kept_until_it_is_fix
     assert "NOTIFY_API_KEY" in error.getMessage()
     for text in (stored.last_error, *(record.getMessage() for record in caplog.records)):
         assert key not in text and key[-36:] not in text
-    assert notify.answered == [(403, str(message_id))]
+    assert notify.answered == [(403, reference_of(sessions, message_id))]
 
     # The operator sets the right key; the next attempt sends it.
     fixed = notify_settings(database_url, notify)
     assert deliver_due_mail(sessions, fixed, now=NOW + timedelta(seconds=30)) == 1
-    assert [email.reference for email in notify.sent] == [str(message_id)]
+    assert [email.reference for email in notify.sent] == [reference_of(sessions, message_id)]
 
 
 def test_an_answer_slower_than_the_timeout_is_retried(
@@ -363,6 +369,50 @@ def test_an_answer_slower_than_the_timeout_is_retried(
     later = NOW + timedelta(seconds=30)
     assert deliver_due_mail(sessions, settings_for_notify, now=later, provider=provider) == 1
     assert len(notify.sent) == 1
+
+
+def test_an_email_notify_took_whose_answer_was_lost_is_not_sent_again(
+    sessions: sessionmaker[Session], settings_for_notify: Settings, notify: FakeNotify
+) -> None:
+    """Notify accepts the email but its answer comes after the client stopped waiting: the
+    retry asks Notify for the message's reference first, finds it, and sends nothing more."""
+    provider = NotifyProvider(settings_for_notify, timeout=0.5)
+    message_id = queue_code(sessions, settings_for_notify)
+    notify.accept_then_stall_next()
+    try:
+        assert deliver_due_mail(sessions, settings_for_notify, now=NOW, provider=provider) == 0
+    finally:
+        notify.release()
+    assert len(notify.sent) == 1  # Notify has it; the portal does not know
+    stored = load(sessions, message_id)
+    assert (stored.sent_at, stored.failed_at, stored.attempts) == (None, None, 1)
+
+    later = NOW + timedelta(seconds=30)
+    assert deliver_due_mail(sessions, settings_for_notify, now=later, provider=provider) == 1
+    reference = reference_of(sessions, message_id)
+    assert notify.looked_up == [reference]
+    assert len(notify.sent) == 1
+    assert [ref for _status, ref in notify.answered] == [reference]  # one POST, ever
+    assert utc(load(sessions, message_id).sent_at) == later
+
+
+def test_a_retry_that_notify_cannot_answer_about_waits_rather_than_risk_a_second_copy(
+    sessions: sessionmaker[Session], settings_for_notify: Settings, notify: FakeNotify
+) -> None:
+    provider = NotifyProvider(settings_for_notify, timeout=0.5)
+    message_id = queue_code(sessions, settings_for_notify)
+    notify.fail_next(500)
+    assert deliver_due_mail(sessions, settings_for_notify, now=NOW, provider=provider) == 0
+    notify.stop()  # gone when the retry asks whether the first attempt reached it
+    later = NOW + timedelta(seconds=30)
+    assert deliver_due_mail(sessions, settings_for_notify, now=later, provider=provider) == 0
+    stored = load(sessions, message_id)
+    assert (stored.sent_at, stored.failed_at, stored.attempts) == (None, None, 2)
+    assert stored.last_error is not None and "could not ask GOV.UK Notify" in stored.last_error
+    notify.start()
+    # Back: the first attempt never reached it, so the third sends it, once.
+    assert deliver_due_mail(sessions, settings_for_notify, now=later + timedelta(minutes=2)) == 1
+    assert [email.reference for email in notify.sent] == [reference_of(sessions, message_id)]
 
 
 def test_notify_gone_then_back_loses_and_repeats_nothing_with_two_senders_at_once(
@@ -407,7 +457,9 @@ def test_notify_gone_then_back_loses_and_repeats_nothing_with_two_senders_at_onc
     assert deliver_due_mail(sessions, settings_for_notify, now=NOW + timedelta(hours=3)) == 0
     for address in addresses:
         assert len(notify.to(address)) == 1
-    assert sorted(email.reference or "" for email in notify.sent) == sorted(map(str, ids))
+    assert sorted(email.reference or "" for email in notify.sent) == sorted(
+        reference_of(sessions, message_id) for message_id in ids
+    )
     assert all(load(sessions, message_id).sent_at is not None for message_id in ids)
 
 
