@@ -68,6 +68,11 @@ def test_a_hub_manager_reads_the_reports_and_downloads_the_figures(
         "Drafts deleted unsent, by the section saved last",
     ):
         expect(page.get_by_role("img", name=chart, exact=True)).to_be_visible()
+    # The referrer said in Your Details that they work in health.
+    organisations = page.get_by_role(
+        "table", name="Referrals sent each week, by type of organisation"
+    )
+    expect(organisations.get_by_role("row", name="Whole period 0 3 0 0 0 0 0 3")).to_be_visible()
     urgency = page.get_by_role("table", name="Referrals sent, by the urgency the hub gave them")
     expect(urgency.get_by_role("row", name="Red 1 33%")).to_be_visible()
     expect(urgency.get_by_role("row", name="Not set 1 33%")).to_be_visible()

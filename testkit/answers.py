@@ -25,6 +25,7 @@ YOUR_DETAILS: dict[str, str] = {
     "referrer_phone": "01895250111",
     "referrer_job_title": "Health visitor",
     "referrer_organisation": "Uxbridge Health Centre",
+    "referrer_organisation_type": "health",
     "professional_capacity": "confirmed",
     "relationship_to_child": "Health visitor",
     "child_forename": "Sam",
