@@ -221,22 +221,35 @@ def main() -> int:
         "inbox query alone (count, page of 25 with referrer and unread replies), and the whole "
         "page as signed-in hub staff ask for it (session, query, template, compression)."
     )
+
+    def run(title: str, url: str) -> None:
+        print_table(title, measure(url))
+        if title == "SQLite":
+            print("\nSQLite's plan for the first page: " + "; ".join(plan(url)) + ".")
+
+    on_each_database("inbox", run)
+    return 0
+
+
+def on_each_database(
+    name: str, run: Callable[[str, str], None], *, keep: Path | None = None
+) -> None:
+    """`run(title, url)` on a new database at the newest schema: SQLite (in a temporary
+    folder, or at `keep`), then PostgreSQL in a throwaway cluster when it is installed."""
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'inbox.db'}"
+        url = f"sqlite:///{keep or Path(folder) / f'{name}.db'}"
         upgrade_to_head(url)
-        print_table("SQLite", measure(url))
-        print("\nSQLite's plan for the first page: " + "; ".join(plan(url)) + ".")
+        run("SQLite", url)
     cluster = start_cluster()
     if cluster is None:
         print("\nPostgreSQL is not installed here: not measured.")
-        return 0
+        return
     try:
-        url = create_database(cluster.admin_url, "inbox")
+        url = create_database(cluster.admin_url, name)
         upgrade_to_head(url)
-        print_table("PostgreSQL", measure(url))
+        run("PostgreSQL", url)
     finally:
         remove_cluster(cluster)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,14 +29,12 @@ from app.assessment.reference import ORGANISATION_TYPES, SERVICES
 from app.assessment.schema import ASSESSMENT
 from app.db import create_database_engine, create_session_factory
 from app.main import create_app
-from app.migrations import upgrade_to_head
 from app.models import EndedDraft, Referral, ReferralService, User
 from app.services import hub, reports
 from app.services.decision_due import uk_date
 from app.settings import Settings
-from bench.hub_inbox import add_referrers, timed
+from bench.hub_inbox import add_referrers, on_each_database, timed
 from testkit.journeys import make_hub_user, sign_in
-from testkit.postgres import create_database, remove_cluster, start_cluster
 
 SENT = 50_000
 DRAFTS = 6_000
@@ -201,21 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "figures alone (`reports.build_report`), and the whole page and CSV as a signed-in hub "
         "manager asks for them (session, queries, charts, template, compression)."
     )
-    with tempfile.TemporaryDirectory() as folder:
-        path = args.keep or Path(folder) / "reports.db"
-        url = f"sqlite:///{path}"
-        upgrade_to_head(url)
-        print_table("SQLite", measure(url))
-    cluster = start_cluster()
-    if cluster is None:
-        print("\nPostgreSQL is not installed here: not measured.")
-        return 0
-    try:
-        url = create_database(cluster.admin_url, "reports")
-        upgrade_to_head(url)
-        print_table("PostgreSQL", measure(url))
-    finally:
-        remove_cluster(cluster)
+    on_each_database("reports", lambda title, url: print_table(title, measure(url)), keep=args.keep)
     return 0
 
 
