@@ -54,10 +54,18 @@ def mail_to(settings: Settings, address: str) -> list[OutboxMessage]:
 
 def audit_types(settings: Settings) -> list[str]:
     """The audit log's event types, oldest first."""
+    return [event.event_type for event in audit_events(settings)]
+
+
+def audit_events(settings: Settings, event_type: str | None = None) -> list[AuditEvent]:
+    """The audit log's events (of `event_type`, if given), oldest first."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if event_type is not None:
+        query = query.where(AuditEvent.event_type == event_type)
     engine = create_database_engine(settings.database_url)
     try:
         with create_session_factory(engine)() as session:
-            return list(session.scalars(select(AuditEvent.event_type).order_by(AuditEvent.id)))
+            return list(session.scalars(query))
     finally:
         engine.dispose()
 

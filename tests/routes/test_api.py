@@ -12,14 +12,11 @@ from collections.abc import Iterator
 
 import jsonschema
 import pytest
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from app.assessment.schema import ASSESSMENT
-from app.db import create_database_engine, create_session_factory
 from app.main import create_app
-from app.models import AuditEvent
 from app.services.export import export_schema
 from app.settings import Settings
 from testkit.handover import (
@@ -29,7 +26,7 @@ from testkit.handover import (
     bearer,
     send_referral,
 )
-from testkit.journeys import make_hub_user, register, sign_in, start_referral
+from testkit.journeys import audit_events, make_hub_user, register, sign_in, start_referral
 from tests.conftest import Clock, csrf_token_from, make_settings
 
 REFERRER = "grace.hopper@school.example.org"
@@ -37,21 +34,6 @@ HUB = "hub.worker@hillingdon.example.gov.uk"
 VALIDATOR = jsonschema.Draft202012Validator(
     export_schema(ASSESSMENT), format_checker=jsonschema.FormatChecker()
 )
-
-
-def audit(settings: Settings, event_type: str) -> list[AuditEvent]:
-    engine = create_database_engine(settings.database_url)
-    try:
-        with create_session_factory(engine)() as session:
-            return list(
-                session.scalars(
-                    select(AuditEvent)
-                    .where(AuditEvent.event_type == event_type)
-                    .order_by(AuditEvent.id)
-                )
-            )
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -365,7 +347,7 @@ def test_without_a_valid_token_the_api_gives_nothing(
             assert (f'error="{error}"' in challenge) if error else ("error=" not in challenge)
             assert "Shapea" not in response.text and reference not in response.text
     # The revoked token's calls are audited, so its holder's attempts are seen.
-    calls = audit(settings, "api.called")
+    calls = audit_events(settings, "api.called")
     assert {call.details["token"] for call in calls} == {"old-case-system"}
     assert {call.details["status"] for call in calls} == {401}
 
@@ -379,7 +361,7 @@ def test_every_call_is_audited_with_its_token_path_and_reference(
     client.get("/api/v1/referrals/EH-2026-999999", headers=bearer(token))
     calls = [
         (call.details["token"], call.details["path"], call.subject_id, call.details["status"])
-        for call in audit(settings, "api.called")
+        for call in audit_events(settings, "api.called")
     ]
     assert calls == [
         ("case-system", "/api/v1/referrals", None, 200),

@@ -14,9 +14,8 @@ from starlette.testclient import TestClient
 
 from app.settings import Settings
 from testkit.handover import SHAPES, WHOLE_FAMILY, api_token, bearer, send_referral
-from testkit.journeys import make_hub_user, register, sign_in
+from testkit.journeys import audit_events, make_hub_user, register, sign_in
 from tests.conftest import Clock, csrf_token_from
-from tests.routes.test_api import audit
 
 REFERRER = "grace.hopper@school.example.org"
 HUB = "hub.worker@hillingdon.example.gov.uk"
@@ -81,7 +80,7 @@ def test_hub_staff_download_the_inbox_as_filtered_as_csv(
     assert [row[0] for row in everything[1:]] == [brook, ashby]  # newest first, no pages
     searched = rows_of(hub_client.get("/hub/referrals.csv", params={"q": "Ashby"}).text)
     assert [row[0] for row in searched[1:]] == [ashby]
-    downloads = audit(settings, "inbox.downloaded")
+    downloads = audit_events(settings, "inbox.downloaded")
     assert [event.details["rows"] for event in downloads] == [1, 2, 1]
     assert downloads[0].details["urgency"] == "red"
     assert downloads[-1].details["searched"] is True and "Ashby" not in str(downloads[-1].details)
@@ -126,7 +125,7 @@ def test_hub_staff_download_a_referrals_export_as_the_api_gives_it(
         response.json()
         == client.get(f"/api/v1/referrals/{reference}", headers=bearer(token)).json()
     )
-    exported = audit(settings, "referral.exported")
+    exported = audit_events(settings, "referral.exported")
     assert [event.subject_id for event in exported] == [reference]
 
 

@@ -16,9 +16,8 @@ from starlette.testclient import TestClient
 
 from app.settings import Settings
 from testkit.handover import SHAPES, send_referral
-from testkit.journeys import make_hub_user, register, sign_in
+from testkit.journeys import audit_events, make_hub_user, register, sign_in
 from tests.conftest import Clock, csrf_token_from
-from tests.routes.test_api import audit
 
 REFERRER = "grace.hopper@school.example.org"
 MANAGER = "mina.manager@hillingdon.example.gov.uk"
@@ -56,7 +55,7 @@ def test_only_managers_see_the_reports(
     page = manager.get("/hub/reports")
     assert page.status_code == 200
     assert '<a class="portal-header__link" href="/hub/reports">Reports</a>' in page.text
-    assert not audit(settings, "reports.downloaded")
+    assert not audit_events(settings, "reports.downloaded")
 
 
 def test_a_manager_sees_the_periods_figures_as_charts_text_and_tables(
@@ -151,7 +150,7 @@ def test_the_download_hides_small_numbers_and_is_audited(
     sent = ["Referrals sent", "1 November 2026 to 23 November 2026", "Referrals sent"]
     assert [*sent, "fewer than 5"] in rows
     assert "Sam" not in response.text and "Ashby" not in response.text
-    (event,) = audit(settings, "reports.downloaded")
+    (event,) = audit_events(settings, "reports.downloaded")
     assert event.details == {"from": "2026-11-01", "to": "2026-11-23"}
     assert event.subject_type == "reports"
 
@@ -186,7 +185,7 @@ def test_a_bad_period_is_a_422_with_the_dates_kept(
         assert message in text
         assert 'id="chart-organisations-title"' not in text
         assert "<script>" not in text  # what was typed is shown as text, never as markup
-    assert not audit(settings, "reports.downloaded")
+    assert not audit_events(settings, "reports.downloaded")
 
 
 def test_what_was_typed_is_shown_again(manager: TestClient) -> None:
